@@ -1,0 +1,76 @@
+"""The Brief: everything one message may say, and nothing else.
+
+The prompt sees only the Brief; the guardrails check the generated copy against the Brief's
+facts; the batch job's cohort key is the Brief without its per-recipient merge fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+import hashlib
+import json
+
+CHANNELS: tuple[str, ...] = ("email", "sms", "push", "ad", "social")
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class ProductFact:
+    """A product as a message may mention it: every field is a fact from the catalog."""
+
+    product_id: str
+    name: str
+    price: float
+    currency: str = "GBP"
+    url: str = ""
+    category: str = ""
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    """The offer a message may promise. ``kind`` is e.g. "percent_off", "amount_off", "free_shipping", "none"."""
+
+    offer_id: str
+    kind: str
+    value: float = 0.0
+    code: str = ""
+    expires: str = ""  # ISO date, empty when open-ended
+    description: str = ""  # the exact wording the copy may use, e.g. "15% off your next order"
+    min_order_value: float = 0.0
+
+
+@dataclass(frozen=True)
+class BrandVoice:
+    """How the shop speaks."""
+
+    name: str = "Our shop"
+    tone: str = "warm, playful, concise"
+    use_words: tuple[str, ...] = ()
+    avoid_words: tuple[str, ...] = ("cheap", "guarantee", "free money")
+
+
+@dataclass(frozen=True)
+class Brief:
+    """One message to write. ``situation`` describes the shopper in words, never a segment label."""
+
+    channel: str
+    language: str
+    voice: BrandVoice
+    products: tuple[ProductFact, ...]
+    offer: OfferTerms | None = None
+    first_name: str = ""
+    segment: str = ""  # internal label: used for cohorting and reporting, never shown to the model
+    situation: str = ""  # e.g. "has not ordered for four months; used to buy candles"
+    interests: tuple[str, ...] = ()
+    shopper_id: str = ""
+    links: tuple[str, ...] = field(default=())
+
+    # Per-recipient merge fields: left out of the cohort key so one generation serves many recipients.
+    MERGE_FIELDS = ("first_name", "shopper_id", "links")
+
+    def cohort_key(self) -> str:
+        """A stable hash of everything but the per-recipient merge fields."""
+        data = asdict(replace(self, first_name="", shopper_id="", links=()))
+        blob = json.dumps(data, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]

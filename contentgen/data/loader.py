@@ -1,0 +1,312 @@
+"""Loading a shop: mapping file → readers → cleaning rules → canonical ``Shop`` + ``LoadReport``."""
+
+from __future__ import annotations
+
+from importlib import resources
+import logging
+from pathlib import Path
+import time
+
+import numpy as np
+import pandas as pd
+
+from contentgen.data import cleaning
+from contentgen.data.derive import derive_catalog, derive_shoppers, _mode_per_key
+from contentgen.data.mapping import (
+    CATALOG_FIELDS,
+    EVENT_FIELDS,
+    ORDER_LINE_FIELDS,
+    SHOPPER_FIELDS,
+    FileInput,
+    Mapping,
+    read_mapping,
+)
+from contentgen.data.readers import FILE, LINE, invalid_error, parse_datetime, parse_number, read_table, resolve_columns
+from contentgen.data.report import LoadReport
+from contentgen.data.schema import CATALOG_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, SHOPPER_COLUMNS, Shop, conform
+from contentgen.errors import DataError
+
+log = logging.getLogger(__name__)
+
+REAL_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "online-retail"
+
+_FIX_NUMBER = "Fix or remove the row, or set on_invalid = \"reject\" in the mapping to set bad rows aside."
+_FIX_DATE = (
+    "Fix or remove the row, set date_format in the mapping (now {fmt}), "
+    "or set on_invalid = \"reject\" to set bad rows aside."
+)
+
+
+def mapping_path(name: str = "online_retail") -> Path:
+    """Path of a mapping file shipped with contentgen."""
+    return Path(str(resources.files("contentgen.data") / "mappings" / f"{name}.toml"))
+
+
+def demo_data_dir() -> Path:
+    """The bundled demo slice of the UCI Online Retail shop (CC BY 4.0, see its README)."""
+    return Path(str(resources.files("contentgen.data") / "demo"))
+
+
+def load_demo_shop() -> Shop:
+    """The bundled demo slice, loaded through the shipped online-retail mapping."""
+    return load_shop(mapping_path(), demo_data_dir())
+
+
+def load_real_shop(data_dir: str | Path | None = None) -> Shop:
+    """The full UCI Online Retail history (2009-12 … 2011-12) from ``../shared/data/online-retail``."""
+    return load_shop(mapping_path(), data_dir or REAL_DATA_DIR)
+
+
+def load_shop(
+    mapping: str | Path | Mapping,
+    data_dir: str | Path | None = None,
+    *,
+    on_invalid: str | None = None,
+) -> Shop:
+    """Load a shop's export files as the mapping describes; files are relative to ``data_dir``.
+
+    ``data_dir`` defaults to the mapping file's folder. ``on_invalid`` ("raise" or "reject")
+    overrides the mapping: raise on the first unparseable cell, or set such rows aside.
+    """
+    started = time.perf_counter()
+    if not isinstance(mapping, Mapping):
+        mapping = read_mapping(mapping)
+    base = Path(data_dir) if data_dir is not None else (mapping.source.parent if mapping.source else Path("."))
+    policy = on_invalid or mapping.on_invalid
+    if policy not in ("raise", "reject"):
+        raise DataError(f"on_invalid must be 'raise' or 'reject', not {policy!r}")
+    report = LoadReport()
+    rejects: list[pd.DataFrame] = []
+    loader = _Loader(mapping, base, policy, report, rejects)
+
+    events_parts: list[pd.DataFrame] = []
+    catalog = pd.DataFrame(columns=list(CATALOG_COLUMNS))
+    shoppers = None
+    countries = None
+    if mapping.order_lines is not None:
+        lines = loader.order_lines()
+        catalog = derive_catalog(lines)
+        buyers = lines[lines["shopper_id"] != ""]
+        if "country" in buyers.columns:
+            countries = _mode_per_key(buyers, "shopper_id", "country")
+        events_parts.append(_events_from_lines(buyers))
+    if mapping.events is not None:
+        events_parts.append(loader.events())
+    events = pd.concat(events_parts, ignore_index=True) if events_parts else pd.DataFrame()
+    events = conform(events, EVENT_COLUMNS).sort_values(["timestamp", "shopper_id"], kind="stable").reset_index(drop=True)
+
+    if mapping.catalog is not None:
+        catalog = _overlay(catalog, loader.catalog(), "product_id", CATALOG_COLUMNS)
+    shoppers = derive_shoppers(events, mapping.default_consent, countries)
+    if mapping.shoppers is not None:
+        shoppers = _overlay(shoppers, loader.shoppers(), "shopper_id", SHOPPER_COLUMNS)
+
+    unknown_products = ~events["product_id"].isin(catalog["product_id"])
+    if unknown_products.any():
+        missing = events.loc[unknown_products, "product_id"].iloc[0]
+        raise DataError(
+            f"{unknown_products.sum():,} events name products missing from the catalog "
+            f"(first: {missing!r}); add them to the catalog file or fix the product ids"
+        )
+
+    report.rejected = (
+        pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=[FILE, LINE, cleaning.REASON])
+    )
+    report.events_loaded = len(events)
+    report.products = len(catalog)
+    report.shoppers = len(shoppers)
+    report.seconds = time.perf_counter() - started
+    log.info("loaded %s in %.1fs", mapping.name, report.seconds)
+    return Shop(catalog, shoppers, events, mapping.currency, mapping.name, report)
+
+
+def _events_from_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    quantity = lines["quantity"].abs()
+    return pd.DataFrame(
+        {
+            "shopper_id": lines["shopper_id"],
+            "product_id": lines["product_id"],
+            "event_type": np.where(lines["is_cancellation"], "return", "purchase"),
+            "timestamp": lines["timestamp"],
+            "quantity": quantity,
+            "value": quantity * lines["unit_price"],
+            "order_id": lines["order_id"],
+        }
+    )
+
+
+def _overlay(derived: pd.DataFrame, given: pd.DataFrame, key: str, columns: dict[str, str]) -> pd.DataFrame:
+    """Rows of ``given`` replace or extend ``derived``; derived values fill what ``given`` leaves empty."""
+    merged = given.set_index(key).combine_first(derived.set_index(key)) if len(derived) else given.set_index(key)
+    return conform(merged.reset_index(), columns)
+
+
+class _Loader:
+    """Reads each logical input of one mapping; collects report counts and set-aside rows."""
+
+    def __init__(self, mapping: Mapping, base: Path, policy: str, report: LoadReport, rejects: list[pd.DataFrame]):
+        self.mapping, self.base, self.policy, self.report, self.rejects = mapping, base, policy, report, rejects
+
+    # -- shared steps ---------------------------------------------------------------------
+
+    def _read(self, spec: FileInput, fields: dict[str, bool], section: str) -> list[pd.DataFrame]:
+        frames = []
+        for name in spec.files:
+            path = self.base / name
+            raw = read_table(path)
+            self.report.rows_read[str(path)] = len(raw)
+            found = resolve_columns(raw, fields, spec.columns, path=str(path), section=section)
+            frame = pd.DataFrame({field: raw[column] for field, column in found.items()})
+            frame[LINE] = raw[LINE]
+            frame[FILE] = raw[FILE]
+            frame.attrs["path"] = str(path)
+            frame.attrs["columns"] = found
+            frames.append(frame)
+        return frames
+
+    def _typed(self, frame: pd.DataFrame, field: str, kind: str, date_format: str | None = None, required: bool = True) -> pd.DataFrame:
+        """Parse one field in place; invalid cells raise or set the row aside per policy."""
+        if field not in frame.columns:
+            return frame
+        path = frame.attrs["path"]
+        column = frame.attrs["columns"][field]
+        if kind == "number":
+            values, invalid = parse_number(frame, field, path=path)
+            what, fix = "a number", _FIX_NUMBER
+            if required:
+                invalid = invalid | values.isna()
+        else:
+            values, invalid = parse_datetime(frame, field, date_format, path=path)
+            what = f"a date in format {date_format}" if date_format else "an ISO-8601 date"
+            fix = _FIX_DATE.format(fmt=repr(date_format))
+        if invalid.any():
+            if self.policy == "raise":
+                shown = frame.rename(columns={field: column})
+                raise invalid_error(shown, invalid, column, path=path, what=what, fix=fix)
+            self.report.count("invalid_values", int(invalid.sum()), rejects=True)
+            self.rejects.append(frame.loc[invalid].assign(**{cleaning.REASON: f"invalid_values:{column}"}))
+        attrs = frame.attrs
+        frame = frame.loc[~invalid].copy()
+        frame[field] = values.loc[~invalid]
+        frame.attrs = attrs
+        return frame
+
+    def _required_text(self, frame: pd.DataFrame, field: str) -> pd.DataFrame:
+        frame[field] = cleaning.normalise_ids(frame[field])
+        empty = frame[field] == ""
+        if empty.any():
+            path, column = frame.attrs["path"], frame.attrs["columns"][field]
+            if self.policy == "raise":
+                shown = frame.rename(columns={field: column})
+                raise invalid_error(shown, empty, column, path=path, what="a non-empty id",
+                                    fix="Every row needs one; fix the row or set on_invalid = \"reject\".")
+            self.report.count("invalid_values", int(empty.sum()), rejects=True)
+            self.rejects.append(frame.loc[empty].assign(**{cleaning.REASON: f"invalid_values:{column}"}))
+            attrs = frame.attrs
+            frame = frame.loc[~empty].copy()
+            frame.attrs = attrs
+        return frame
+
+    # -- inputs -----------------------------------------------------------------------------
+
+    def order_lines(self) -> pd.DataFrame:
+        spec = self.mapping.order_lines
+        rules = self.mapping.cleaning
+        files = []
+        for frame in self._read(spec, ORDER_LINE_FIELDS, "order_lines"):
+            frame = cleaning.repair_text(frame, ["title", "description"], rules, self.report)
+            frame = self._required_text(frame, "product_id")
+            frame["order_id"] = frame["order_id"].astype("string").str.strip().fillna("")
+            frame["shopper_id"] = cleaning.normalise_ids(frame["shopper_id"]) if "shopper_id" in frame else ""
+            frame = self._typed(frame, "timestamp", "date", spec.date_format)
+            frame = self._typed(frame, "quantity", "number")
+            frame = self._typed(frame, "unit_price", "number")
+            files.append(frame)
+        if spec.overlap == "prefer_later" and len(files) > 1:
+            files = cleaning.drop_overlap(files, self.report, self.rejects)
+        lines = pd.concat(files, ignore_index=True)
+        lines, rejected = cleaning.clean_order_lines(lines, rules, spec.cancellation_prefix, self.report)
+        self.rejects.extend(rejected)
+        guests = lines["shopper_id"] == ""
+        # Guest lines are real sales: they shape the catalog (names, prices) but are no shopper's events.
+        self.report.count("missing_shopper_id", int(guests.sum()), rejects=True)
+        if guests.any():
+            self.rejects.append(lines.loc[guests].assign(**{cleaning.REASON: "missing_shopper_id (used for the catalog only)"}))
+        return lines
+
+    def events(self) -> pd.DataFrame:
+        spec = self.mapping.events
+        parts = []
+        for frame in self._read(spec, EVENT_FIELDS, "events"):
+            frame = self._required_text(frame, "shopper_id")
+            frame = self._required_text(frame, "product_id")
+            frame = self._typed(frame, "timestamp", "date", spec.date_format)
+            for optional in ("quantity", "value", "rating"):
+                frame = self._typed(frame, optional, "number", required=False)
+            raw_type = frame["event_type"].astype("string").str.strip()
+            mapped = raw_type.map(lambda t: spec.event_types.get(t, t) if isinstance(t, str) else t)
+            unknown = ~mapped.isin(EVENT_TYPES)
+            if unknown.any():
+                path, column = frame.attrs["path"], frame.attrs["columns"]["event_type"]
+                if self.policy == "raise":
+                    shown = frame.rename(columns={"event_type": column})
+                    raise invalid_error(
+                        shown, unknown, column, path=path,
+                        what=f"a known event type ({', '.join(EVENT_TYPES)})",
+                        fix="Map it under [events.event_types] in the mapping, e.g. \"add_to_basket\" = \"cart\".",
+                    )
+                self.report.count("invalid_values", int(unknown.sum()), rejects=True)
+                self.rejects.append(frame.loc[unknown].assign(**{cleaning.REASON: f"invalid_values:{column}"}))
+                frame, mapped = frame.loc[~unknown], mapped.loc[~unknown]
+            frame = frame.assign(event_type=mapped)
+            if "quantity" not in frame:
+                frame["quantity"] = 1.0
+            frame["quantity"] = frame["quantity"].fillna(1.0)
+            if "value" not in frame:
+                frame["value"] = 0.0
+            parts.append(frame)
+        return pd.concat(parts, ignore_index=True)
+
+    def catalog(self) -> pd.DataFrame:
+        spec = self.mapping.catalog
+        parts = []
+        for frame in self._read(spec, CATALOG_FIELDS, "catalog"):
+            frame = self._required_text(frame, "product_id")
+            frame = self._typed(frame, "price", "number")
+            for optional in ("stock", "margin"):
+                frame = self._typed(frame, optional, "number", required=False)
+            parts.append(frame)
+        catalog = pd.concat(parts, ignore_index=True)
+        dupes = catalog["product_id"].duplicated(keep="last")
+        self.report.count("duplicate_catalog_ids", int(dupes.sum()), rejects=True)
+        if dupes.any():
+            self.rejects.append(catalog.loc[dupes].assign(**{cleaning.REASON: "duplicate_catalog_ids (the last row wins)"}))
+        return conform(catalog.loc[~dupes], CATALOG_COLUMNS)
+
+    def shoppers(self) -> pd.DataFrame:
+        spec = self.mapping.shoppers
+        parts = []
+        for frame in self._read(spec, SHOPPER_FIELDS, "shoppers"):
+            frame = self._required_text(frame, "shopper_id")
+            frame = self._typed(frame, "signup_date", "date", spec.date_format)
+            for flag in ("consent_email", "consent_sms", "consent_push"):
+                if flag in frame:
+                    frame[flag] = _parse_bool(frame, flag, self.policy)
+            parts.append(frame)
+        return conform(pd.concat(parts, ignore_index=True).drop_duplicates("shopper_id", keep="last"), SHOPPER_COLUMNS)
+
+
+_TRUE = {"1", "true", "yes", "y", "t", "opt-in", "opted_in"}
+_FALSE = {"0", "false", "no", "n", "f", "", "opt-out", "opted_out"}
+
+
+def _parse_bool(frame: pd.DataFrame, field: str, policy: str) -> pd.Series:
+    text = frame[field].astype("string").str.strip().str.lower().fillna("")
+    bad = ~text.isin(_TRUE | _FALSE)
+    if bad.any():
+        # Consent must never be guessed: an unreadable flag always stops the load.
+        column = frame.attrs["columns"][field]
+        raise invalid_error(frame.rename(columns={field: column}), bad, column, path=frame.attrs["path"],
+                            what="a yes/no consent flag (true/false, yes/no, 1/0)",
+                            fix="Consent is never guessed: fix the value in the file.")
+    return text.isin(_TRUE)
