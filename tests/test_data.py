@@ -238,6 +238,7 @@ def test_display_title():
     assert display_title("WHITE HANGING HEART T-LIGHT HOLDER") == "White Hanging Heart T-Light Holder"
     assert display_title("SET/6 RED SPOTTY PAPER PLATES") == "Set/6 Red Spotty Paper Plates"
     assert display_title("Trail Runner X") == "Trail Runner X"
+    assert display_title("PAPER CHAIN KIT 50'S CHRISTMAS") == "Paper Chain Kit 50's Christmas"
 
 
 def test_demo_slice_loads_both_periods(demo_shop):

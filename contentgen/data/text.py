@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_POSSESSIVE = re.compile(r"(?<=\w)'S\b")
 
 
 def display_title(title: str) -> str:
@@ -12,4 +13,5 @@ def display_title(title: str) -> str:
     title = " ".join(str(title).split())
     if not title or any(c.islower() for c in title):
         return title
-    return _WORD.sub(lambda m: m.group(0).capitalize(), title)
+    title = _WORD.sub(lambda m: m.group(0).capitalize(), title)
+    return _POSSESSIVE.sub(lambda m: m.group(0).lower(), title)  # "50'S" -> "50's"

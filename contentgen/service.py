@@ -1,0 +1,159 @@
+"""One service object over the whole flow, shared by the CLI, the Gradio app and Python callers.
+
+Each stage is built lazily and once: profiles (with the propensity model), the recommender,
+the offer plan, and the writer (which loads the language model). A behaviour exists once, here;
+the front ends only format what these methods return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from contentgen.brief import BrandVoice, Brief, OfferTerms
+from contentgen.data.schema import Shop
+from contentgen.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What the service needs beyond the shop itself; the defaults run the demo."""
+
+    offers_path: Path | None = None  # offer rules YAML; None = the packaged default rules
+    generator_backend: str = "transformers"
+    generator_model: str = "qwen2.5-coder-1.5b"
+    variants: int = 3
+    recommendations: int = 3
+    voice: BrandVoice = field(
+        default_factory=lambda: BrandVoice(
+            name="The Gift Shop", tone="warm, cheerful, concise", avoid_words=("cheap", "guarantee", "free money")
+        )
+    )
+    send_date: date | None = None  # the offers' start; None = the day after the last event
+
+
+class ContentService:
+    """``ContentService(shop).write("12347", "email")`` → checked copy variants for that shopper."""
+
+    def __init__(self, shop: Shop, settings: ServiceSettings | None = None, *, generator=None) -> None:
+        self.shop = shop
+        self.settings = settings or ServiceSettings()
+        self._generator = generator  # an already-loaded Generator (tests, the app) or None to load lazily
+
+    # -- stages, each built once ------------------------------------------------------------
+
+    @cached_property
+    def profiles(self):
+        """Features, segment, cluster and purchase propensity of every shopper."""
+        from contentgen.profile import PropensityModel, build_profiles
+        from contentgen.profile.features import default_as_of
+
+        as_of = default_as_of(self.shop)
+        try:
+            model = PropensityModel().fit(self.shop, as_of)
+        except Exception as error:  # noqa: BLE001 - a tiny shop may not support the model; profiles still work
+            log.warning("propensity model not fitted (%s); offers will use a flat propensity", error)
+            model = None
+        return build_profiles(self.shop, as_of, propensity=model)
+
+    @cached_property
+    def recommender(self):
+        from contentgen.rank import Recommender
+
+        return Recommender().fit(self.shop)
+
+    @cached_property
+    def offer_rules(self):
+        from contentgen.offers.rules import load_offer_rules
+
+        return load_offer_rules(self.settings.offers_path)
+
+    @cached_property
+    def offer_plan(self):
+        """The chosen offer per shopper for a campaign starting at ``send_date``."""
+        from contentgen.offers.choice import audience_from_profiles, choose_offers
+
+        profiles = self.profiles
+        if "propensity" not in profiles.frame.columns:
+            profiles.frame["propensity"] = float("nan")
+        return choose_offers(audience_from_profiles(profiles), self.offer_rules, self.send_date)
+
+    @property
+    def send_date(self) -> date:
+        return self.settings.send_date or self.profiles.as_of.date()
+
+    @cached_property
+    def writer(self):
+        from contentgen.generate.factory import shared_generator
+        from contentgen.generate.prompts import TemplateLibrary
+        from contentgen.generate.writer import Writer, WriterSettings
+
+        generator = self._generator or shared_generator(self.settings.generator_backend, self.settings.generator_model)
+        known = self.shop.catalog["title"].astype(str).tolist()
+        return Writer(generator, TemplateLibrary.load(), WriterSettings(variants=self.settings.variants), known_products=known)
+
+    # -- per shopper ------------------------------------------------------------------------
+
+    def _require_known(self, shopper_id: str) -> str:
+        shopper_id = str(shopper_id).strip()
+        if shopper_id not in self.profiles:
+            examples = ", ".join(self.profiles.frame.index[:3].astype(str))
+            raise ConfigError(f"shopper {shopper_id!r} is not in shop {self.shop.name!r} (e.g. {examples})")
+        return shopper_id
+
+    def profile(self, shopper_id: str):
+        return self.profiles.get(self._require_known(shopper_id))
+
+    def recommend(self, shopper_id: str, k: int | None = None):
+        return self.recommender.recommend(self._require_known(shopper_id), k or self.settings.recommendations)
+
+    def offer(self, shopper_id: str) -> OfferTerms | None:
+        return self.offer_plan.terms_for(self._require_known(shopper_id))
+
+    def brief(self, shopper_id: str, channel: str = "email", language: str = "en") -> Brief:
+        """Everything one message to this shopper may say."""
+        from contentgen.briefing import make_brief, product_fact, situation_from_features
+
+        profile = self.profile(shopper_id)
+        products = [
+            product_fact(r.product_id, r.title, r.price, self.shop.currency, reasons=r.reasons)
+            for r in self.recommend(shopper_id)
+        ]
+        situation = situation_from_features(
+            profile.recency_days, profile.n_orders, profile.monetary, profile.top_categories, self.shop.currency, language
+        )
+        first_name = ""
+        row = self.shop.shoppers.loc[self.shop.shoppers["shopper_id"] == profile.shopper_id]
+        if not row.empty:
+            first_name = str(row.iloc[0]["first_name"] or "")
+        return make_brief(
+            channel=channel,
+            language=language,
+            products=products,
+            voice=self.settings.voice,
+            offer=self.offer(shopper_id),
+            first_name=first_name,
+            segment=profile.segment,
+            situation=situation,
+            interests=profile.top_categories,
+            shopper_id=profile.shopper_id,
+        )
+
+    def write(self, shopper_id: str, channel: str = "email", language: str = "en"):
+        """Checked copy variants for one shopper (the model loads on first use)."""
+        return self.writer.write(self.brief(shopper_id, channel, language))
+
+    def write_many(self, shopper_ids, channel: str = "email", language: str = "en", show_progress: bool = False):
+        """Copy for many shoppers, every model call batched."""
+        briefs = [self.brief(s, channel, language) for s in shopper_ids]
+        return self.writer.write_many(briefs, show_progress=show_progress)
+
+    def segment_table(self) -> pd.DataFrame:
+        return self.profiles.segment_counts()

@@ -1,0 +1,99 @@
+"""The database tables: campaigns, variants, messages, approvals, outcome events and imports.
+
+Tables are declared once here; the Alembic migrations in ``migrations/versions`` create them
+(never ``metadata.create_all``), so every database has a known schema version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Outcome events an email/SMS service reports. "revenue" exists for exports that report money
+# as its own event; most put it on "converted".
+OUTCOME_TYPES: tuple[str, ...] = ("sent", "delivered", "opened", "clicked", "converted", "revenue", "unsubscribed")
+APPROVAL_DECISIONS: tuple[str, ...] = ("approved", "rejected")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CampaignRow(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(16), default="email")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    cost_per_message: Mapped[float] = mapped_column(Float, default=0.0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class VariantRow(Base):
+    __tablename__ = "variants"
+    __table_args__ = (UniqueConstraint("campaign_id", "name", name="uq_variants_campaign_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MessageRow(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id"), nullable=True, index=True)
+    shopper_id: Mapped[str] = mapped_column(String(64), index=True)
+    segment: Mapped[str] = mapped_column(String(32), default="")
+    offer_id: Mapped[str] = mapped_column(String(64), default="")
+    offer_kind: Mapped[str] = mapped_column(String(32), default="")
+    offer_value: Mapped[float] = mapped_column(Float, default=0.0)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    send_round: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApprovalRow(Base):
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id"), nullable=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ImportRow(Base):
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_added: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OutcomeRow(Base):
+    __tablename__ = "outcome_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Identity of the event in the source export; unique so a re-import adds nothing.
+    event_key: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), index=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    revenue: Mapped[float] = mapped_column(Float, default=0.0)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True)
