@@ -1,0 +1,66 @@
+"""The Scorer protocol every ranking signal implements, and the shared collaborative-filtering base."""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+import scipy.sparse as sp
+
+from contentgen.data.schema import Shop
+from contentgen.errors import NotFittedError
+from contentgen.rank.interactions import Interactions, Weighting, build_interactions
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """One signal: fitted on a shop's past, it scores (shopper, product) pairs; higher is better."""
+
+    name: str
+
+    def fit(self, shop: Shop) -> "Scorer": ...
+
+    def score(self, shopper_ids: Sequence[str], product_ids: Sequence[str]) -> np.ndarray:
+        """A float32 array of shape (len(shopper_ids), len(product_ids)); 0 where unknown."""
+        ...
+
+
+class InteractionScorer:
+    """Base for scorers computed from the purchase matrix: subclasses implement ``_fit`` and ``_score_rows``."""
+
+    name = "interaction"
+    weighting: Weighting = "binary"
+
+    def __init__(self) -> None:
+        self.interactions: Interactions | None = None
+
+    def fit(self, shop: Shop) -> "InteractionScorer":
+        self.interactions = build_interactions(shop, weighting=self.weighting)
+        self._fit(self.interactions)
+        return self
+
+    def _fit(self, interactions: Interactions) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _score_rows(self, rows: sp.csr_matrix) -> np.ndarray:  # pragma: no cover - abstract
+        """Scores of every catalog product for the given interaction rows (n_rows × n_products)."""
+        raise NotImplementedError
+
+    def _require_fitted(self) -> Interactions:
+        if self.interactions is None:
+            raise NotFittedError(f"{type(self).__name__} is not fitted: call .fit(shop) first")
+        return self.interactions
+
+    def score_all(self, shopper_ids: Sequence[str]) -> np.ndarray:
+        """Scores of every catalog product (in ``interactions.product_ids`` order) per shopper."""
+        interactions = self._require_fitted()
+        return np.asarray(self._score_rows(interactions.rows_for(shopper_ids)), dtype=np.float32)
+
+    def score(self, shopper_ids: Sequence[str], product_ids: Sequence[str]) -> np.ndarray:
+        interactions = self._require_fitted()
+        full = self.score_all(shopper_ids)
+        cols = interactions.columns_for(product_ids)
+        out = np.zeros((len(shopper_ids), len(cols)), dtype=np.float32)
+        known = cols >= 0
+        out[:, known] = full[:, cols[known]]
+        return out

@@ -1,0 +1,88 @@
+"""The implicit-feedback matrix: shoppers × products built from purchase events, with id maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from contentgen.data.schema import Shop
+
+Weighting = Literal["binary", "log_count"]
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """A CSR matrix of shopper × product weights and the raw-id ↔ row/column maps."""
+
+    matrix: sp.csr_matrix
+    shopper_ids: np.ndarray
+    product_ids: np.ndarray
+    shopper_index: dict[str, int]
+    product_index: dict[str, int]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.matrix.shape
+
+    def rows_for(self, shopper_ids: Sequence[str]) -> sp.csr_matrix:
+        """Rows for ``shopper_ids`` in order; unknown (cold) shoppers get an empty row."""
+        rows = np.array([self.shopper_index.get(str(s), -1) for s in shopper_ids], dtype=np.int64)
+        known = np.flatnonzero(rows >= 0)
+        # A 0/1 selector keeps cold rows empty without densifying anything.
+        selector = sp.csr_matrix(
+            (np.ones(len(known), dtype=self.matrix.dtype), (known, np.arange(len(known)))),
+            shape=(len(rows), len(known)),
+        )
+        return (selector @ self.matrix[rows[known]]).tocsr()
+
+    def columns_for(self, product_ids: Sequence[str]) -> np.ndarray:
+        """Column index per product id, -1 where the product never appears in the catalog."""
+        return np.array([self.product_index.get(str(p), -1) for p in product_ids], dtype=np.int64)
+
+
+def build_interactions(
+    shop: Shop,
+    *,
+    weighting: Weighting = "binary",
+    product_ids: Sequence[str] | None = None,
+    event_types: tuple[str, ...] = ("purchase",),
+) -> Interactions:
+    """Aggregate ``event_types`` events of ``shop`` into a shopper × product matrix.
+
+    Columns are the whole catalog (so every scorer scores the same products); rows are every
+    shopper with at least one such event. ``log_count`` weighs repeat purchases as log(1 + n).
+    """
+    if product_ids is None:
+        product_ids = shop.catalog["product_id"].astype(str).to_numpy()
+    product_ids = np.asarray(product_ids, dtype=object)
+    product_index = {p: i for i, p in enumerate(product_ids)}
+    events = shop.events[shop.events["event_type"].isin(event_types)]
+    cols = events["product_id"].astype(str).map(product_index)
+    events = events[cols.notna().to_numpy()]
+    cols = cols[cols.notna()].astype(np.int64).to_numpy()
+    shopper_codes, shopper_ids = pd.factorize(events["shopper_id"].astype(str), sort=True)
+    shopper_ids = np.asarray(shopper_ids, dtype=object)
+    counts = sp.coo_matrix(
+        (np.ones(len(cols), dtype=np.float32), (shopper_codes, cols)),
+        shape=(len(shopper_ids), len(product_ids)),
+    ).tocsr()
+    counts.sum_duplicates()
+    if weighting == "binary":
+        counts.data = np.ones_like(counts.data)
+    elif weighting == "log_count":
+        counts.data = np.log1p(counts.data).astype(np.float32)
+    else:
+        from contentgen.errors import ConfigError
+
+        raise ConfigError(f"unknown weighting {weighting!r}; choose 'binary' or 'log_count'")
+    return Interactions(
+        matrix=counts,
+        shopper_ids=shopper_ids,
+        product_ids=product_ids,
+        shopper_index={s: i for i, s in enumerate(shopper_ids)},
+        product_index=product_index,
+    )
