@@ -37,6 +37,11 @@ class ServiceSettings:
         )
     )
     send_date: date | None = None  # the offers' start; None = the day after the last event
+    # Blend the content signal (sentence embeddings of product names) into the CF re-ranker.
+    # It costs one catalog encode (cached in embedding_cache, so only the first run pays).
+    content: bool = True
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_cache: Path = Path("indexes/.cache")
 
 
 class ContentService:
@@ -65,9 +70,17 @@ class ContentService:
 
     @cached_property
     def recommender(self):
-        from contentgen.rank import Recommender
+        """Content candidates blended with collaborative filtering, popularity and repeat signals."""
+        from contentgen.rank import Recommender, RecommenderConfig
 
-        return Recommender().fit(self.shop)
+        if not self.settings.content:
+            return Recommender().fit(self.shop)
+        from contentgen.rank.content import ContentScorer
+        from contentgen.retrieval import CachedEmbedder, ContentModel, EmbeddingCache, make_embedder
+
+        embedder = CachedEmbedder(make_embedder(self.settings.embedding_model), EmbeddingCache(self.settings.embedding_cache))
+        scorers = {"content": ContentScorer(model=ContentModel(embedder))}
+        return Recommender(RecommenderConfig.with_content(), scorers=scorers).fit(self.shop)
 
     @cached_property
     def offer_rules(self):

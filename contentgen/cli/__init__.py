@@ -25,6 +25,12 @@ app = typer.Typer(
 # One module per concept; each defines register(app). Heavy imports stay inside the commands.
 COMMAND_MODULES: tuple[str, ...] = (
     "contentgen.cli.data_cmds",
+    "contentgen.cli.demo_cmds",
+    "contentgen.cli.evaluate_cmds",
+    "contentgen.cli.campaign_cmds",
+    "contentgen.cli.profile_cmds",
+    "contentgen.cli.index_cmds",
+    "contentgen.cli.generate_cmds",
 )
 
 

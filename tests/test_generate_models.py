@@ -1,0 +1,62 @@
+"""The real packaged models through the real backend (slow: loads a model; CI still runs them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from contentgen.brief import BrandVoice, OfferTerms
+from contentgen.briefing import make_brief, product_fact, situation_from_features
+from contentgen.generate.base import ChatPrompt, SamplingSettings
+from contentgen.generate.factory import shared_generator
+from contentgen.generate.prompts import TemplateLibrary
+from contentgen.generate.writer import Writer, WriterSettings
+
+pytestmark = pytest.mark.slow
+
+PROMPT = ChatPrompt("You write short marketing copy.", "Write a subject line for a cake stand.")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return shared_generator("transformers", "smollm2-135m")
+
+
+def test_batched_sampling_is_reproducible_with_a_seed(tiny):
+    settings = SamplingSettings(max_new_tokens=12, temperature=0.8, seed=7)
+    first = tiny.generate([PROMPT, PROMPT], settings, n=2)
+    assert [len(s) for s in first] == [2, 2]
+    assert all(g.text and 0 < g.new_tokens <= 12 for s in first for g in s)
+    assert [[g.text for g in s] for s in first] == [[g.text for g in s] for s in tiny.generate([PROMPT, PROMPT], settings, n=2)]
+
+
+def test_token_limit_marks_truncation_and_streaming_yields_text(tiny):
+    [[sample]] = tiny.generate([PROMPT], SamplingSettings(max_new_tokens=3, temperature=0))
+    assert sample.truncated and sample.new_tokens == 3
+    streamed = "".join(tiny.stream(PROMPT, SamplingSettings(max_new_tokens=8, temperature=0)))
+    assert streamed.strip()
+
+
+def test_writer_on_a_real_shopper_gives_only_checked_copy(tiny, demo_shop):
+    catalog = demo_shop.catalog
+    bought = demo_shop.purchases["product_id"].value_counts().index[:2]
+    products = [product_fact(r.product_id, r.title, r.price) for r in catalog.set_index("product_id").loc[bought].reset_index().itertuples()]
+    brief = make_brief(channel="sms", products=products, situation=situation_from_features(40, 3, 100.0),
+                       offer=OfferTerms("o", "percent_off", 10, "TEN", "2011-12-31", "10% off"), voice=BrandVoice("Gift Co"))
+    writer = Writer(tiny, TemplateLibrary.load(), WriterSettings(variants=2, candidates=2, max_rounds=1,
+                    sampling=SamplingSettings(max_new_tokens=40)), known_products=catalog["title"].tolist())
+    copies = writer.write(brief)
+    assert writer.stats["candidates"] == 2
+    assert copies and all(c.passed for c in copies)
+    assert all(products[0].name in c.field("body") and "TEN" in c.field("body") for c in copies)
+
+
+def test_default_model_writes_parseable_creative_json():
+    generator = shared_generator("transformers", "qwen2.5-coder-1.5b")
+    library = TemplateLibrary.load()
+    brief = make_brief(channel="push", products=[product_fact("22423", "REGENCY CAKESTAND 3 TIER", 12.75)],
+                       situation=situation_from_features(20, 4, 80.0), voice=BrandVoice("Gift Co"))
+    prompt = library.render_prompt(library.for_brief(brief), brief)
+    [[sample]] = generator.generate([ChatPrompt(prompt.system, prompt.user)], SamplingSettings(max_new_tokens=40, temperature=0))
+    from contentgen.generate.writer import parse_creative
+
+    assert parse_creative(sample.text, ["title", "hook"]) is not None, sample.text

@@ -1,0 +1,111 @@
+"""Guardrails on crafted bad outputs: each must be caught, and good copy must pass."""
+
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+import pytest
+
+from contentgen.brief import BrandVoice, Brief, OfferTerms, ProductFact
+from contentgen.generate.guardrails import check_copy, check_facts, failed, sms_units, visible_length
+
+CAKESTAND = ProductFact("22423", "Regency Cakestand 3 Tier", 12.75, url="https://shop.example/p/22423")
+HEART = ProductFact("85123A", "White Hanging Heart T-Light Holder", 2.95)
+OFFER = OfferTerms("o1", "percent_off", 15, "BACK15", "2011-12-31", "15% off your next order", 20.0)
+
+
+def brief(channel="email", offer=OFFER, language="en") -> Brief:
+    return Brief(channel, language, BrandVoice("Gift Co", avoid_words=("cheap",)), (CAKESTAND, HEART), offer,
+                 shopper_id="17850", situation="orders often")
+
+
+def names(text: str, b: Brief | None = None, channel_fields=None, creative=None, known=()):
+    b = b or brief()
+    fields = channel_fields or {"subject": "Tea time", "body": text}
+    creative = creative or {"hook": text.split("\n")[0]}
+    return {c.name for c in failed(check_copy(fields, creative, b, {"subject": 60, "body": 1500}, known_products=known))}
+
+
+GOOD = ("Your next tea party deserves a centrepiece.\n- Regency Cakestand 3 Tier, £12.75: https://shop.example/p/22423\n"
+        "- White Hanging Heart T-Light Holder, £2.95\n15% off your next order with code BACK15, until 2011-12-31.")
+
+
+def test_grounded_copy_passes_every_check():
+    assert names(GOOD) == set()
+
+
+def test_upper_case_catalog_form_and_numbers_in_names_are_facts():
+    assert names("The REGENCY CAKESTAND 3 TIER is back.") == set()
+
+
+@pytest.mark.parametrize(
+    "bad, check",
+    [
+        ("The Regency Cakestand 3 Tier is now just £9.99!", "facts.prices"),
+        ("Take 20% off the cakestand today.", "facts.percentages"),
+        ("Enjoy free shipping on every order.", "facts.offer"),
+        ("Huge sale on cakestands this week.", "facts.offer"),
+        ("Order by 24 December for the party.", "facts.dates"),
+        ("Join 5000 happy hosts.", "facts.numbers"),
+        ("Hi [Your Name], a treat for you.", "placeholders"),
+        ("Hello {first_name}, a treat for you.", "placeholders"),
+        ("A cheap treat for your table.", "banned_words"),
+        ("Call us on +44 20 7946 0958 today.", "pii"),
+        ("Write to jane.doe@example.com today.", "pii"),
+        ("See https://evil.example/phish now.", "pii"),
+        ("Customer 17850, a treat for you.", "pii"),
+        ("We miss our at-risk buyers like you.", "segment_label"),
+        ("A lovely lovely lovely lovely treat.", "repetition"),
+        ("The perfect centrepiece for your", "truncated"),
+        ("这是为您精选的蛋糕架。", "language"),
+    ],
+)
+def test_crafted_bad_outputs_are_caught(bad, check):
+    assert check in names(bad)
+
+
+def test_a_discount_without_an_offer_is_invented():
+    no_offer = brief(offer=None)
+    assert "facts.percentages" in names("15% off today.", no_offer)
+    assert "facts.offer" in names("Save on your next order.", no_offer)
+
+
+def test_another_catalog_product_is_an_invented_product():
+    known = ("Jumbo Bag Red Retrospot", "Regency Cakestand 3 Tier")
+    assert "facts.products" in names("Pair it with a Jumbo Bag Red Retrospot.", known=known)
+    assert names("The Regency Cakestand 3 Tier is back.", known=known) == set()
+
+
+def test_too_long_for_the_channel():
+    sms = brief("sms")
+    text = "A treat for you. " * 12
+    bad = failed(check_copy({"body": text}, {"hook": "A treat for you."}, sms, {"body": 500}))
+    assert "length" in {c.name for c in bad}
+
+
+def test_sms_length_switches_to_ucs2_for_emoji_and_cjk():
+    assert sms_units("Tea time £2") == (11, 160)
+    assert sms_units("Tea {time}")[0] == 12  # braces are GSM-7 escape characters: two septets each
+    assert sms_units("Tea time 🎉") == (11, 70)  # the emoji is two UTF-16 units and forces UCS-2
+    assert sms_units("下午茶") == (3, 70)
+
+
+def test_visible_length_counts_an_emoji_sequence_once():
+    assert visible_length("👩‍👩‍👧") == 1
+    assert visible_length("👍🏽") == 1
+    assert visible_length("🇬🇧") == 1
+    assert visible_length("下午茶") == 3
+    assert visible_length("e\u0301") == 1
+
+
+def test_chinese_copy_passes_the_language_check_with_english_product_names():
+    zh = brief(language="zh")
+    creative = {"hook": "为您的下午茶准备了一个漂亮的蛋糕架。"}
+    bad = failed(check_copy({"body": creative["hook"] + " Regency Cakestand 3 Tier £12.75"}, creative, zh, {"body": 500}))
+    assert bad == []
+
+
+@given(st.floats(min_value=0.01, max_value=999, allow_nan=False).map(lambda x: round(x, 2)))
+def test_any_price_other_than_the_catalog_price_is_caught(price):
+    one = Brief("email", "en", BrandVoice(), (ProductFact("1", "Tea Set", 5.0),))
+    checks = {c.name: c.passed for c in check_facts(f"Tea Set now £{price:.2f}.", one)}
+    assert checks["facts.prices"] == (price == 5.0)

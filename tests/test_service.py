@@ -1,0 +1,66 @@
+"""The service object that the CLI and the Gradio app share, end to end on the demo shop."""
+
+from __future__ import annotations
+
+import pytest
+
+from contentgen.errors import ConfigError
+from contentgen.generate.backends.echo import EchoGenerator
+from contentgen.service import ContentService, ServiceSettings
+
+
+@pytest.fixture(scope="module")
+def service(demo_shop):
+    # The echo generator returns the prompt, which never parses as the creative JSON: every
+    # message takes the labelled fallback path, so these tests exercise the plumbing only.
+    return ContentService(demo_shop, ServiceSettings(variants=2), generator=EchoGenerator())
+
+
+def test_every_shopper_has_a_segment_and_propensity(service, demo_shop):
+    frame = service.profiles.frame
+    assert set(frame.index.astype(str)) == set(demo_shop.shoppers["shopper_id"])
+    assert frame["segment"].notna().all()
+    buyers = frame["n_orders"] > 0
+    assert frame.loc[buyers, "propensity"].between(0, 1).all()
+
+
+def test_brief_carries_real_products_offer_and_no_segment_label(service, demo_shop):
+    shopper = str(service.profiles.frame.sort_values("n_orders").index[-1])
+    brief = service.brief(shopper, "email")
+    catalog = demo_shop.catalog.set_index("product_id")
+    assert len(brief.products) == service.settings.recommendations
+    for product in brief.products:
+        assert product.price == pytest.approx(round(float(catalog.loc[product.product_id, "price"]), 2))
+        assert product.reasons
+    bought = set(demo_shop.purchases.loc[demo_shop.purchases["shopper_id"] == shopper, "product_id"])
+    assert not {p.product_id for p in brief.products} & bought  # new-to-the-shopper products
+    assert brief.segment and brief.segment not in brief.situation
+    assert brief.offer == service.offer_plan.terms_for(shopper)
+
+
+HOOKS = ('{"hook": "A little treat for your kitchen shelf."}', '{"hook": "Something lovely we think you will enjoy."}')
+
+
+def test_write_returns_checked_variants(demo_shop):
+    # A scripted generator answering like a well-behaved model: two distinct hooks.
+    generator = EchoGenerator(lambda prompt, index, settings: HOOKS[index % 2], name="scripted")
+    service = ContentService(demo_shop, ServiceSettings(variants=2), generator=generator)
+    shopper = str(service.profiles.frame.index[0])
+    copies = service.write(shopper, "sms")
+    assert len(copies) == 2 and not any(c.fallback for c in copies)
+    first_product = service.brief(shopper, "sms").products[0]
+    for copy in copies:
+        assert copy.channel == "sms" and copy.passed
+        assert len(copy.field("body")) <= 160
+        assert first_product.name in copy.field("body")
+    assert {c.field("body").split(": ", 1)[1][:20] for c in copies} == {h[10:30] for h in HOOKS}
+
+
+def test_fallback_is_labelled_when_nothing_passes(service):
+    copies = service.write(str(service.profiles.frame.index[0]), "sms")
+    assert copies and all(c.fallback and c.generator == "fallback-template" and c.passed for c in copies)
+
+
+def test_unknown_shopper_names_examples(service):
+    with pytest.raises(ConfigError, match=r"shopper 'nobody' is not in shop 'online-retail' \(e.g. "):
+        service.brief("nobody")
