@@ -10,12 +10,16 @@ import typer
 from contentgen.cli.common import DataOption, MappingOption, load_shop_from_options
 
 
-def pick_demo_shoppers(profiles, n: int) -> list[str]:
-    """One shopper from each of the most telling segments (most orders first), then the rest by order count."""
-    frame = profiles.frame
+def pick_demo_shoppers(profiles, n: int, with_offer: frozenset[str] = frozenset()) -> list[str]:
+    """One shopper from each of the most telling segments, then the rest by order count.
+
+    Within a segment, shoppers who were given an offer come first (a demo should show one),
+    then those with the most orders.
+    """
+    frame = profiles.frame.assign(_offer=profiles.frame.index.astype(str).isin(list(with_offer)))
     chosen: list[str] = []
     for segment in ("loyal", "at_risk", "new", "active", "churned"):
-        rows = frame[frame["segment"] == segment].sort_values(["n_orders", "monetary"], ascending=False)
+        rows = frame[frame["segment"] == segment].sort_values(["_offer", "n_orders", "monetary"], ascending=False)
         if len(rows) and len(chosen) < n:
             chosen.append(str(rows.index[0]))
     rest = frame.drop(index=chosen).sort_values("n_orders", ascending=False)
@@ -61,7 +65,9 @@ def register(app: typer.Typer) -> None:
             for d in c.descriptions:
                 typer.echo(f"  {d.cluster}: {d.text}")
 
-        chosen = pick_demo_shoppers(profiles, shoppers)
+        plan = service.offer_plan.assignments
+        offered = frozenset(plan.loc[plan["offer_id"] != "", "shopper_id"].astype(str))
+        chosen = pick_demo_shoppers(profiles, shoppers, offered)
         for shopper_id in chosen:
             typer.echo("\n" + "=" * 78)
             typer.echo(profiles.describe(shopper_id))
