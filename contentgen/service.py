@@ -30,6 +30,7 @@ class ServiceSettings:
     generator_backend: str = "transformers"
     generator_model: str = "qwen2.5-coder-1.5b"
     variants: int = 3
+    candidates: int = 6  # samples per brief per round; more candidates, fewer fallbacks, slower
     recommendations: int = 3
     voice: BrandVoice = field(
         default_factory=lambda: BrandVoice(
@@ -110,7 +111,7 @@ class ContentService:
 
         generator = self._generator or shared_generator(self.settings.generator_backend, self.settings.generator_model)
         known = self.shop.catalog["title"].astype(str).tolist()
-        return Writer(generator, TemplateLibrary.load(), WriterSettings(variants=self.settings.variants), known_products=known)
+        return Writer(generator, TemplateLibrary.load(), WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known)
 
     # -- per shopper ------------------------------------------------------------------------
 
