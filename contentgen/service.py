@@ -17,7 +17,7 @@ import pandas as pd
 
 from contentgen.brief import BrandVoice, Brief, OfferTerms
 from contentgen.data.schema import Shop
-from contentgen.errors import ConfigError
+from contentgen.errors import ConfigError, ContentgenError
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +64,14 @@ class ContentService:
         as_of = default_as_of(self.shop)
         try:
             model = PropensityModel().fit(self.shop, as_of)
-        except Exception as error:  # noqa: BLE001 - a tiny shop may not support the model; profiles still work
-            log.warning("propensity model not fitted (%s); offers will use a flat propensity", error)
+        except ContentgenError as error:  # a young shop has too little history to label; profiles still work
+            log.warning("propensity model not fitted (%s); offers will use the rules' missing_propensity", error)
             model = None
-        return build_profiles(self.shop, as_of, propensity=model)
+        profiles = build_profiles(self.shop, as_of, propensity=model)
+        if model is None:
+            # The offer planner fills missing propensities with its configured default.
+            profiles.frame["propensity"] = float("nan")
+        return profiles
 
     @cached_property
     def recommender(self):
@@ -94,10 +98,7 @@ class ContentService:
         """The chosen offer per shopper for a campaign starting at ``send_date``."""
         from contentgen.offers.choice import audience_from_profiles, choose_offers
 
-        profiles = self.profiles
-        if "propensity" not in profiles.frame.columns:
-            profiles.frame["propensity"] = float("nan")
-        return choose_offers(audience_from_profiles(profiles), self.offer_rules, self.send_date)
+        return choose_offers(audience_from_profiles(self.profiles), self.offer_rules, self.send_date)
 
     @property
     def send_date(self) -> date:
