@@ -169,7 +169,6 @@ class _Loader:
         if field not in frame.columns:
             return frame
         path = frame.attrs["path"]
-        column = frame.attrs["columns"][field]
         if kind == "number":
             values, invalid = parse_number(frame, field, path=path)
             what, fix = "a number", _FIX_NUMBER
@@ -179,33 +178,28 @@ class _Loader:
             values, invalid = parse_datetime(frame, field, date_format, path=path)
             what = f"a date in format {date_format}" if date_format else "an ISO-8601 date"
             fix = _FIX_DATE.format(fmt=repr(date_format))
-        if invalid.any():
-            if self.policy == "raise":
-                shown = frame.rename(columns={field: column})
-                raise invalid_error(shown, invalid, column, path=path, what=what, fix=fix)
-            self.report.count("invalid_values", int(invalid.sum()), rejects=True)
-            self.rejects.append(frame.loc[invalid].assign(**{cleaning.REASON: f"invalid_values:{column}"}))
+        frame = self._drop_invalid(frame, invalid, field, what, fix)
+        frame[field] = values.loc[frame.index]
+        return frame
+
+    def _drop_invalid(self, frame: pd.DataFrame, invalid: pd.Series, field: str, what: str, fix: str) -> pd.DataFrame:
+        """Raise on the first invalid cell of ``field``, or set the invalid rows aside, per policy."""
+        if not invalid.any():
+            return frame
+        path, column = frame.attrs["path"], frame.attrs["columns"][field]
+        if self.policy == "raise":
+            raise invalid_error(frame.rename(columns={field: column}), invalid, column, path=path, what=what, fix=fix)
+        self.report.count("invalid_values", int(invalid.sum()), rejects=True)
+        self.rejects.append(frame.loc[invalid].assign(**{cleaning.REASON: f"invalid_values:{column}"}))
         attrs = frame.attrs
         frame = frame.loc[~invalid].copy()
-        frame[field] = values.loc[~invalid]
         frame.attrs = attrs
         return frame
 
     def _required_text(self, frame: pd.DataFrame, field: str) -> pd.DataFrame:
         frame[field] = cleaning.normalise_ids(frame[field])
-        empty = frame[field] == ""
-        if empty.any():
-            path, column = frame.attrs["path"], frame.attrs["columns"][field]
-            if self.policy == "raise":
-                shown = frame.rename(columns={field: column})
-                raise invalid_error(shown, empty, column, path=path, what="a non-empty id",
-                                    fix="Every row needs one; fix the row or set on_invalid = \"reject\".")
-            self.report.count("invalid_values", int(empty.sum()), rejects=True)
-            self.rejects.append(frame.loc[empty].assign(**{cleaning.REASON: f"invalid_values:{column}"}))
-            attrs = frame.attrs
-            frame = frame.loc[~empty].copy()
-            frame.attrs = attrs
-        return frame
+        return self._drop_invalid(frame, frame[field] == "", field, "a non-empty id",
+                                  "Every row needs one; fix the row or set on_invalid = \"reject\".")
 
     # -- inputs -----------------------------------------------------------------------------
 
@@ -245,20 +239,12 @@ class _Loader:
                 frame = self._typed(frame, optional, "number", required=False)
             raw_type = frame["event_type"].astype("string").str.strip()
             mapped = raw_type.map(lambda t: spec.event_types.get(t, t) if isinstance(t, str) else t)
-            unknown = ~mapped.isin(EVENT_TYPES)
-            if unknown.any():
-                path, column = frame.attrs["path"], frame.attrs["columns"]["event_type"]
-                if self.policy == "raise":
-                    shown = frame.rename(columns={"event_type": column})
-                    raise invalid_error(
-                        shown, unknown, column, path=path,
-                        what=f"a known event type ({', '.join(EVENT_TYPES)})",
-                        fix="Map it under [events.event_types] in the mapping, e.g. \"add_to_basket\" = \"cart\".",
-                    )
-                self.report.count("invalid_values", int(unknown.sum()), rejects=True)
-                self.rejects.append(frame.loc[unknown].assign(**{cleaning.REASON: f"invalid_values:{column}"}))
-                frame, mapped = frame.loc[~unknown], mapped.loc[~unknown]
-            frame = frame.assign(event_type=mapped)
+            frame = self._drop_invalid(
+                frame, ~mapped.isin(EVENT_TYPES), "event_type",
+                f"a known event type ({', '.join(EVENT_TYPES)})",
+                "Map it under [events.event_types] in the mapping, e.g. \"add_to_basket\" = \"cart\".",
+            )
+            frame = frame.assign(event_type=mapped.loc[frame.index])
             if "quantity" not in frame:
                 frame["quantity"] = 1.0
             frame["quantity"] = frame["quantity"].fillna(1.0)
