@@ -4,7 +4,10 @@ quality for each candidate (backend, model, dtype), against a naive one-prompt-a
 Each candidate runs in its own process so its peak memory is its own.
 
     HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/generate.py --briefs 4 \
-        --candidates transformers:smollm2-135m:float32,transformers:qwen2.5-coder-0.5b:float32
+        --candidates llamacpp:qwen2.5-coder-1.5b,transformers:qwen2.5-coder-1.5b:float32
+
+llama.cpp decodes one sequence at a time, so its "batch 8" is 8 prompts in a row, and the Writer
+draws its samples one by one and stops once a brief has its variants (the row's samples column).
 """
 
 from __future__ import annotations
@@ -47,8 +50,12 @@ def run_one(spec: str, n_briefs: int, candidates: int, tokens: int) -> dict:
     from contentgen.generate.prompts import TemplateLibrary
     from contentgen.generate.writer import Writer, WriterSettings
 
-    backend, model, dtype = (spec.split(":") + ["float32"])[:3]
-    options = {"dtype": dtype} if backend == "transformers" else {}
+    # the third field: dtype for transformers; "schema" (JSON-constrained) or "free" for llama.cpp
+    backend, model, mode = (spec.split(":") + [""])[:3]
+    if backend == "transformers":
+        options = {"dtype": mode or "float32"}
+    else:
+        options = {"constrain_json": mode != "free"}
     started = time.perf_counter()
     generator = create_generator(backend, model, **options)
     load = time.perf_counter() - started
@@ -94,8 +101,9 @@ def run_one(spec: str, n_briefs: int, candidates: int, tokens: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--candidates", default="transformers:smollm2-135m:float32,transformers:smollm2-135m:bfloat16,"
-                        "transformers:qwen2.5-coder-0.5b:float32,transformers:qwen2.5-coder-1.5b:float32")
+    parser.add_argument("--candidates", default="llamacpp:qwen2.5-coder-1.5b:schema,llamacpp:qwen2.5-coder-1.5b:free,"
+                        "llamacpp:qwen2.5-coder-0.5b:schema,llamacpp:smollm2-135m:schema,"
+                        "transformers:qwen2.5-coder-1.5b:float32,transformers:qwen2.5-coder-0.5b:float32")
     parser.add_argument("--briefs", type=int, default=4)
     parser.add_argument("--samples", type=int, default=6, help="candidates sampled per brief")
     parser.add_argument("--tokens", type=int, default=32, help="tokens per sample in the speed test")
@@ -114,12 +122,12 @@ def main() -> None:
             continue
         rows.append(json.loads(line[7:]))
         print(f"done {spec}", file=sys.stderr, flush=True)
-    print(f"\n{args.briefs} email briefs from the demo shop, {args.samples} samples each, 2 variants kept; "
+    print(f"\n{args.briefs} email briefs from the demo shop, up to {args.samples} samples each, 2 variants kept; "
           f"speed test {args.tokens} tokens (2 shared cores: timings are noisy)\n")
-    print("| candidate | load s | tok/s single | tok/s batch 8 | peak RSS GB | parsed | pass/sample | fact fails/sample | briefs w/ fallback | s/brief batched | s/brief naive loop |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| candidate | load s | tok/s single | tok/s batch 8 | peak RSS GB | samples | parsed | pass/sample | fact fails/sample | briefs w/ fallback | s/brief (Writer) | s/brief naive loop |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['candidate']} | {r['load_s']:.0f} | {r['tok_s_single']:.1f} | {r['tok_s_batch8']:.1f} | {r['peak_rss_gb']:.1f} | "
+        print(f"| {r['candidate']} | {r['load_s']:.0f} | {r['tok_s_single']:.1f} | {r['tok_s_batch8']:.1f} | {r['peak_rss_gb']:.1f} | {r['samples']} | "
               f"{r['parsed']:.0%} | {r['pass_rate']:.0%} | {r['fact_fail_per_sample']:.0%} | {r['briefs_with_fallback']:.0%} | "
               f"{r['s_per_brief_batched']:.0f} | {r['s_per_brief_naive']:.0f} |")
     for r in rows:

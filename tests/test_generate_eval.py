@@ -9,15 +9,16 @@ from typer.testing import CliRunner
 from contentgen.brief import BrandVoice, Brief, ProductFact
 from contentgen.generate import factory
 from contentgen.generate.backends.echo import EchoGenerator
-from contentgen.generate.evaluation import copy_metrics, distinct_2, personalized
+from contentgen.generate.evaluation import MessageScore, copy_metrics, distinct_2, personalized, score_messages
 from contentgen.generate.guardrails import Check
 from contentgen.generate.writer import Copy
 
 BRIEF = Brief("sms", "en", BrandVoice(), (ProductFact("1", "Tea Set", 5.0),), interests=("baking",))
 
 
-def copy(body: str, creative: str, fallback=False, checks=()) -> Copy:
-    return Copy("sms", "en", "sms_en", (("body", body),), (("hook", creative),), tuple(checks), fallback, "echo", 0)
+def copy(body: str, creative: str, fallback=False, checks=(), variant=0, seconds=4.0) -> Copy:
+    return Copy("sms", "en", "sms_en", (("body", body),), (("hook", creative),), tuple(checks), fallback, "echo", variant,
+                shopper_id="s1", seconds=seconds)
 
 
 def test_distinct_2_is_one_for_disjoint_texts_and_low_for_repeats():
@@ -35,9 +36,12 @@ def test_personalized_needs_a_product_or_an_interest():
 def test_copy_metrics_rates():
     copies = [[copy("Tea Set £5.00", "Nice one.", checks=(Check("facts.prices", True), Check("length", True))),
                copy("Tea Set £4.00", "Other one.", fallback=True, checks=(Check("facts.prices", False), Check("length", False)))]]
-    m = copy_metrics([BRIEF], copies, seconds=4.0)
-    assert (m.messages, m.factual_error_rate, m.length_compliance, m.fallback_rate, m.personalization_rate) == (2, 0.5, 0.5, 0.5, 1.0)
+    scores = [s for brief, variants in zip([BRIEF], copies) for s in score_messages(brief, variants)]
+    m = copy_metrics(scores)
+    assert (m.briefs, m.messages, m.factual_error_rate, m.length_compliance, m.fallback_rate, m.personalization_rate) == (1, 2, 0.5, 0.5, 0.5, 1.0)
     assert m.seconds_per_message == 2.0 and m.distinct_2 == 1.0
+    # a record survives a JSON round trip unchanged (eval-copy saves them to resume)
+    assert [MessageScore(**json.loads(json.dumps(s.to_dict()))) for s in scores] == scores
 
 
 GOOD = {"subject": "Something lovely for your table", "hook": "A little treat for the way you like to shop",
@@ -66,5 +70,24 @@ def test_eval_copy_command_prints_the_metrics_table(monkeypatch):
     monkeypatch.setattr(factory, "shared_generator", lambda backend, model: EchoGenerator(scripted))
     result = CliRunner().invoke(app, ["eval-copy", "--data", "demo", "--shoppers", "5", "--channels", "sms,push", "--variants", "2"])
     assert result.exit_code == 0, result.output
-    assert "| sms/en | 10 | 0.0% | 100.0% | 100.0% |" in result.output
+    assert "| sms/en | 5 | 10 | 0.0% | 100.0% | 100.0% |" in result.output
     assert "| push/en |" in result.output
+
+
+def test_eval_copy_saves_as_it_goes_and_resumes(monkeypatch, tmp_path):
+    from contentgen.cli import app
+
+    generator = EchoGenerator(scripted)
+    monkeypatch.setattr(factory, "shared_generator", lambda backend, model: generator)
+    out = tmp_path / "scores.jsonl"
+    args = ["eval-copy", "--data", "demo", "--shoppers", "3", "--variants", "2", "--out", str(out)]
+    first = CliRunner().invoke(app, args + ["--channels", "sms"])
+    assert first.exit_code == 0, first.output
+    lines = out.read_text().splitlines()
+    assert len(lines) == 6 and {json.loads(l)["channel"] for l in lines} == {"sms"}
+    calls = len(generator.calls)
+    # a second run with more channels writes only the new channel and reports both
+    second = CliRunner().invoke(app, args + ["--channels", "sms,push"])
+    assert second.exit_code == 0, second.output
+    assert "resuming: 6 messages" in second.output and "| sms/en | 3 | 6 |" in second.output and "| push/en | 3 | 6 |" in second.output
+    assert len(out.read_text().splitlines()) == 12 and len(generator.calls) == calls + 1

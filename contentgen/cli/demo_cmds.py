@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         channel: str = typer.Option("email", "--channel", help="email, sms, push, ad or social."),
         language: str = typer.Option("en", "--language", help="en or zh."),
         model: str = typer.Option(None, "--model", help="Generator model (default: the service's default)."),
-        backend: str = typer.Option(None, "--backend", help="transformers (default) or llamacpp."),
+        backend: str = typer.Option(None, "--backend", help="auto (default: llamacpp when installed, else transformers), llamacpp, transformers or echo (no model)."),
     ) -> None:
         """Run the main job: load, profile and segment every shopper, then write copy for a few of them."""
         from contentgen.presenters import copy_text, offer_text, recommendations_frame

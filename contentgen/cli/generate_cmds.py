@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import time
 
@@ -10,13 +11,17 @@ import typer
 from contentgen.cli.common import DataOption, MappingOption, load_shop_from_options
 
 ModelOption = typer.Option(None, "--model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b or smollm2-135m.")
-BackendOption = typer.Option(None, "--backend", help="transformers (default) or llamacpp (optional extra).")
+BackendOption = typer.Option(
+    None, "--backend", help="auto (default: llamacpp when installed, else transformers), llamacpp, transformers or echo (no model).")
 
 
-def _service(shop, model: str | None, backend: str | None, variants: int):
+EVAL_CHUNK = 8  # shoppers written and saved together by eval-copy
+
+
+def _service(shop, model: str | None, backend: str | None, variants: int, candidates: int | None = None):
     from contentgen.service import ContentService, ServiceSettings
 
-    overrides = {k: v for k, v in {"generator_model": model, "generator_backend": backend}.items() if v}
+    overrides = {k: v for k, v in {"generator_model": model, "generator_backend": backend, "candidates": candidates}.items() if v}
     return ContentService(shop, ServiceSettings(variants=variants, **overrides))
 
 
@@ -53,43 +58,64 @@ def register(app: typer.Typer) -> None:
         channels: str = typer.Option("email,sms,push,ad,social", "--channels", help="Comma-separated channels."),
         language: str = typer.Option("en", "--language", help="en or zh."),
         variants: int = typer.Option(3, "--variants", min=1),
+        candidates: int = typer.Option(None, "--candidates", min=1, help="Samples per brief and round (default: the writer's)."),
         samples: int = typer.Option(2, "--samples", min=0, help="Sample messages to print per channel."),
         seed: int = typer.Option(0, "--seed", help="Seed for the shopper sample."),
+        out: Path = typer.Option(
+            None, "--out", help="Save every scored message to this JSONL file as it is written; "
+            "rerunning with the same file skips what is already there (resume after a crash)."),
         data: str = typer.Option("real", "--data", help="demo, real, or a folder of export files."),
         mapping: Path = MappingOption,
         model: str = ModelOption,
         backend: str = BackendOption,
     ) -> None:
         """Measure the copy on real shoppers: factual errors, length, personalization, diversity, fallbacks, speed."""
-        from contentgen.generate.evaluation import copy_metrics
-        from contentgen.presenters import copy_text
+        from contentgen.generate.evaluation import MessageScore, copy_metrics, score_messages
 
-        service = _service(load_shop_from_options(data, mapping), model, backend, variants)
+        service = _service(load_shop_from_options(data, mapping), model, backend, variants, candidates)
         ids = service.profiles.frame.index.astype(str).to_series()
-        chosen = ids.sample(min(shoppers, len(ids)), random_state=seed).tolist()
+        # a seeded shuffle of everyone, cut to size: a larger --shoppers extends a saved run
+        chosen = ids.sample(frac=1.0, random_state=seed).tolist()[:shoppers]
+        wanted = [c.strip() for c in channels.split(",") if c.strip()]
+        saved: list[MessageScore] = []
+        if out is not None and out.exists():
+            saved = [MessageScore(**json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
+            typer.echo(f"resuming: {len(saved)} messages already scored in {out}")
+        done = {(s.channel, s.language, s.shopper_id) for s in saved}
         writer = service.writer
+        for channel in wanted:
+            todo = [s for s in chosen if (channel, language, s) not in done]
+            typer.echo(f"\n=== {channel}/{language}: {len(chosen) - len(todo)} shoppers done before, {len(todo)} to write")
+            # a few shoppers at a time, each batch saved before the next starts
+            for start in range(0, len(todo), EVAL_CHUNK):
+                briefs = [service.brief(s, channel, language) for s in todo[start : start + EVAL_CHUNK]]
+                copies = writer.write_many(briefs)
+                scores = [score for brief, v in zip(briefs, copies) for score in score_messages(brief, v)]
+                saved.extend(scores)
+                if out is not None:
+                    with out.open("a", encoding="utf-8") as handle:
+                        handle.writelines(json.dumps(score.to_dict(), ensure_ascii=False) + "\n" for score in scores)
+                typer.echo(f"  {min(start + EVAL_CHUNK, len(todo))}/{len(todo)} shoppers", err=True)
+        wanted_ids = set(chosen)
         rows = []
-        for channel in [c.strip() for c in channels.split(",") if c.strip()]:
-            briefs = [service.brief(s, channel, language) for s in chosen]
-            started = time.perf_counter()
-            copies = writer.write_many(briefs, show_progress=True)
-            metrics = copy_metrics(briefs, copies, time.perf_counter() - started)
-            rows.append(metrics)
-            typer.echo(f"\n=== {channel}/{language}: {metrics}")
-            for variants_of_one in copies[:samples]:
-                typer.echo(copy_text(variants_of_one[0]) + "\n")
-        typer.echo(f"\nCopy quality, {len(chosen)} shoppers, {writer.generator.name}, {variants} variants each")
-        typer.echo("| channel | messages | factual errors | length ok | personalized | distinct-2 | fallback | s/message |")
-        typer.echo("|---|---|---|---|---|---|---|---|")
+        for channel in wanted:
+            mine = [s for s in saved if s.channel == channel and s.language == language and s.shopper_id in wanted_ids]
+            rows.append(copy_metrics(mine))
+            typer.echo(f"\n--- samples, {channel}/{language}")
+            for score in [s for s in mine if s.variant == 0][:samples]:
+                typer.echo(f"[shopper {score.shopper_id}{', fallback' if score.fallback else ''}]\n{score.text}\n")
+        typer.echo(f"\nCopy quality, {len(chosen)} shoppers, {writer.generator.name}, up to {variants} variants each")
+        typer.echo("| channel | briefs | messages | factual errors | length ok | personalized | distinct-2 | fallback | s/message |")
+        typer.echo("|---|---|---|---|---|---|---|---|---|")
         for m in rows:
             typer.echo(
-                f"| {m.channel}/{m.language} | {m.messages} | {m.factual_error_rate:.1%} | {m.length_compliance:.1%} | "
+                f"| {m.channel}/{m.language} | {m.briefs} | {m.messages} | {m.factual_error_rate:.1%} | {m.length_compliance:.1%} | "
                 f"{m.personalization_rate:.1%} | {m.distinct_2:.2f} | {m.fallback_rate:.1%} | {m.seconds_per_message:.2f} |"
             )
         stats = writer.stats
         if stats["candidates"]:
             top = ", ".join(f"{k[7:]} {v}" for k, v in stats.most_common() if k.startswith("failed:"))
             typer.echo(
-                f"\nBefore guardrails: {stats['candidates']} samples, {stats['parsed'] / stats['candidates']:.0%} parsed, "
+                f"\nBefore guardrails (this run): {stats['candidates']} samples, {stats['parsed'] / stats['candidates']:.0%} parsed, "
                 f"{stats['passed'] / stats['candidates']:.0%} passed every check; failures by check: {top or 'none'}"
             )

@@ -44,6 +44,10 @@ class Generator(Protocol):
     """A loaded text generator, created once per process and reused."""
 
     name: str  # "<backend>:<model>"
+    # True when n samples of many prompts in one call cost little more than one (a padded batch);
+    # False when samples are decoded one after another, so the Writer asks for them one at a time
+    # and stops as soon as enough have passed the checks.
+    batches: bool
 
     def generate(
         self, prompts: Sequence[ChatPrompt], settings: SamplingSettings, n: int = 1

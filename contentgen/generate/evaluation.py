@@ -1,13 +1,37 @@
-"""Copy evaluation: factual errors, length compliance, personalization, diversity and fallbacks."""
+"""Copy evaluation: factual errors, length compliance, personalization, diversity and fallbacks.
+
+Each written message is scored on its own (``score_messages``) into a small JSON-able record, so a
+long evaluation can be saved as it goes and resumed; ``copy_metrics`` aggregates the records.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 import re
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from contentgen.brief import Brief
 from contentgen.generate.writer import Copy
+
+
+@dataclass(frozen=True)
+class MessageScore:
+    """One written message, scored against its brief."""
+
+    shopper_id: str
+    channel: str
+    language: str
+    variant: int
+    factual_error: bool  # any failed facts.* check
+    length_ok: bool  # within every length limit
+    personalized: bool  # names a recommended product or an interest of the shopper
+    fallback: bool  # the copywriter's fallback text, not the model's
+    seconds: float  # this message's share of its brief's generation time
+    creative: str  # the model-written parts, for diversity
+    text: str  # the whole message
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -18,11 +42,11 @@ class CopyMetrics:
     language: str
     briefs: int
     messages: int
-    factual_error_rate: float  # messages with any failed facts.* check
-    length_compliance: float  # messages within every length limit
-    personalization_rate: float  # messages naming a recommended product or an interest of the shopper
+    factual_error_rate: float
+    length_compliance: float
+    personalization_rate: float
     distinct_2: float  # distinct bigrams / all bigrams of the generated parts, across one brief's variants
-    fallback_rate: float  # messages that are the copywriter's fallback text
+    fallback_rate: float
     seconds_per_message: float
 
 
@@ -44,24 +68,43 @@ def personalized(copy: Copy, brief: Brief) -> bool:
     return any(term and term in text for term in terms)
 
 
-def copy_metrics(briefs: Sequence[Brief], copies: Sequence[Sequence[Copy]], seconds: float) -> CopyMetrics:
-    """Metrics for one channel: ``copies[i]`` are the variants written for ``briefs[i]``."""
-    flat = [(brief, c) for brief, variants in zip(briefs, copies) for c in variants]
-    n = max(len(flat), 1)
+def score_messages(brief: Brief, variants: Sequence[Copy]) -> list[MessageScore]:
+    """A score per variant written for ``brief`` (the brief's time is split over its variants)."""
+    return [
+        MessageScore(
+            shopper_id=brief.shopper_id,
+            channel=brief.channel,
+            language=brief.language,
+            variant=copy.variant,
+            factual_error=any(not k.passed for k in copy.checks if k.name.startswith("facts.")),
+            length_ok=all(k.passed for k in copy.checks if k.name == "length"),
+            personalized=personalized(copy, brief),
+            fallback=copy.fallback,
+            seconds=copy.seconds / max(len(variants), 1),
+            creative=" ".join(v for _, v in copy.creative),
+            text=copy.text,
+        )
+        for copy in variants
+    ]
 
-    def rate(predicate) -> float:
-        return sum(1 for brief, c in flat if predicate(brief, c)) / n
 
-    diversity = [distinct_2([" ".join(v for _, v in c.creative) for c in variants]) for variants in copies if len(variants) > 1]
+def copy_metrics(scores: Iterable[MessageScore]) -> CopyMetrics:
+    """Aggregate the scores of one channel and language."""
+    scores = list(scores)
+    n = max(len(scores), 1)
+    by_brief: dict[str, list[MessageScore]] = {}
+    for score in scores:
+        by_brief.setdefault(score.shopper_id, []).append(score)
+    diversity = [distinct_2([s.creative for s in group]) for group in by_brief.values() if len(group) > 1]
     return CopyMetrics(
-        channel=briefs[0].channel if briefs else "",
-        language=briefs[0].language if briefs else "",
-        briefs=len(briefs),
-        messages=len(flat),
-        factual_error_rate=rate(lambda b, c: any(not k.passed for k in c.checks if k.name.startswith("facts."))),
-        length_compliance=rate(lambda b, c: all(k.passed for k in c.checks if k.name == "length")),
-        personalization_rate=rate(lambda b, c: personalized(c, b)),
+        channel=scores[0].channel if scores else "",
+        language=scores[0].language if scores else "",
+        briefs=len(by_brief),
+        messages=len(scores),
+        factual_error_rate=sum(s.factual_error for s in scores) / n,
+        length_compliance=sum(s.length_ok for s in scores) / n,
+        personalization_rate=sum(s.personalized for s in scores) / n,
         distinct_2=sum(diversity) / len(diversity) if diversity else float("nan"),
-        fallback_rate=rate(lambda b, c: c.fallback),
-        seconds_per_message=seconds / n,
+        fallback_rate=sum(s.fallback for s in scores) / n,
+        seconds_per_message=sum(s.seconds for s in scores) / n,
     )

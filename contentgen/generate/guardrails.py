@@ -27,7 +27,11 @@ class GuardrailSettings:
         ("push", "body", 120),
         ("email", "subject", 60),
     )
-    banned_words: tuple[str, ...] = ("guarantee", "guaranteed", "risk-free", "act now", "click here", "winner")
+    # the last ones dress marketing up as a transactional message, which misleads the reader
+    banned_words: tuple[str, ...] = (
+        "guarantee", "guaranteed", "risk-free", "act now", "click here", "winner",
+        "order confirmation", "receipt", "invoice", "your order has",
+    )
     segment_labels: tuple[str, ...] = (
         "at-risk", "at risk", "at_risk", "churned", "churn", "cold start", "cold_start", "cold-start",
         "segment", "lifecycle", "high value", "high-value", "rfm",

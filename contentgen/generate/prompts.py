@@ -76,6 +76,19 @@ class PromptTemplate:
     def field_limits(self) -> dict[str, int]:
         return dict(self.fields)
 
+    def json_schema(self) -> dict:
+        """The JSON object the model must answer with: one string per creative part.
+
+        No ``maxLength``: constrained decoding would cut a sentence mid-word; lengths are checked after.
+        """
+        names = [part.name for part in self.creative]
+        return {
+            "type": "object",
+            "properties": {name: {"type": "string"} for name in names},
+            "required": names,
+            "additionalProperties": False,
+        }
+
 
 @dataclass(frozen=True)
 class RenderedPrompt:

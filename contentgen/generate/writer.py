@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 import json
 import logging
 import re
 import time
 from collections import Counter
-from typing import Collection, Iterable, Sequence
+from typing import Collection, Sequence
 
 from contentgen.brief import Brief
 from contentgen.generate.base import ChatPrompt, Generator, SamplingSettings
-from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed
+from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed, visible_length
 from contentgen.generate.prompts import PromptTemplate, TemplateLibrary
 
 logger = logging.getLogger(__name__)
@@ -87,6 +87,26 @@ def _clean(text: str) -> str:
     return text
 
 
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s*")
+_HEAD_SPLIT = re.compile(r"\s*(?::|\s[-–—|]\s|[!?](?=\s))\s*")
+_MAX_SHORTENINGS = 3
+
+
+def shorter_versions(text: str, sentence: bool) -> list[str]:
+    """Complete shorter versions of ``text``, longest first: leading sentences of a sentence part,
+    or the head of a title before a colon, dash or exclamation. Never a cut mid-sentence."""
+    if sentence:
+        parts = [p for p in _SENTENCE_SPLIT.split(text.strip()) if p]
+        joiner = "" if re.search(r"[\u4e00-\u9fff]", text) else " "
+        return [joiner.join(parts[:k]) for k in range(len(parts) - 1, 0, -1)]
+    head = _HEAD_SPLIT.split(text.strip(), maxsplit=1)[0].strip()
+    if head == text.strip():
+        return []
+    # a one-word head ("Hello!") says too little; CJK has no spaces, so count characters there
+    enough = len(head.split()) >= 2 or (not head.isascii() and len(head) >= 4)
+    return [head] if enough else []
+
+
 def _finish_sentence(text: str, language: str) -> str:
     # a complete sentence without its full stop is fine to finish; a dangling one is left to fail
     if text and (text[-1].isalnum()) and not re.search(r"\b(and|or|the|a|an|of|to|with|for|your|our)$", text, re.I):
@@ -118,51 +138,82 @@ class Writer:
         return self.write_many([brief], template)[0]
 
     def write_many(self, briefs: Sequence[Brief], template: str | None = None, show_progress: bool = False) -> list[list[Copy]]:
-        """Variants for each brief: sample candidates for all briefs in one batch per round,
-        keep the distinct ones that pass every check, and fill what is missing with the fallback."""
-        settings = self.settings
+        """Variants for each brief: sample candidates, keep the distinct ones that pass every check,
+        regenerate (bounded by ``max_rounds``) and fill what is still missing with the fallback.
+
+        A batching backend gets every brief's candidates of a round in a few large calls; a sequential
+        one (llama.cpp) gets one sample at a time and stops as soon as a brief has its variants.
+        """
         chosen = [self.templates.get(template) if template else self.templates.for_brief(b) for b in briefs]
-        prompts = [self.templates.render_prompt(t, b) for t, b in zip(chosen, briefs)]
+        prompts = [ChatPrompt(r.system, r.user) for r in (self.templates.render_prompt(t, b) for t, b in zip(chosen, briefs))]
         kept: list[list[tuple[dict, dict, tuple[Check, ...]]]] = [[] for _ in briefs]
         seconds = [0.0 for _ in briefs]
-        for round_index in range(settings.max_rounds):
-            todo = [i for i in range(len(briefs)) if len(kept[i]) < settings.variants]
-            if not todo:
-                break
-            sampling = _with_seed(settings.sampling, settings.seed + round_index)
-            started = time.perf_counter()
-            samples = self.generator.generate(
-                [ChatPrompt(prompts[i].system, prompts[i].user) for i in todo], sampling, n=settings.candidates
-            )
-            share = (time.perf_counter() - started) / len(todo)
-            for i, generations in zip(todo, samples):
-                seconds[i] += share
-                seen = {json.dumps(c, sort_keys=True) for c, _, _ in kept[i]}
-                for generation in generations:
-                    candidate = self._candidate(chosen[i], briefs[i], generation.text, generation.truncated)
-                    self.stats["candidates"] += 1
-                    if candidate is None:
-                        continue
-                    self.stats["parsed"] += 1
-                    self.stats.update(f"failed:{c.name}" for c in failed(candidate[2]))
-                    self.stats["passed"] += not failed(candidate[2])
-                    if len(kept[i]) >= settings.variants:
-                        continue
-                    key = json.dumps(candidate[0], sort_keys=True)
-                    if key not in seen and not failed(candidate[2]):
-                        seen.add(key)
-                        kept[i].append(candidate)
-            logger.debug("round %d: %d briefs, %d still short", round_index, len(todo),
-                         sum(len(k) < settings.variants for k in kept))
+        sample = self._sample_batched if getattr(self.generator, "batches", True) else self._sample_sequential
+        with _progress(len(briefs), show_progress) as bar:
+            for round_index in range(self.settings.max_rounds):
+                todo = [i for i in range(len(briefs)) if len(kept[i]) < self.settings.variants]
+                if not todo:
+                    break
+                if round_index:
+                    bar.reset(len(todo))
+                    bar.set_description(f"regenerating (round {round_index + 1})")
+                sample(todo, round_index, chosen, briefs, prompts, kept, seconds, bar)
+                logger.debug("round %d: %d briefs, %d still short", round_index, len(todo),
+                             sum(len(k) < self.settings.variants for k in kept))
         results = []
         for i, brief in enumerate(briefs):
             copies = [self._copy(chosen[i], brief, c, f, checks, False, n, seconds[i]) for n, (c, f, checks) in enumerate(kept[i])]
-            if len(copies) < settings.variants:
+            if len(copies) < self.settings.variants:
                 creative = self.templates.render_fallback(chosen[i], brief)
                 fields, checks = self._assemble(chosen[i], brief, creative, truncated=False)
                 copies.append(self._copy(chosen[i], brief, creative, fields, checks, True, len(copies), seconds[i]))
             results.append(copies)
         return results
+
+    def _sample_batched(self, todo, round_index, chosen, briefs, prompts, kept, seconds, bar) -> None:
+        settings = self.settings
+        # a few briefs per call: still a large batch (briefs x candidates), and the progress bar moves
+        for start in range(0, len(todo), _BATCH_BRIEFS):
+            chunk = todo[start : start + _BATCH_BRIEFS]
+            sampling = replace(settings.sampling, seed=settings.seed + round_index)
+            started = time.perf_counter()
+            samples = self.generator.generate([prompts[i] for i in chunk], sampling, n=settings.candidates)
+            share = (time.perf_counter() - started) / len(chunk)
+            for i, generations in zip(chunk, samples):
+                seconds[i] += share
+                for generation in generations:
+                    self._consider(chosen[i], briefs[i], generation, kept[i])
+            bar.update(len(chunk))
+
+    def _sample_sequential(self, todo, round_index, chosen, briefs, prompts, kept, seconds, bar) -> None:
+        settings = self.settings
+        for i in todo:
+            # the template's JSON schema constrains decoding where the backend supports it
+            base = replace(settings.sampling, json_schema=chosen[i].json_schema())
+            started = time.perf_counter()
+            for k in range(settings.candidates):
+                sampling = replace(base, seed=settings.seed + round_index * settings.candidates + k)
+                [[generation]] = self.generator.generate([prompts[i]], sampling, n=1)
+                self._consider(chosen[i], briefs[i], generation, kept[i])
+                if len(kept[i]) >= settings.variants:
+                    break
+            seconds[i] += time.perf_counter() - started
+            bar.update(1)
+
+    def _consider(self, template: PromptTemplate, brief: Brief, generation, kept: list) -> None:
+        """Check one sample; keep it if it passes, is new, and the brief still needs variants."""
+        candidate = self._candidate(template, brief, generation.text, generation.truncated)
+        self.stats["candidates"] += 1
+        if candidate is None:
+            return
+        self.stats["parsed"] += 1
+        self.stats.update(f"failed:{c.name}" for c in failed(candidate[2]))
+        self.stats["passed"] += not failed(candidate[2])
+        if len(kept) >= self.settings.variants or failed(candidate[2]):
+            return
+        key = json.dumps(candidate[0], sort_keys=True)
+        if key not in {json.dumps(c, sort_keys=True) for c, _, _ in kept}:
+            kept.append(candidate)
 
     def _candidate(self, template: PromptTemplate, brief: Brief, raw: str, truncated: bool):
         parts = [p.name for p in template.creative]
@@ -173,6 +224,21 @@ class Writer:
         if not truncated:
             creative = {k: _finish_sentence(v, brief.language) if k in sentences else v for k, v in creative.items()}
         fields, checks = self._assemble(template, brief, creative, truncated)
+        # Too long is the commonest failure; a complete shorter version of the model's own words
+        # (its first sentences, or a subject's head before a colon or dash) often fits.
+        limits = {p.name: p.max_chars for p in template.creative}
+        for _ in range(_MAX_SHORTENINGS):
+            if all(c.passed for c in checks if c.name == "length"):
+                break
+            options = {k: shorter_versions(v, k in sentences) for k, v in creative.items()}
+            longest = max((k for k in options if options[k]), key=lambda k: visible_length(creative[k]), default=None)
+            if longest is None:
+                break
+            limit = limits.get(longest, 10**9)
+            fitting = [v for v in options[longest] if visible_length(v) <= limit]
+            creative = {**creative, longest: fitting[0] if fitting else options[longest][-1]}
+            fields, checks = self._assemble(template, brief, creative, truncated)
+            self.stats["shortened"] += 1
         return creative, fields, checks
 
     def _assemble(self, template: PromptTemplate, brief: Brief, creative: dict, truncated: bool):
@@ -206,7 +272,21 @@ class Writer:
         )
 
 
-def _with_seed(sampling: SamplingSettings, seed: int) -> SamplingSettings:
-    from dataclasses import replace
+_BATCH_BRIEFS = 8  # briefs per call to a batching backend
 
-    return replace(sampling, seed=seed)
+
+class _NoBar:
+    def update(self, n: int = 1) -> None: ...
+    def reset(self, total: int | None = None) -> None: ...
+    def set_description(self, text: str) -> None: ...
+    def __enter__(self) -> "_NoBar":
+        return self
+    def __exit__(self, *exc) -> None: ...
+
+
+def _progress(total: int, show: bool):
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="writing", unit="brief")

@@ -16,9 +16,11 @@ def _echo(prompt: ChatPrompt, index: int, settings: SamplingSettings) -> str:
 class EchoGenerator:
     """Returns ``script(prompt, sample_index, settings)`` for each sample (the user message by default)."""
 
-    def __init__(self, script: Script | None = None, name: str = "echo") -> None:
+    def __init__(self, script: Script | None = None, name: str = "echo", batches: bool = True) -> None:
         self.name = name
+        self.batches = batches  # False plays a one-sample-at-a-time backend such as llama.cpp
         self._script = script or _echo
+        self._drawn: dict[ChatPrompt, int] = {}  # samples drawn per prompt so far, for the sample index
         self.calls: list[int] = []  # batch sizes seen, so tests can check batching
 
     def generate(
@@ -28,7 +30,10 @@ class EchoGenerator:
         out: list[list[Generation]] = []
         for prompt in prompts:
             samples = []
-            for index in range(n):
+            # a batching backend restarts the index each call; a sequential one counts on across calls
+            offset = 0 if self.batches else self._drawn.get(prompt, 0)
+            self._drawn[prompt] = offset + n
+            for index in range(offset, offset + n):
                 text, _ = cut_at_stop(self._script(prompt, index, settings), settings.stop)
                 words = text.split()
                 truncated = len(words) > settings.max_new_tokens

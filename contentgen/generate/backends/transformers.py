@@ -31,6 +31,7 @@ class TransformersGenerator:
         if threads:
             torch.set_num_threads(threads)
         self.name = f"transformers:{model}"
+        self.batches = True
         self.model_name = model
         self.batch_size = batch_size
         path = model_path(model, cache_dir)
