@@ -29,7 +29,8 @@ if ! .venv/bin/python -c "import llama_cpp" >/dev/null 2>&1; then
       2> >(grep -v "is ignored" >&2) || echo "warning: the llama.cpp build failed" >&2
   fi
   if [ -n "$(llama_wheel)" ]; then
-    pip_install "$(llama_wheel)" "diskcache>=5.6.1"
+    # --no-deps: its dependencies (numpy, jinja2, typing-extensions) are in already, bar diskcache
+    pip_install --no-deps "$(llama_wheel)" "diskcache>=5.6.1"
   elif [ "${CI:-}" = "true" ]; then
     echo "error: CI needs the llama.cpp backend and it did not build" >&2; exit 1
   else
