@@ -109,3 +109,10 @@ def test_any_price_other_than_the_catalog_price_is_caught(price):
     one = Brief("email", "en", BrandVoice(), (ProductFact("1", "Tea Set", 5.0),))
     checks = {c.name: c.passed for c in check_facts(f"Tea Set now £{price:.2f}.", one)}
     assert checks["facts.prices"] == (price == 5.0)
+
+
+def test_offer_words_need_an_offer_and_freshness_claims_are_never_made():
+    plain = Brief("push", "en", BrandVoice(), (ProductFact("1", "Tea Set", 5.0),))
+    for text in ("Don't wait to experience our exclusive offer.", "Tea Set just delivered!", "Get them while they're hot!"):
+        assert not {c.name: c.passed for c in check_facts(text, plain)}["facts.offer"], text
+    assert {c.name: c.passed for c in check_facts("A Tea Set for your table.", plain)}["facts.offer"]

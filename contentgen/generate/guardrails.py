@@ -40,7 +40,9 @@ class GuardrailSettings:
     # that kind of offer, "never" = the model may not make it (the offer's own wording is merged in)
     offer_claims: tuple[tuple[str, str], ...] = (
         (r"\bfree (shipping|delivery|postage)\b|包邮|免运费", "free_shipping"),
-        (r"\b(\d+\s?%|percent)\s*off\b|\b(discount|discounted|coupon|voucher|promo(tion)? code)\b|\bsave\b|\bsavings?\b|折|优惠", "any"),
+        (r"\b(\d+\s?%|percent)\s*off\b|\b(discount|discounted|coupon|voucher|promo(tion)? code)\b|\bsave\b|\bsavings?\b|\boffers?\b|折|优惠", "any"),
+        # seen in eval-copy: "our exclusive offer" with no offer, "just delivered", "while they're hot"
+        (r"\bexclusive\b|\bjust (arrived|delivered|landed)\b|\bwhile (they|it)('re| are| is|'s) hot\b", "never"),
         (r"\bsale\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价", "never"),
         (r"\bfree gift\b|\bfree sample\b|\bfor free\b|赠品", "never"),
         (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时", "never"),
