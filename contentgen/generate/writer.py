@@ -206,10 +206,11 @@ class Writer:
         self.stats["candidates"] += 1
         if candidate is None:
             return
+        failures = failed(candidate[2])
         self.stats["parsed"] += 1
-        self.stats.update(f"failed:{c.name}" for c in failed(candidate[2]))
-        self.stats["passed"] += not failed(candidate[2])
-        if len(kept) >= self.settings.variants or failed(candidate[2]):
+        self.stats.update(f"failed:{c.name}" for c in failures)
+        self.stats["passed"] += not failures
+        if len(kept) >= self.settings.variants or failures:
             return
         key = json.dumps(candidate[0], sort_keys=True)
         if key not in {json.dumps(c, sort_keys=True) for c, _, _ in kept}:
@@ -275,18 +276,8 @@ class Writer:
 _BATCH_BRIEFS = 8  # briefs per call to a batching backend
 
 
-class _NoBar:
-    def update(self, n: int = 1) -> None: ...
-    def reset(self, total: int | None = None) -> None: ...
-    def set_description(self, text: str) -> None: ...
-    def __enter__(self) -> "_NoBar":
-        return self
-    def __exit__(self, *exc) -> None: ...
-
-
 def _progress(total: int, show: bool):
-    if not show:
-        return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="writing", unit="brief")
+    # a disabled tqdm is a no-op bar: the Writer's loops need no "if show" branches
+    return tqdm(total=total, desc="writing", unit="brief", disable=not show)
