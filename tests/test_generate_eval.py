@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from contentgen.brief import BrandVoice, Brief, ProductFact
 from contentgen.generate import factory
 from contentgen.generate.backends.echo import EchoGenerator
-from contentgen.generate.evaluation import MessageScore, copy_metrics, distinct_2, personalized, score_messages
+from contentgen.generate.evaluation import MessageScore, copy_metrics, creative_personalized, distinct_2, personalized, score_messages
 from contentgen.generate.guardrails import Check
 from contentgen.generate.writer import Copy
 
@@ -33,6 +33,15 @@ def test_personalized_needs_a_product_or_an_interest():
     assert not personalized(copy("Something nice", "x"), BRIEF)
 
 
+def test_creative_personalized_looks_at_the_model_lines_only():
+    brief = Brief("sms", "en", BrandVoice(), (ProductFact("1", "Strawberry Bath Sponge", 1.25),), interests=("baking",))
+    assert creative_personalized("Soft strawberry sponges for bath time", brief)
+    assert creative_personalized("More for your baking days", brief)
+    assert not creative_personalized("Something nice for you", brief)
+    # generic words of a name do not count as naming the product
+    assert not creative_personalized("A new set for you", Brief("sms", "en", BrandVoice(), (ProductFact("2", "Set Of 3 Tins", 2.0),)))
+
+
 def test_copy_metrics_rates():
     copies = [[copy("Tea Set £5.00", "Nice one.", checks=(Check("facts.prices", True), Check("length", True))),
                copy("Tea Set £4.00", "Other one.", fallback=True, checks=(Check("facts.prices", False), Check("length", False)))]]
@@ -40,6 +49,8 @@ def test_copy_metrics_rates():
     m = copy_metrics(scores)
     assert (m.briefs, m.messages, m.factual_error_rate, m.length_compliance, m.fallback_rate, m.personalization_rate) == (1, 2, 0.5, 0.5, 0.5, 1.0)
     assert m.seconds_per_message == 2.0 and m.distinct_2 == 1.0
+    # "Nice one." names neither the Tea Set nor baking; the fallback is not the model's and is left out
+    assert m.creative_personalization_rate == 0.0
     # a record survives a JSON round trip unchanged (eval-copy saves them to resume)
     assert [MessageScore(**json.loads(json.dumps(s.to_dict()))) for s in scores] == scores
 
@@ -91,3 +102,18 @@ def test_eval_copy_saves_as_it_goes_and_resumes(monkeypatch, tmp_path):
     assert second.exit_code == 0, second.output
     assert "resuming: 6 messages" in second.output and "| sms/en | 3 | 6 |" in second.output and "| push/en | 3 | 6 |" in second.output
     assert len(out.read_text().splitlines()) == 12 and len(generator.calls) == calls + 1
+
+
+def test_eval_copy_fills_in_measures_missing_from_older_records(monkeypatch, tmp_path):
+    from contentgen.cli import app
+
+    monkeypatch.setattr(factory, "shared_generator", lambda backend, model: EchoGenerator(scripted))
+    out = tmp_path / "scores.jsonl"
+    args = ["eval-copy", "--data", "demo", "--shoppers", "2", "--channels", "sms", "--variants", "2", "--out", str(out)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    old = [{k: v for k, v in json.loads(l).items() if k != "creative_personalized"} for l in out.read_text().splitlines()]
+    out.write_text("".join(json.dumps(r) + "\n" for r in old))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    # the scripted lines name no product, so the refilled measure is 0%, not the 'nan' of a missing one
+    assert "| sms/en | 2 | 4 | 0.0% | 100.0% | 100.0% | 0.0% |" in result.output

@@ -116,3 +116,19 @@ def test_offer_words_need_an_offer_and_freshness_claims_are_never_made():
     for text in ("Don't wait to experience our exclusive offer.", "Tea Set just delivered!", "Get them while they're hot!"):
         assert not {c.name: c.passed for c in check_facts(text, plain)}["facts.offer"], text
     assert {c.name: c.passed for c in check_facts("A Tea Set for your table.", plain)}["facts.offer"]
+
+
+@pytest.mark.parametrize("text", ["Next-day delivery on your cakestand.", "Pick up in store this weekend.", "It arrives in 2 days."])
+def test_delivery_promises_the_shop_never_made_are_caught(text):
+    assert "facts.offer" in names(text)
+
+
+def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returning():
+    assert "voice" in names("I love my new cakestand, so pretty!")
+    assert "voice" in names("我很喜欢这个蛋糕架。", brief(language="zh"))
+    assert "voice" not in names("We love this cakestand for tea time.")
+    assert "voice" not in names("我们为您挑选了这个蛋糕架。", brief(language="zh"))
+    greeting = "Welcome back! A cakestand for your table."
+    assert "voice" in names(greeting)  # the default brief's shopper orders often
+    away = Brief("push", "en", BrandVoice(), (CAKESTAND,), segment="churned", situation="has not ordered for months")
+    assert "voice" not in names(greeting, away)

@@ -25,6 +25,24 @@ def _service(shop, model: str | None, backend: str | None, variants: int, candid
     return ContentService(shop, ServiceSettings(variants=variants, **overrides))
 
 
+def _fill_creative_personalized(saved: list, service) -> list:
+    """Score records saved before ``creative_personalized`` existed, from their (deterministic) briefs."""
+    from dataclasses import replace
+
+    from contentgen.generate.evaluation import creative_personalized
+
+    briefs = {}
+    filled = []
+    for score in saved:
+        if score.creative_personalized is None:
+            key = (score.shopper_id, score.channel, score.language)
+            if key not in briefs:
+                briefs[key] = service.brief(*key)
+            score = replace(score, creative_personalized=creative_personalized(score.creative, briefs[key]))
+        filled.append(score)
+    return filled
+
+
 def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate(
@@ -70,6 +88,8 @@ def register(app: typer.Typer) -> None:
         backend: str = BackendOption,
     ) -> None:
         """Measure the copy on real shoppers: factual errors, length, personalization, diversity, fallbacks, speed."""
+        import statistics
+
         from contentgen.generate.evaluation import MessageScore, copy_metrics, score_messages
 
         service = _service(load_shop_from_options(data, mapping), model, backend, variants, candidates)
@@ -81,36 +101,42 @@ def register(app: typer.Typer) -> None:
         if out is not None and out.exists():
             saved = [MessageScore(**json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
             typer.echo(f"resuming: {len(saved)} messages already scored in {out}")
+            saved = _fill_creative_personalized(saved, service)
         done = {(s.channel, s.language, s.shopper_id) for s in saved}
         writer = service.writer
-        for channel in wanted:
-            todo = [s for s in chosen if (channel, language, s) not in done]
-            typer.echo(f"\n=== {channel}/{language}: {len(chosen) - len(todo)} shoppers done before, {len(todo)} to write")
-            # a few shoppers at a time, each batch saved before the next starts
-            for start in range(0, len(todo), EVAL_CHUNK):
-                briefs = [service.brief(s, channel, language) for s in todo[start : start + EVAL_CHUNK]]
+        # a few shoppers at a time, every channel for them, each batch saved before the next starts:
+        # a run cut short still has the same shoppers on every channel
+        for start in range(0, len(chosen), EVAL_CHUNK):
+            chunk = chosen[start : start + EVAL_CHUNK]
+            for channel in wanted:
+                todo = [s for s in chunk if (channel, language, s) not in done]
+                if not todo:
+                    continue
+                briefs = [service.brief(s, channel, language) for s in todo]
                 copies = writer.write_many(briefs)
                 scores = [score for brief, v in zip(briefs, copies) for score in score_messages(brief, v)]
                 saved.extend(scores)
                 if out is not None:
                     with out.open("a", encoding="utf-8") as handle:
                         handle.writelines(json.dumps(score.to_dict(), ensure_ascii=False) + "\n" for score in scores)
-                typer.echo(f"  {min(start + EVAL_CHUNK, len(todo))}/{len(todo)} shoppers", err=True)
+            typer.echo(f"  {min(start + EVAL_CHUNK, len(chosen))}/{len(chosen)} shoppers", err=True)
         wanted_ids = set(chosen)
         rows = []
         for channel in wanted:
             mine = [s for s in saved if s.channel == channel and s.language == language and s.shopper_id in wanted_ids]
-            rows.append(copy_metrics(mine))
+            rows.append((copy_metrics(mine), statistics.median(s.seconds for s in mine) if mine else float("nan")))
             typer.echo(f"\n--- samples, {channel}/{language}")
             for score in [s for s in mine if s.variant == 0][:samples]:
                 typer.echo(f"[shopper {score.shopper_id}{', fallback' if score.fallback else ''}]\n{score.text}\n")
         typer.echo(f"\nCopy quality, {len(chosen)} shoppers, {writer.generator.name}, up to {variants} variants each")
-        typer.echo("| channel | briefs | messages | factual errors | length ok | personalized | distinct-2 | fallback | s/message |")
-        typer.echo("|---|---|---|---|---|---|---|---|---|")
-        for m in rows:
+        typer.echo("| channel | briefs | messages | factual errors | length ok | personalized | model lines personal "
+                   "| distinct-2 | fallback | s/message mean | median |")
+        typer.echo("|---|---|---|---|---|---|---|---|---|---|---|")
+        for m, median in rows:
             typer.echo(
                 f"| {m.channel}/{m.language} | {m.briefs} | {m.messages} | {m.factual_error_rate:.1%} | {m.length_compliance:.1%} | "
-                f"{m.personalization_rate:.1%} | {m.distinct_2:.2f} | {m.fallback_rate:.1%} | {m.seconds_per_message:.2f} |"
+                f"{m.personalization_rate:.1%} | {m.creative_personalization_rate:.1%} | {m.distinct_2:.2f} | {m.fallback_rate:.1%} | "
+                f"{m.seconds_per_message:.1f} | {median:.1f} |"
             )
         stats = writer.stats
         if stats["candidates"]:

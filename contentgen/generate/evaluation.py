@@ -29,6 +29,9 @@ class MessageScore:
     seconds: float  # this message's share of its brief's generation time
     creative: str  # the model-written parts, for diversity
     text: str  # the whole message
+    # the model-written parts themselves refer to a recommended product or an interest (None: scored
+    # before this measure existed; eval-copy fills it in on resume)
+    creative_personalized: bool | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,6 +51,8 @@ class CopyMetrics:
     distinct_2: float  # distinct bigrams / all bigrams of the generated parts, across one brief's variants
     fallback_rate: float
     seconds_per_message: float
+    # of the messages the model wrote (not fallbacks), the share whose own lines refer to a product or interest
+    creative_personalization_rate: float = float("nan")
 
 
 def _bigrams(text: str) -> list[tuple[str, str]]:
@@ -68,6 +73,35 @@ def personalized(copy: Copy, brief: Brief) -> bool:
     return any(term and term in text for term in terms)
 
 
+# words too generic to show that a line is about a particular product
+_GENERIC_WORDS = frozenset(
+    "pack packs set sets of with and the for design large small mini assorted colour colours vintage "
+    "retro style new box boxes piece pieces".split()
+)
+
+
+def _name_words(name: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{4,}", name.lower()) if w not in _GENERIC_WORDS}
+
+
+def creative_personalized(creative: str, brief: Brief) -> bool:
+    """The model's own lines refer to a recommended product or an interest of the shopper.
+
+    ``personalized`` is true by construction once a product is a merge field; this asks whether the
+    creative lines were written for the shopper: a distinctive word of a product's name ("strawberry
+    bath sponges" for "Strawberry Bath Sponge"), or an interest, appears in them.
+    """
+    text = creative.lower()
+    words = set(re.findall(r"[a-z]+", text))
+    for product in brief.products:
+        for word in _name_words(product.name):
+            if word in words or word + "s" in words or word + "es" in words or (word.endswith("s") and word[:-1] in words):
+                return True
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return any(p.name.lower() in text for p in brief.products) or any(i.lower() in text for i in brief.interests)
+    return any(len(i) > 3 and re.search(rf"\b{re.escape(i.lower())}", text) for i in brief.interests)
+
+
 def score_messages(brief: Brief, variants: Sequence[Copy]) -> list[MessageScore]:
     """A score per variant written for ``brief`` (the brief's time is split over its variants)."""
     return [
@@ -83,6 +117,7 @@ def score_messages(brief: Brief, variants: Sequence[Copy]) -> list[MessageScore]
             seconds=copy.seconds / max(len(variants), 1),
             creative=" ".join(v for _, v in copy.creative),
             text=copy.text,
+            creative_personalized=creative_personalized(" ".join(v for _, v in copy.creative), brief),
         )
         for copy in variants
     ]
@@ -96,6 +131,7 @@ def copy_metrics(scores: Iterable[MessageScore]) -> CopyMetrics:
     for score in scores:
         by_brief.setdefault(score.shopper_id, []).append(score)
     diversity = [distinct_2([s.creative for s in group]) for group in by_brief.values() if len(group) > 1]
+    written = [s for s in scores if not s.fallback and s.creative_personalized is not None]
     return CopyMetrics(
         channel=scores[0].channel if scores else "",
         language=scores[0].language if scores else "",
@@ -107,4 +143,5 @@ def copy_metrics(scores: Iterable[MessageScore]) -> CopyMetrics:
         distinct_2=sum(diversity) / len(diversity) if diversity else float("nan"),
         fallback_rate=sum(s.fallback for s in scores) / n,
         seconds_per_message=sum(s.seconds for s in scores) / n,
+        creative_personalization_rate=sum(s.creative_personalized for s in written) / len(written) if written else float("nan"),
     )

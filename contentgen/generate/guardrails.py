@@ -46,7 +46,15 @@ class GuardrailSettings:
         (r"\bsale\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价", "never"),
         (r"\bfree gift\b|\bfree sample\b|\bfor free\b|赠品", "never"),
         (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时", "never"),
+        # delivery promises the shop never made (it is online-only: no pick-up, no store)
+        (r"\b(next|same)[- ]day\b|\bpick(ed)?[- ]?up (in|at|from)\b|\bin[- ]store\b|\bdelivered (today|tomorrow)\b"
+         r"|\b(arrives?|delivered|delivery) (by|within|in) \d|\bexpress (delivery|shipping)\b|次日达|当日达|门店自提", "never"),
     )
+    # greetings that say the shopper has been away: true only of shoppers in these segments
+    returning_phrases: str = r"\bwelcome back\b|\bwe('ve)? missed you\b|\bit'?s been a while\b|欢迎回来|好久不见"
+    returning_segments: tuple[str, ...] = ("churned", "at_risk")
+    # the shop speaks as "we"; "I love my candles" in its post reads as a made-up customer review
+    first_person_singular: str = r"\b(i|i'm|i've|i'd|i'll|my|mine|myself)\b|我(?!们)"
     min_product_name_chars: int = 10  # catalog names shorter than this are too generic to count as a mention
 
 
@@ -188,7 +196,7 @@ def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), s
     for pattern, kind in settings.offer_claims:
         if kind == "never" or offer_kind == "none" or (kind != "any" and kind != offer_kind):
             claims += [m.group(0) for m in re.finditer(pattern, rest, re.I)]
-    checks.append(Check("facts.offer", not claims, f"offer claims the brief does not make: {claims}" if claims else ""))
+    checks.append(Check("facts.offer", not claims, f"claims the brief does not make (offers, freshness, delivery): {claims}" if claims else ""))
 
     lowered = rest.lower()
     own = {p.name.lower() for p in brief.products}
@@ -256,6 +264,7 @@ def check_form(
     checks.append(Check("banned_words", not banned, f"banned words: {banned}" if banned else ""))
     labels = [w for w in settings.segment_labels if re.search(rf"\b{re.escape(w)}\b", lowered)]
     checks.append(Check("segment_label", not labels, f"internal labels in the copy: {labels}" if labels else ""))
+    checks.append(_check_voice(lowered, brief, settings))
 
     holes = [m.group(0) for m in _PLACEHOLDER.finditer(text)]
     checks.append(Check("placeholders", not holes, f"unfilled placeholders: {holes}" if holes else ""))
@@ -273,6 +282,18 @@ def check_form(
 
     checks.append(check_language(creative_text, brief.language))
     return checks
+
+
+def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Check:
+    """The brand speaks as itself, to this shopper: no customer's "I", no "welcome back" to someone who never left."""
+    problems = []
+    greeting = re.search(settings.returning_phrases, lowered)
+    if greeting and brief.segment not in settings.returning_segments:
+        problems.append(f"'{greeting.group(0)}' to a shopper who has not been away")
+    speaker = re.search(settings.first_person_singular, lowered)
+    if speaker:
+        problems.append(f"'{speaker.group(0)}': written as a customer, not the shop")
+    return Check("voice", not problems, "; ".join(problems))
 
 
 def _check_repetition(creative: Mapping[str, str], brief: Brief) -> Check:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 import json
 import logging
 import re
@@ -114,6 +114,18 @@ def _finish_sentence(text: str, language: str) -> str:
     return text
 
 
+@dataclass
+class _Job:
+    """One brief being written: its template and prompt, the passing candidates kept so far
+    (creative parts, fields, checks), and the generation time spent on it."""
+
+    template: PromptTemplate
+    brief: Brief
+    prompt: ChatPrompt
+    kept: list[tuple[dict, dict, tuple[Check, ...]]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
 class Writer:
     """Writes guardrail-checked copy for Briefs with one loaded Generator, batching every model call."""
 
@@ -144,65 +156,68 @@ class Writer:
         A batching backend gets every brief's candidates of a round in a few large calls; a sequential
         one (llama.cpp) gets one sample at a time and stops as soon as a brief has its variants.
         """
-        chosen = [self.templates.get(template) if template else self.templates.for_brief(b) for b in briefs]
-        prompts = [ChatPrompt(r.system, r.user) for r in (self.templates.render_prompt(t, b) for t, b in zip(chosen, briefs))]
-        kept: list[list[tuple[dict, dict, tuple[Check, ...]]]] = [[] for _ in briefs]
-        seconds = [0.0 for _ in briefs]
+        jobs = []
+        for brief in briefs:
+            chosen = self.templates.get(template) if template else self.templates.for_brief(brief)
+            rendered = self.templates.render_prompt(chosen, brief)
+            jobs.append(_Job(chosen, brief, ChatPrompt(rendered.system, rendered.user)))
         sample = self._sample_batched if getattr(self.generator, "batches", True) else self._sample_sequential
-        with _progress(len(briefs), show_progress) as bar:
+        with _progress(len(jobs), show_progress) as bar:
             for round_index in range(self.settings.max_rounds):
-                todo = [i for i in range(len(briefs)) if len(kept[i]) < self.settings.variants]
+                todo = [job for job in jobs if len(job.kept) < self.settings.variants]
                 if not todo:
                     break
                 if round_index:
                     bar.reset(len(todo))
                     bar.set_description(f"regenerating (round {round_index + 1})")
-                sample(todo, round_index, chosen, briefs, prompts, kept, seconds, bar)
+                sample(todo, round_index, bar)
                 logger.debug("round %d: %d briefs, %d still short", round_index, len(todo),
-                             sum(len(k) < self.settings.variants for k in kept))
-        results = []
-        for i, brief in enumerate(briefs):
-            copies = [self._copy(chosen[i], brief, c, f, checks, False, n, seconds[i]) for n, (c, f, checks) in enumerate(kept[i])]
-            if len(copies) < self.settings.variants:
-                creative = self.templates.render_fallback(chosen[i], brief)
-                fields, checks = self._assemble(chosen[i], brief, creative, truncated=False)
-                copies.append(self._copy(chosen[i], brief, creative, fields, checks, True, len(copies), seconds[i]))
-            results.append(copies)
-        return results
+                             sum(len(job.kept) < self.settings.variants for job in jobs))
+        return [self._finish(job) for job in jobs]
 
-    def _sample_batched(self, todo, round_index, chosen, briefs, prompts, kept, seconds, bar) -> None:
+    def _finish(self, job: _Job) -> list[Copy]:
+        """The kept variants as Copy, topped up with the labelled fallback when too few passed."""
+        copies = [self._copy(job, c, f, checks, False, n) for n, (c, f, checks) in enumerate(job.kept)]
+        if len(copies) < self.settings.variants:
+            creative = self.templates.render_fallback(job.template, job.brief)
+            fields, checks = self._assemble(job.template, job.brief, creative, truncated=False)
+            copies.append(self._copy(job, creative, fields, checks, True, len(copies)))
+        return copies
+
+    def _sample_batched(self, todo: list[_Job], round_index: int, bar) -> None:
         settings = self.settings
         # a few briefs per call: still a large batch (briefs x candidates), and the progress bar moves
         for start in range(0, len(todo), _BATCH_BRIEFS):
             chunk = todo[start : start + _BATCH_BRIEFS]
             sampling = replace(settings.sampling, seed=settings.seed + round_index)
             started = time.perf_counter()
-            samples = self.generator.generate([prompts[i] for i in chunk], sampling, n=settings.candidates)
+            samples = self.generator.generate([job.prompt for job in chunk], sampling, n=settings.candidates)
             share = (time.perf_counter() - started) / len(chunk)
-            for i, generations in zip(chunk, samples):
-                seconds[i] += share
+            for job, generations in zip(chunk, samples):
+                job.seconds += share
                 for generation in generations:
-                    self._consider(chosen[i], briefs[i], generation, kept[i])
+                    self._consider(job, generation)
             bar.update(len(chunk))
 
-    def _sample_sequential(self, todo, round_index, chosen, briefs, prompts, kept, seconds, bar) -> None:
+    def _sample_sequential(self, todo: list[_Job], round_index: int, bar) -> None:
         settings = self.settings
-        for i in todo:
+        for job in todo:
             # the template's JSON schema constrains decoding where the backend supports it
-            base = replace(settings.sampling, json_schema=chosen[i].json_schema())
+            base = replace(settings.sampling, json_schema=job.template.json_schema())
             started = time.perf_counter()
             for k in range(settings.candidates):
                 sampling = replace(base, seed=settings.seed + round_index * settings.candidates + k)
-                [[generation]] = self.generator.generate([prompts[i]], sampling, n=1)
-                self._consider(chosen[i], briefs[i], generation, kept[i])
-                if len(kept[i]) >= settings.variants:
+                [[generation]] = self.generator.generate([job.prompt], sampling, n=1)
+                self._consider(job, generation)
+                if len(job.kept) >= settings.variants:
                     break
-            seconds[i] += time.perf_counter() - started
+            job.seconds += time.perf_counter() - started
             bar.update(1)
 
-    def _consider(self, template: PromptTemplate, brief: Brief, generation, kept: list) -> None:
+    def _consider(self, job: _Job, generation) -> None:
         """Check one sample; keep it if it passes, is new, and the brief still needs variants."""
-        candidate = self._candidate(template, brief, generation.text, generation.truncated)
+        kept = job.kept
+        candidate = self._candidate(job.template, job.brief, generation.text, generation.truncated)
         self.stats["candidates"] += 1
         if candidate is None:
             return
@@ -257,7 +272,8 @@ class Writer:
         )
         return fields, checks
 
-    def _copy(self, template, brief, creative, fields, checks, fallback, variant, seconds) -> Copy:
+    def _copy(self, job: _Job, creative: dict, fields: dict, checks, fallback: bool, variant: int) -> Copy:
+        template, brief = job.template, job.brief
         return Copy(
             channel=brief.channel,
             language=brief.language,
@@ -269,7 +285,7 @@ class Writer:
             generator="fallback-template" if fallback else self.generator.name,
             variant=variant,
             shopper_id=brief.shopper_id,
-            seconds=seconds,
+            seconds=job.seconds,
         )
 
 
