@@ -38,6 +38,12 @@ class OfferTerms:
     expires: str = ""  # ISO date, empty when open-ended
     description: str = ""  # the exact wording the copy may use, e.g. "15% off your next order"
     min_order_value: float = 0.0
+    translations: tuple[tuple[str, str], ...] = ()  # (language, wording) for copy in other languages
+
+    def in_language(self, language: str) -> OfferTerms:
+        """These terms with the wording for ``language`` where the offer has one (else unchanged)."""
+        wording = dict(self.translations).get(language)
+        return replace(self, description=wording) if wording else self
 
 
 @dataclass(frozen=True)

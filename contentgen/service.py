@@ -135,15 +135,19 @@ class ContentService:
     def brief(self, shopper_id: str, channel: str = "email", language: str = "en") -> Brief:
         """Everything one message to this shopper may say."""
         from contentgen.briefing import make_brief, product_fact, situation_from_features
+        from contentgen.profile.categories import OTHER, category_name
 
         profile = self.profile(shopper_id)
         products = [
             product_fact(r.product_id, r.title, r.price, self.shop.currency, reasons=r.reasons)
             for r in self.recommend(shopper_id)
         ]
+        # "other" is where unmatched products land, not something a shopper is interested in
+        interests = tuple(category_name(c, language) for c in profile.top_categories if c != OTHER)
         situation = situation_from_features(
-            profile.recency_days, profile.n_orders, profile.monetary, profile.top_categories, self.shop.currency, language
+            profile.recency_days, profile.n_orders, profile.monetary, interests, self.shop.currency, language
         )
+        offer = self.offer(shopper_id)
         first_name = ""
         row = self.shop.shoppers.loc[self.shop.shoppers["shopper_id"] == profile.shopper_id]
         if not row.empty:
@@ -153,11 +157,11 @@ class ContentService:
             language=language,
             products=products,
             voice=self.settings.voice,
-            offer=self.offer(shopper_id),
+            offer=offer.in_language(language) if offer is not None else None,
             first_name=first_name,
             segment=profile.segment,
             situation=situation,
-            interests=profile.top_categories,
+            interests=interests,
             shopper_id=profile.shopper_id,
         )
 

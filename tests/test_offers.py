@@ -76,6 +76,8 @@ def test_unknown_segment_lists_the_valid_ones():
         ({"value": 45}, {"assumed_margin": 0.5, "margin_floor": 0.2}, "below the margin floor"),
         ({"kind": "bogus"}, {}, "kind"),
         ({"id": "Bad Id"}, {}, "lowercase"),
+        ({"translations": {"fr": "10 % de réduction"}}, {}, "unknown languages \\['fr'\\]"),
+        ({"translations": {"zh": " "}}, {}, "empty translation"),
     ],
 )
 def test_invalid_offers_fail_with_a_clear_reason(overrides, top, fragment):
@@ -205,6 +207,13 @@ def test_terms_are_what_the_writer_needs():
     plan = choose_offers(_audience([("s1", "at_risk", 0.2, 100.0)]), rules, SEND)
     assert plan.terms_for("s1") == OfferTerms(offer_id="ten-off", kind="percent_off", value=10.0, code="TEN",
                                               expires="2011-12-20", description="10% off", min_order_value=25.0)
+
+
+def test_terms_carry_the_wording_for_other_languages():
+    rules = _rules(_offer(translations={"zh": "享 10% 折扣"}))
+    terms = choose_offers(_audience([("s1", "at_risk", 0.2, 100.0)]), rules, SEND).terms_for("s1")
+    assert terms.in_language("zh").description == "享 10% 折扣"
+    assert terms.in_language("en").description == terms.description == "10% off"
 
 
 def test_bad_audiences_raise_data_errors():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from contentgen.errors import ConfigError
@@ -36,6 +38,15 @@ def test_brief_carries_real_products_offer_and_no_segment_label(service, demo_sh
     assert not {p.product_id for p in brief.products} & bought  # new-to-the-shopper products
     assert brief.segment and brief.segment not in brief.situation
     assert brief.offer == service.offer_plan.terms_for(shopper)
+    assert "other" not in brief.interests  # the catch-all category is nobody's interest
+
+
+def test_a_chinese_brief_has_chinese_offer_wording_and_interests(service):
+    with_offer = [s for s in service.profiles.frame.index.astype(str) if service.offer(s) is not None][0]
+    brief = service.brief(with_offer, "email", "zh")
+    assert brief.offer.description != service.offer(with_offer).description
+    assert re.search(r"[\u4e00-\u9fff]", brief.offer.description)
+    assert all(re.search(r"[\u4e00-\u9fff]", i) for i in brief.interests)
 
 
 HOOKS = ('{"hook": "A little treat for your kitchen shelf."}', '{"hook": "Something lovely we think you will enjoy."}')

@@ -116,6 +116,7 @@ def offer_terms(rule: OfferRule, send_date: date) -> OfferTerms:
         expires=expires.isoformat(),
         description=rule.description,
         min_order_value=float(rule.min_order_value),
+        translations=tuple(sorted(rule.translations.items())),
     )
 
 

@@ -46,6 +46,9 @@ class OfferRule(_Strict):
     kind: Literal["percent_off", "amount_off", "free_shipping"]
     value: float = Field(gt=0)  # percent for percent_off; money for amount_off / free_shipping (its cost to the shop)
     description: str = Field(min_length=1)  # the exact wording a message may use
+    # the same wording for copy in other languages, e.g. {zh: "第二单享 10% 折扣"}; without one, the
+    # description above is merged into that language's copy as it is
+    translations: dict[str, str] = Field(default_factory=dict)
     code: str = ""
     segments: tuple[str, ...] = Field(min_length=1)
     categories: tuple[str, ...] = ()  # a category promotion: only shoppers whose top category is listed
@@ -62,6 +65,19 @@ class OfferRule(_Strict):
     def _slug(cls, value: str) -> str:
         if not _ID_PATTERN.match(value):
             raise ValueError(f"offer id {value!r} must be lowercase letters, digits, '-' or '_' (e.g. 'welcome-10')")
+        return value
+
+    @field_validator("translations")
+    @classmethod
+    def _known_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        from contentgen.brief import LANGUAGES
+
+        unknown = sorted(set(value) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"translations for unknown languages {unknown}: use {', '.join(LANGUAGES)}")
+        empty = sorted(k for k, v in value.items() if not str(v).strip())
+        if empty:
+            raise ValueError(f"empty translation for {empty}: give the wording or leave the language out")
         return value
 
     @field_validator("segments", mode="before")

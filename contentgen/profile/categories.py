@@ -52,6 +52,28 @@ KEYWORD_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
                     "ALBUM", "HOLDER", "HLDR", "TOWEL", "CURTAIN", "MOBILE", "ORGANISER", "RACK", "STAR")),
 )
 
+# The derived categories' names in Chinese, for zh copy and prompts (a shop's own categories pass as they are).
+CATEGORY_NAMES_ZH: dict[str, str] = {
+    "christmas": "圣诞用品",
+    "easter": "复活节用品",
+    "jewellery": "首饰",
+    "candles & lights": "蜡烛与灯饰",
+    "bags": "包袋",
+    "party & gifts": "派对与礼品",
+    "kitchen & tableware": "厨房与餐具",
+    "stationery & wrap": "文具与包装",
+    "toys & kids": "玩具与儿童用品",
+    "fashion & travel": "服饰与旅行",
+    "garden & outdoor": "园艺与户外",
+    "home decor": "家居装饰",
+}
+
+
+def category_name(category: str, language: str = "en") -> str:
+    """A category's name for copy in ``language``."""
+    return CATEGORY_NAMES_ZH.get(category, category) if language == "zh" else category
+
+
 _WORD = re.compile(r"[A-Z][A-Z\-]*")
 
 
