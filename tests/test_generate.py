@@ -129,11 +129,18 @@ def test_transactional_framing_is_refused(library):
     assert copy.fallback
 
 
-def test_every_shipped_template_fallback_passes_the_guardrails(library):
+LONG_NAME = "SET OF 6 VINTAGE CHRISTMAS CRACKERS WITH PAPER HATS AND JOKES"
+
+
+@pytest.mark.parametrize(("shop", "first"), [("Gift Co", "REGENCY CAKESTAND 3 TIER"), ("The Gift Shop", "JUMBO BAG RED"),
+                                             ("Cosy Corner Home & Gifts", LONG_NAME)])
+def test_every_shipped_template_fallback_passes_the_guardrails(library, shop, first):
+    # shop and product names are merged into some fallbacks: long ones must not push them over a limit
     writer = Writer(scripted("nothing"), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+    products = [product_fact("1", first, 12.75), product_fact("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.95)]
     for name in library.names:
         template = library.get(name)
-        brief = email_brief(channel=template.channel, language=template.language,
+        brief = email_brief(channel=template.channel, language=template.language, voice=BrandVoice(shop), products=products,
                             situation=situation_from_features(30, 2, 50.0, language=template.language))
         [copies] = writer.write_many([brief])
         assert copies[0].fallback and copies[0].passed, (name, [c for c in copies[0].checks if not c.passed])

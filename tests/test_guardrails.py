@@ -6,7 +6,8 @@ from hypothesis import given, strategies as st
 import pytest
 
 from contentgen.brief import BrandVoice, Brief, OfferTerms, ProductFact
-from contentgen.generate.guardrails import check_copy, check_facts, failed, sms_units, visible_length
+from contentgen.generate.guardrails import (GuardrailSettings, channel_length, check_copy, check_facts, failed, sms_units,
+                                           visible_length)
 
 CAKESTAND = ProductFact("22423", "Regency Cakestand 3 Tier", 12.75, url="https://shop.example/p/22423")
 HEART = ProductFact("85123A", "White Hanging Heart T-Light Holder", 2.95)
@@ -87,6 +88,19 @@ def test_sms_length_switches_to_ucs2_for_emoji_and_cjk():
     assert sms_units("Tea {time}")[0] == 12  # braces are GSM-7 escape characters: two septets each
     assert sms_units("Tea time 🎉") == (11, 70)  # the emoji is two UTF-16 units and forces UCS-2
     assert sms_units("下午茶") == (3, 70)
+
+
+def test_sms_parts_per_language_set_the_cap():
+    zh = Brief("sms", "zh", BrandVoice(), (HEART,), shopper_id="1")
+    text = "礼品店：为您精选。" + "White Hanging Heart T-Light Holder £2.95，优惠码 COMEBACK15" + "，欢迎选购" * 5
+
+    def length_ok(settings):
+        return {c.name: c.passed for c in check_copy({"body": text}, {"hook": "为您精选。"}, zh, {"body": 160}, settings=settings)}["length"]
+
+    assert 70 < sms_units(text)[0] <= 134
+    assert length_ok(GuardrailSettings())  # Chinese: two concatenated parts (2 x 67) by default
+    assert not length_ok(GuardrailSettings(sms_parts=(("zh", 1),)))
+    assert channel_length("sms", "body", "x" * 200, sms_parts=2) == (200, 306)
 
 
 def test_visible_length_counts_an_emoji_sequence_once():

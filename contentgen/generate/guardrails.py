@@ -55,6 +55,9 @@ class GuardrailSettings:
     returning_segments: tuple[str, ...] = ("churned", "at_risk")
     # the shop speaks as "we"; "I love my candles" in its post reads as a made-up customer review
     first_person_singular: str = r"\b(i|i'm|i've|i'd|i'll|my|mine|myself)\b|我(?!们)"
+    # SMS parts a message may use, per language: a Chinese SMS (70 UCS-2 units, 67 per part when
+    # concatenated) carrying a Latin product name, a price and a code rarely fits in one part
+    sms_parts: tuple[tuple[str, int], ...] = (("en", 1), ("zh", 2))
     min_product_name_chars: int = 10  # catalog names shorter than this are too generic to count as a mention
 
 
@@ -116,10 +119,15 @@ def visible_length(text: str) -> int:
     return count
 
 
-def channel_length(channel: str, field_name: str, text: str) -> tuple[int, int | None]:
-    """(length as the channel counts it, the channel's own hard cap or None)."""
+def channel_length(channel: str, field_name: str, text: str, sms_parts: int = 1) -> tuple[int, int | None]:
+    """(length as the channel counts it, the channel's own hard cap or None).
+
+    An SMS of one part holds 160 GSM-7 or 70 UCS-2 units; concatenated parts lose room to their
+    header, 153 or 67 units each."""
     if channel == "sms":
         used, per_message = sms_units(text)
+        if sms_parts > 1:
+            return used, sms_parts * (153 if per_message == 160 else 67)
         return used, per_message if per_message == 70 else None
     return visible_length(text), None
 
@@ -239,9 +247,12 @@ def check_form(
     checks: list[Check] = []
     limits = limits_for(brief.channel, field_limits, settings)
     too_long = []
+    parts = dict(settings.sms_parts).get(brief.language, 1) if brief.channel == "sms" else 1
     for name, text in fields.items():
-        length, hard_cap = channel_length(brief.channel, name, text)
-        limit = min(limits.get(name, 10**9), hard_cap or 10**9)
+        length, hard_cap = channel_length(brief.channel, name, text, parts)
+        # several SMS parts replace the one-part channel limit; the template's own limit still holds
+        channel_limit = field_limits.get(name, 10**9) if parts > 1 else limits.get(name, 10**9)
+        limit = min(channel_limit, hard_cap or 10**9)
         if length > limit:
             too_long.append(f"{name} {length}>{limit}")
     for name, limit in creative_limits.items():
