@@ -132,8 +132,9 @@ def test_offer_words_need_an_offer_and_freshness_claims_are_never_made():
     assert {c.name: c.passed for c in check_facts("A Tea Set for your table.", plain)}["facts.offer"]
 
 
-@pytest.mark.parametrize("text", ["Next-day delivery on your cakestand.", "Pick up in store this weekend.", "It arrives in 2 days."])
-def test_delivery_promises_the_shop_never_made_are_caught(text):
+@pytest.mark.parametrize("text", ["Next-day delivery on your cakestand.", "Pick up in store this weekend.", "It arrives in 2 days.",
+                                  "A handmade cakestand for you.", "这款手工制作的蛋糕架。", "定制礼盒，独一无二。"])
+def test_delivery_promises_and_making_claims_the_catalog_never_made_are_caught(text):
     assert "facts.offer" in names(text)
 
 

@@ -46,6 +46,8 @@ class GuardrailSettings:
         (r"\bsale\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价", "never"),
         (r"\bfree gift\b|\bfree sample\b|\bfor free\b|赠品", "never"),
         (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时", "never"),
+        # how a product is made: the catalog says nothing of it (seen in Chinese copy: 手工制作, 定制礼盒)
+        (r"\bhand[- ]?(made|crafted|painted)\b|\bcustomi[sz](ed|able)\b|手工|手绘|手作|定制|新上市|上新|新品", "never"),
         # delivery promises the shop never made (it is online-only: no pick-up, no store)
         (r"\b(next|same)[- ]day\b|\bpick(ed)?[- ]?up (in|at|from)\b|\bin[- ]store\b|\bdelivered (today|tomorrow)\b"
          r"|\b(arrives?|delivered|delivery) (by|within|in) \d|\bexpress (delivery|shipping)\b|次日达|当日达|门店自提", "never"),
