@@ -140,6 +140,7 @@ def test_delivery_promises_and_making_claims_the_catalog_never_made_are_caught(t
 
 def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returning():
     assert "voice" in names("I love my new cakestand, so pretty!")
+    assert "voice" in names("Just ordered the cakestand, so pretty!")
     assert "voice" in names("我很喜欢这个蛋糕架。", brief(language="zh"))
     assert "voice" not in names("We love this cakestand for tea time.")
     assert "voice" not in names("我们为您挑选了这个蛋糕架。", brief(language="zh"))

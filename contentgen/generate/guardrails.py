@@ -56,7 +56,7 @@ class GuardrailSettings:
     returning_phrases: str = r"\bwelcome back\b|\bwe('ve)? missed you\b|\bit'?s been a while\b|欢迎回来|好久不见"
     returning_segments: tuple[str, ...] = ("churned", "at_risk")
     # the shop speaks as "we"; "I love my candles" in its post reads as a made-up customer review
-    first_person_singular: str = r"\b(i|i'm|i've|i'd|i'll|my|mine|myself)\b|我(?!们)"
+    first_person_singular: str = r"\b(i|i'm|i've|i'd|i'll|my|mine|myself)\b|\bjust (ordered|bought|got|received)\b|我(?!们)"
     # SMS parts a message may use, per language: a Chinese SMS (70 UCS-2 units, 67 per part when
     # concatenated) carrying a Latin product name, a price and a code rarely fits in one part
     sms_parts: tuple[tuple[str, int], ...] = (("en", 1), ("zh", 2))
