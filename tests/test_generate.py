@@ -133,6 +133,8 @@ LONG_NAME = "SET OF 6 VINTAGE CHRISTMAS CRACKERS WITH PAPER HATS AND JOKES"
 
 
 @pytest.mark.parametrize(("shop", "first"), [("Gift Co", "REGENCY CAKESTAND 3 TIER"), ("The Gift Shop", "JUMBO BAG RED"),
+                                             ("The Gift Shop", "SET OF 3 BUTTERFLY COOKIE CUTTERS"),
+                                             ("The Gift Shop", "PACK OF 72 RETROSPOT CAKE CASES SETS"),  # 36: the real max
                                              ("Cosy Corner Home & Gifts", LONG_NAME)])
 def test_every_shipped_template_fallback_passes_the_guardrails(library, shop, first):
     # shop and product names are merged into some fallbacks: long ones must not push them over a limit
