@@ -146,5 +146,6 @@ def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returni
     assert "voice" not in names("我们为您挑选了这个蛋糕架。", brief(language="zh"))
     greeting = "Welcome back! A cakestand for your table."
     assert "voice" in names(greeting)  # the default brief's shopper orders often
+    assert "voice" in names("We're thrilled to have you back! A cakestand for your table.")
     away = Brief("push", "en", BrandVoice(), (CAKESTAND,), segment="churned", situation="has not ordered for months")
     assert "voice" not in names(greeting, away)

@@ -53,7 +53,8 @@ class GuardrailSettings:
          r"|\b(arrives?|delivered|delivery) (by|within|in) \d|\bexpress (delivery|shipping)\b|次日达|当日达|门店自提", "never"),
     )
     # greetings that say the shopper has been away: true only of shoppers in these segments
-    returning_phrases: str = r"\bwelcome back\b|\bwe('ve)? missed you\b|\bit'?s been a while\b|欢迎回来|好久不见"
+    returning_phrases: str = (r"\bwelcome back\b|\bwe('ve)? missed you\b|\bit'?s been a while\b|\b(have|having|see|seeing) you back\b"
+                              r"|\byou're back\b|欢迎回来|好久不见")
     returning_segments: tuple[str, ...] = ("churned", "at_risk")
     # the shop speaks as "we"; "I love my candles" in its post reads as a made-up customer review
     first_person_singular: str = r"\b(i|i'm|i've|i'd|i'll|my|mine|myself)\b|\bjust (ordered|bought|got|received)\b|我(?!们)"
