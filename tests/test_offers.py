@@ -78,6 +78,7 @@ def test_unknown_segment_lists_the_valid_ones():
         ({"id": "Bad Id"}, {}, "lowercase"),
         ({"translations": {"fr": "10 % de réduction"}}, {}, "unknown languages \\['fr'\\]"),
         ({"translations": {"zh": " "}}, {}, "empty translation"),
+        ({"translations": {"zh": "享 20% 折扣"}}, {}, "states the numbers \\[20.0\\]"),
     ],
 )
 def test_invalid_offers_fail_with_a_clear_reason(overrides, top, fragment):

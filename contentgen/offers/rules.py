@@ -30,6 +30,10 @@ OFFER_KINDS: tuple[str, ...] = ("percent_off", "amount_off", "free_shipping")
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
+def _numbers(text: str) -> list[float]:
+    return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
+
+
 class _Strict(BaseModel):
     # extra="forbid" so a misspelt key ("budjet") fails loudly instead of being ignored.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -97,6 +101,14 @@ class OfferRule(_Strict):
             raise ValueError(f"a {self.kind} offer needs a coupon code: add e.g. code: {self.id.upper().replace('-', '')}")
         if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
             raise ValueError(f"valid_from {self.valid_from} is after valid_until {self.valid_until}")
+        # a translation is merged into copy unchecked, like the description: its numbers must be the same
+        stated = sorted(_numbers(self.description))
+        for language, wording in self.translations.items():
+            if sorted(_numbers(wording)) != stated:
+                raise ValueError(
+                    f"translations.{language} {wording!r} states the numbers {sorted(_numbers(wording))}, "
+                    f"the description {self.description!r} states {stated}: make them say the same offer"
+                )
         return self
 
     def open_on(self, day: date) -> bool:
