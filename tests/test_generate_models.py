@@ -59,7 +59,9 @@ def test_default_model_writes_parseable_creative_json(backend):
                        situation=situation_from_features(20, 4, 80.0), voice=BrandVoice("Gift Co"))
     prompt = library.render_prompt(library.for_brief(brief), brief)
     template = library.for_brief(brief)
-    settings = SamplingSettings(max_new_tokens=40, temperature=0, json_schema=template.json_schema())
+    # the Writer's own token budget: greedy transformers output may open with a code fence
+    budget = WriterSettings().sampling.max_new_tokens
+    settings = SamplingSettings(max_new_tokens=budget, temperature=0, json_schema=template.json_schema())
     [[sample]] = generator.generate([ChatPrompt(prompt.system, prompt.user)], settings)
     from contentgen.generate.writer import parse_creative
 
