@@ -104,23 +104,25 @@ def creative_personalized(creative: str, brief: Brief) -> bool:
 
 def score_messages(brief: Brief, variants: Sequence[Copy]) -> list[MessageScore]:
     """A score per variant written for ``brief`` (the brief's time is split over its variants)."""
-    return [
-        MessageScore(
-            shopper_id=brief.shopper_id,
-            channel=brief.channel,
-            language=brief.language,
-            variant=copy.variant,
-            factual_error=any(not k.passed for k in copy.checks if k.name.startswith("facts.")),
-            length_ok=all(k.passed for k in copy.checks if k.name == "length"),
-            personalized=personalized(copy, brief),
-            fallback=copy.fallback,
-            seconds=copy.seconds / max(len(variants), 1),
-            creative=" ".join(v for _, v in copy.creative),
-            text=copy.text,
-            creative_personalized=creative_personalized(" ".join(v for _, v in copy.creative), brief),
-        )
-        for copy in variants
-    ]
+    return [_score(brief, copy, len(variants)) for copy in variants]
+
+
+def _score(brief: Brief, copy: Copy, n_variants: int) -> MessageScore:
+    creative = " ".join(v for _, v in copy.creative)
+    return MessageScore(
+        shopper_id=brief.shopper_id,
+        channel=brief.channel,
+        language=brief.language,
+        variant=copy.variant,
+        factual_error=any(not k.passed for k in copy.checks if k.name.startswith("facts.")),
+        length_ok=all(k.passed for k in copy.checks if k.name == "length"),
+        personalized=personalized(copy, brief),
+        fallback=copy.fallback,
+        seconds=copy.seconds / max(n_variants, 1),
+        creative=creative,
+        text=copy.text,
+        creative_personalized=creative_personalized(creative, brief),
+    )
 
 
 def copy_metrics(scores: Iterable[MessageScore]) -> CopyMetrics:
