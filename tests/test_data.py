@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from contentgen.data import display_title, load_shop, read_mapping
+from contentgen.data.text import numbers_in
 from contentgen.errors import ConfigError, DataError
 
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
@@ -231,6 +232,15 @@ def test_events_naming_unknown_products_are_refused(tmp_path):
     mapping = write_separate(tmp_path, ["u1,S9,pageview,03/01/2024 10:00"])
     with pytest.raises(DataError, match=r"1 events name products missing from the catalog \(first: 'S9'\)"):
         load_shop(mapping)
+
+
+@pytest.mark.parametrize("text, numbers", [
+    ("10% off orders over £30", [10.0, 30.0]),
+    ("满30英镑减5英镑", [30.0, 5.0]),  # CJK around a number does not hide it
+    ("£1,250.50 with code WELCOME10 on A4 card", [1250.5]),  # digits inside a code are a name
+])
+def test_numbers_in_reads_amounts_not_codes(text, numbers):
+    assert numbers_in(text) == numbers
 
 
 def test_display_title():

@@ -6,8 +6,8 @@ from hypothesis import given, strategies as st
 import pytest
 
 from contentgen.brief import BrandVoice, Brief, OfferTerms, ProductFact
-from contentgen.generate.guardrails import (GuardrailSettings, channel_length, check_copy, check_facts, failed, sms_units,
-                                           visible_length)
+from contentgen.generate.guardrails import (GuardrailSettings, channel_length, check_copy, check_facts, failed, limits_for,
+                                           sms_units, visible_length)
 
 CAKESTAND = ProductFact("22423", "Regency Cakestand 3 Tier", 12.75, url="https://shop.example/p/22423")
 HEART = ProductFact("85123A", "White Hanging Heart T-Light Holder", 2.95)
@@ -101,6 +101,8 @@ def test_sms_parts_per_language_set_the_cap():
     assert length_ok(GuardrailSettings())  # Chinese: two concatenated parts (2 x 67) by default
     assert not length_ok(GuardrailSettings(sms_parts=(("zh", 1),)))
     assert channel_length("sms", "body", "x" * 200, sms_parts=2) == (200, 306)
+    assert limits_for("sms", {"body": 400}, GuardrailSettings(), "zh") == {"body": 306}  # 2 parts of 153
+    assert limits_for("sms", {"body": 400}, GuardrailSettings(), "en") == {"body": 160}
 
 
 def test_visible_length_counts_an_emoji_sequence_once():
@@ -149,3 +151,20 @@ def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returni
     assert "voice" in names("We're thrilled to have you back! A cakestand for your table.")
     away = Brief("push", "en", BrandVoice(), (CAKESTAND,), segment="churned", situation="has not ordered for months")
     assert "voice" not in names(greeting, away)
+    public = Brief("social", "en", BrandVoice(), (CAKESTAND,), segment="churned", situation="has not ordered for months")
+    assert "voice" in names(greeting, public)  # a social post is public: no one reading it has been away
+
+
+@pytest.mark.parametrize("text, check", [
+    ("买2件送1件，快来选购蛋糕架。", "facts.numbers"),  # digits between Chinese characters are numbers too
+    ("满30减5，蛋糕架等你来。", "facts.numbers"),
+    ("蛋糕架买一送一。", "facts.offer"),
+    ("蛋糕架今日半价。", "facts.offer"),
+    ("第二件蛋糕架更划算。", "facts.offer"),
+])
+def test_invented_offers_in_chinese_are_caught(text, check):
+    assert check in names(text, brief(language="zh"))
+
+
+def test_codes_and_model_numbers_are_not_amounts():
+    assert "facts.numbers" not in names("Print it on A4 card for your Regency Cakestand 3 Tier.")

@@ -106,3 +106,13 @@ def test_segment_label_is_never_given_to_the_model():
                      situation="has not ordered for five months")
     prompt = library.render_prompt(library.for_brief(labelled), labelled)
     assert "at_risk" not in prompt.system + prompt.user and "five months" in prompt.user
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_social_post_is_written_for_an_audience_not_one_shoppers_history(language):
+    library = TemplateLibrary.load()
+    history = "Has ordered many times, last about five months ago, and has not been back since."
+    shopper = Brief("social", language, BrandVoice("Gift Co"), (ProductFact("22423", "Regency Cakestand 3 Tier", 12.75),),
+                    situation=history, interests=("home decor",), segment="churned")
+    prompt = library.render_prompt(library.for_brief(shopper), shopper)
+    assert history not in prompt.user and "home decor" in prompt.user

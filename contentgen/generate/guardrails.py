@@ -14,6 +14,7 @@ import unicodedata
 from typing import Collection, Iterable, Mapping
 
 from contentgen.brief import Brief
+from contentgen.data.text import NUMBER, parse_number
 from contentgen.generate.prompts import format_money, sanitize_untrusted
 
 
@@ -43,7 +44,8 @@ class GuardrailSettings:
         (r"\b(\d+\s?%|percent)\s*off\b|\b(discount|discounted|coupon|voucher|promo(tion)? code)\b|\bsave\b|\bsavings?\b|\boffers?\b|折|优惠", "any"),
         # seen in eval-copy: "our exclusive offer" with no offer, "just delivered", "while they're hot"
         (r"\bexclusive\b|\bjust (arrived|delivered|landed)\b|\bwhile (they|it)('re| are| is|'s) hot\b", "never"),
-        (r"\bsale\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价", "never"),
+        (r"\bsale\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价"
+         r"|半价|买[一二两三四五\d]+送|第[二两三\d]件", "never"),
         (r"\bfree gift\b|\bfree sample\b|\bfor free\b|赠品", "never"),
         (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时", "never"),
         # how a product is made: the catalog says nothing of it (seen in Chinese copy: 手工制作, 定制礼盒)
@@ -56,6 +58,8 @@ class GuardrailSettings:
     returning_phrases: str = (r"\bwelcome back\b|\bwe('ve)? missed you\b|\bit'?s been a while\b|\b(have|having|see|seeing) you back\b"
                               r"|\byou're back\b|欢迎回来|好久不见")
     returning_segments: tuple[str, ...] = ("churned", "at_risk")
+    # channels whose message is public (a social post): no one there has been "away"
+    public_channels: tuple[str, ...] = ("social",)
     # the shop speaks as "we"; "I love my candles" in its post reads as a made-up customer review
     first_person_singular: str = r"\b(i|i'm|i've|i'd|i'll|my|mine|myself)\b|\bjust (ordered|bought|got|received)\b|我(?!们)"
     # SMS parts a message may use, per language: a Chinese SMS (70 UCS-2 units, 67 per part when
@@ -73,13 +77,27 @@ class Check:
     detail: str = ""
 
 
-def limits_for(channel: str, field_limits: Mapping[str, int], settings: GuardrailSettings) -> dict[str, int]:
-    """The stricter of the template's and the channel's limit for each field."""
+def sms_parts_for(channel: str, language: str, settings: GuardrailSettings) -> int:
+    """How many concatenated SMS parts a message may use (1 for every other channel)."""
+    return dict(settings.sms_parts).get(language, 1) if channel == "sms" else 1
+
+
+def limits_for(channel: str, field_limits: Mapping[str, int], settings: GuardrailSettings, language: str = "en") -> dict[str, int]:
+    """The stricter of the template's and the channel's limit for each field.
+
+    An SMS allowed several parts gets their joint room: each concatenated part loses 7 units to
+    its header (160 -> 2 x 153)."""
     limits = dict(field_limits)
+    parts = sms_parts_for(channel, language, settings)
     for ch, name, limit in settings.channel_limits:
         if ch == channel and name in limits:
+            if parts > 1:
+                limit = parts * (limit - _SMS_HEADER_UNITS)
             limits[name] = min(limits[name], limit)
     return limits
+
+
+_SMS_HEADER_UNITS = 7  # the concatenation header of one SMS part, in GSM-7 septets
 
 
 # ---- length, counted the way the channel counts ----------------------------------------------
@@ -130,7 +148,8 @@ def channel_length(channel: str, field_name: str, text: str, sms_parts: int = 1)
     if channel == "sms":
         used, per_message = sms_units(text)
         if sms_parts > 1:
-            return used, sms_parts * (153 if per_message == 160 else 67)
+            # a UCS-2 part of 70 units loses 3 of them (the same 6-byte header)
+            return used, sms_parts * (per_message - (_SMS_HEADER_UNITS if per_message == 160 else 3))
         return used, per_message if per_message == 70 else None
     return visible_length(text), None
 
@@ -145,15 +164,7 @@ _DATE = re.compile(
 )
 _MONEY = re.compile(r"([£$€¥])\s?(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s?(gbp|usd|eur|pounds?|pence|p\b|元|英镑)", re.I)
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(%|percent|per cent)|百分之", re.I)
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 _NUMBER_WORDS = re.compile(r"\b(half|double|twice|dozen|hundreds?|thousands?)\b", re.I)
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text.replace(",", ""))
-    except ValueError:
-        return None
 
 
 def _allowed_amounts(brief: Brief) -> set[float]:
@@ -187,18 +198,18 @@ def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), s
     allowed = _allowed_amounts(brief)
     rest = _without(text, _merge_strings(brief))
 
-    bad_money = [m.group(0) for m in _MONEY.finditer(rest) if round(_number(m.group(2) or m.group(3)) or -1, 2) not in allowed]
+    bad_money = [m.group(0) for m in _MONEY.finditer(rest) if round(parse_number(m.group(2) or m.group(3)) or -1, 2) not in allowed]
     checks.append(Check("facts.prices", not bad_money, f"prices not in the catalog or offer: {bad_money}" if bad_money else ""))
 
     offer_percent = brief.offer.value if brief.offer is not None and brief.offer.kind == "percent_off" else None
-    bad_percent = [m.group(0) for m in _PERCENT.finditer(rest) if m.group(1) is None or _number(m.group(1)) != offer_percent]
+    bad_percent = [m.group(0) for m in _PERCENT.finditer(rest) if m.group(1) is None or parse_number(m.group(1)) != offer_percent]
     checks.append(Check("facts.percentages", not bad_percent, f"percentages not in the offer: {bad_percent}" if bad_percent else ""))
 
     bad_dates = [m.group(0) for m in _DATE.finditer(rest)]
     checks.append(Check("facts.dates", not bad_dates, f"dates not in the offer: {bad_dates}" if bad_dates else ""))
 
     scrubbed = _MONEY.sub(" ", _PERCENT.sub(" ", _DATE.sub(" ", rest)))
-    bad_numbers = [m.group(0) for m in _NUMBER.finditer(scrubbed) if round(_number(m.group(0)) or -1, 2) not in allowed]
+    bad_numbers = [m.group(0) for m in NUMBER.finditer(scrubbed) if round(parse_number(m.group(0)) or -1, 2) not in allowed]
     bad_numbers += [m.group(0) for m in _NUMBER_WORDS.finditer(scrubbed)]
     checks.append(Check("facts.numbers", not bad_numbers, f"numbers not from the catalog or offer: {bad_numbers}" if bad_numbers else ""))
 
@@ -248,14 +259,12 @@ def check_form(
     """Length, PII, banned words, placeholders, empty/repeated/truncated text and language."""
     settings = settings or GuardrailSettings()
     checks: list[Check] = []
-    limits = limits_for(brief.channel, field_limits, settings)
+    limits = limits_for(brief.channel, field_limits, settings, brief.language)
     too_long = []
-    parts = dict(settings.sms_parts).get(brief.language, 1) if brief.channel == "sms" else 1
+    parts = sms_parts_for(brief.channel, brief.language, settings)
     for name, text in fields.items():
         length, hard_cap = channel_length(brief.channel, name, text, parts)
-        # several SMS parts replace the one-part channel limit; the template's own limit still holds
-        channel_limit = field_limits.get(name, 10**9) if parts > 1 else limits.get(name, 10**9)
-        limit = min(channel_limit, hard_cap or 10**9)
+        limit = min(limits.get(name, 10**9), hard_cap or 10**9)
         if length > limit:
             too_long.append(f"{name} {length}>{limit}")
     for name, limit in creative_limits.items():
@@ -302,7 +311,9 @@ def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Che
     """The brand speaks as itself, to this shopper: no customer's "I", no "welcome back" to someone who never left."""
     problems = []
     greeting = re.search(settings.returning_phrases, lowered)
-    if greeting and brief.segment not in settings.returning_segments:
+    if greeting and brief.channel in settings.public_channels:
+        problems.append(f"'{greeting.group(0)}' in a public {brief.channel} post")
+    elif greeting and brief.segment not in settings.returning_segments:
         problems.append(f"'{greeting.group(0)}' to a shopper who has not been away")
     speaker = re.search(settings.first_person_singular, lowered)
     if speaker:

@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 import yaml
 
+from contentgen.data.text import numbers_in
 from contentgen.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -28,10 +29,6 @@ SEGMENTS: tuple[str, ...] = ("new", "active", "loyal", "at_risk", "churned", "co
 OFFER_KINDS: tuple[str, ...] = ("percent_off", "amount_off", "free_shipping")
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-
-def _numbers(text: str) -> list[float]:
-    return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
 
 
 class _Strict(BaseModel):
@@ -102,11 +99,11 @@ class OfferRule(_Strict):
         if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
             raise ValueError(f"valid_from {self.valid_from} is after valid_until {self.valid_until}")
         # a translation is merged into copy unchecked, like the description: its numbers must be the same
-        stated = sorted(_numbers(self.description))
+        stated = sorted(numbers_in(self.description))
         for language, wording in self.translations.items():
-            if sorted(_numbers(wording)) != stated:
+            if sorted(numbers_in(wording)) != stated:
                 raise ValueError(
-                    f"translations.{language} {wording!r} states the numbers {sorted(_numbers(wording))}, "
+                    f"translations.{language} {wording!r} states the numbers {sorted(numbers_in(wording))}, "
                     f"the description {self.description!r} states {stated}: make them say the same offer"
                 )
         return self
