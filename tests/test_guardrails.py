@@ -166,5 +166,12 @@ def test_invented_offers_in_chinese_are_caught(text, check):
     assert check in names(text, brief(language="zh"))
 
 
+def test_a_number_in_a_recommended_products_name_is_a_catalog_fact():
+    cases = ProductFact("21212", "Pack Of 72 Retrospot Cake Cases", 0.55)
+    b = Brief("email", "en", BrandVoice(), (cases,), shopper_id="1")
+    assert "facts.numbers" not in names("Bake for a crowd: 72 cases in one pack.", b)
+    assert "facts.numbers" in names("Bake for a crowd: 96 cases in one pack.", b)
+
+
 def test_codes_and_model_numbers_are_not_amounts():
     assert "facts.numbers" not in names("Print it on A4 card for your Regency Cakestand 3 Tier.")

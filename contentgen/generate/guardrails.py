@@ -14,7 +14,7 @@ import unicodedata
 from typing import Collection, Iterable, Mapping
 
 from contentgen.brief import Brief
-from contentgen.data.text import NUMBER, parse_number
+from contentgen.data.text import NUMBER, numbers_in, parse_number
 from contentgen.generate.prompts import format_money, sanitize_untrusted
 
 
@@ -77,6 +77,11 @@ class Check:
     detail: str = ""
 
 
+# units one concatenated SMS part loses to its 6-byte header, by the size of a single part:
+# 7 GSM-7 septets (160 -> 153) or 3 UCS-2 units (70 -> 67)
+_SMS_HEADER_UNITS = {160: 7, 70: 3}
+
+
 def sms_parts_for(channel: str, language: str, settings: GuardrailSettings) -> int:
     """How many concatenated SMS parts a message may use (1 for every other channel)."""
     return dict(settings.sms_parts).get(language, 1) if channel == "sms" else 1
@@ -92,12 +97,9 @@ def limits_for(channel: str, field_limits: Mapping[str, int], settings: Guardrai
     for ch, name, limit in settings.channel_limits:
         if ch == channel and name in limits:
             if parts > 1:
-                limit = parts * (limit - _SMS_HEADER_UNITS)
+                limit = parts * (limit - _SMS_HEADER_UNITS[160])
             limits[name] = min(limits[name], limit)
     return limits
-
-
-_SMS_HEADER_UNITS = 7  # the concatenation header of one SMS part, in GSM-7 septets
 
 
 # ---- length, counted the way the channel counts ----------------------------------------------
@@ -148,8 +150,7 @@ def channel_length(channel: str, field_name: str, text: str, sms_parts: int = 1)
     if channel == "sms":
         used, per_message = sms_units(text)
         if sms_parts > 1:
-            # a UCS-2 part of 70 units loses 3 of them (the same 6-byte header)
-            return used, sms_parts * (per_message - (_SMS_HEADER_UNITS if per_message == 160 else 3))
+            return used, sms_parts * (per_message - _SMS_HEADER_UNITS[per_message])
         return used, per_message if per_message == 70 else None
     return visible_length(text), None
 
@@ -169,6 +170,8 @@ _NUMBER_WORDS = re.compile(r"\b(half|double|twice|dozen|hundreds?|thousands?)\b"
 
 def _allowed_amounts(brief: Brief) -> set[float]:
     amounts = {round(p.price, 2) for p in brief.products}
+    # a number in a product's catalog name is a catalog fact too ("Set Of 12 ..." -> "12 cases", "3层")
+    amounts |= {round(n, 2) for p in brief.products for n in numbers_in(p.name)}
     if brief.offer is not None:
         amounts |= {round(brief.offer.value, 2), round(brief.offer.min_order_value, 2)}
     return amounts
