@@ -117,3 +117,5 @@ def test_eval_copy_fills_in_measures_missing_from_older_records(monkeypatch, tmp
     assert result.exit_code == 0, result.output
     # the scripted lines name no product, so the refilled measure is 0%, not the 'nan' of a missing one
     assert "| sms/en | 2 | 4 | 0.0% | 100.0% | 100.0% | 0.0% |" in result.output
+    # and the file is completed, so a reader of the JSONL sees the measure too
+    assert all(json.loads(l)["creative_personalized"] is False for l in out.read_text().splitlines())

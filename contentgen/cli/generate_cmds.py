@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 import time
 
@@ -25,8 +26,9 @@ def _service(shop, model: str | None, backend: str | None, variants: int, candid
     return ContentService(shop, ServiceSettings(variants=variants, **overrides))
 
 
-def _fill_creative_personalized(saved: list, service) -> list:
-    """Score records saved before ``creative_personalized`` existed, from their (deterministic) briefs."""
+def _fill_creative_personalized(saved: list, service, out: Path) -> list:
+    """Score records saved before ``creative_personalized`` existed, from their (deterministic) briefs,
+    and save them back to ``out`` (atomically) so the file itself is complete for anyone reading it."""
     from dataclasses import replace
 
     from contentgen.generate.evaluation import creative_personalized
@@ -40,6 +42,10 @@ def _fill_creative_personalized(saved: list, service) -> list:
                 briefs[key] = service.brief(*key)
             score = replace(score, creative_personalized=creative_personalized(score.creative, briefs[key]))
         filled.append(score)
+    if briefs:
+        partial = out.with_name(out.name + ".partial")
+        partial.write_text("".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in filled), encoding="utf-8")
+        os.replace(partial, out)  # a crash mid-write leaves the old file whole
     return filled
 
 
@@ -101,7 +107,7 @@ def register(app: typer.Typer) -> None:
         if out is not None and out.exists():
             saved = [MessageScore(**json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
             typer.echo(f"resuming: {len(saved)} messages already scored in {out}")
-            saved = _fill_creative_personalized(saved, service)
+            saved = _fill_creative_personalized(saved, service, out)
         done = {(s.channel, s.language, s.shopper_id) for s in saved}
         writer = service.writer
         # a few shoppers at a time, every channel for them, each batch saved before the next starts:
