@@ -55,6 +55,7 @@ def test_upper_case_catalog_form_and_numbers_in_names_are_facts():
         ("See https://evil.example/phish now.", "pii"),
         ("Customer 17850, a treat for you.", "pii"),
         ("We miss our at-risk buyers like you.", "segment_label"),
+        ("This cakestand suits your shopper's preferences.", "segment_label"),
         ("A lovely lovely lovely lovely treat.", "repetition"),
         ("The perfect centrepiece for your", "truncated"),
         ("这是为您精选的蛋糕架。", "language"),
@@ -135,7 +136,8 @@ def test_offer_words_need_an_offer_and_freshness_claims_are_never_made():
 
 
 @pytest.mark.parametrize("text", ["Next-day delivery on your cakestand.", "Pick up in store this weekend.", "It arrives in 2 days.",
-                                  "A handmade cakestand for you.", "这款手工制作的蛋糕架。", "定制礼盒，独一无二。"])
+                                  "A handmade cakestand for you.", "这款手工制作的蛋糕架。", "定制礼盒，独一无二。",
+                                  "Our eco-friendly cakestand.", "A sustainable way to serve tea.", "环保蛋糕架。"])
 def test_delivery_promises_and_making_claims_the_catalog_never_made_are_caught(text):
     assert "facts.offer" in names(text)
 

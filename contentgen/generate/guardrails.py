@@ -36,6 +36,8 @@ class GuardrailSettings:
     segment_labels: tuple[str, ...] = (
         "at-risk", "at risk", "at_risk", "churned", "churn", "cold start", "cold_start", "cold-start",
         "segment", "lifecycle", "high value", "high-value", "rfm",
+        # the prompt's word for the reader, copied into the copy ("suits your shopper's preferences")
+        "your shopper", "your shopper's", "the shopper", "the shopper's",
     )
     # claims only an offer can make: "any" = allowed when the brief has an offer, a kind = only with
     # that kind of offer, "never" = the model may not make it (the offer's own wording is merged in)
@@ -50,6 +52,8 @@ class GuardrailSettings:
         (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时", "never"),
         # how a product is made: the catalog says nothing of it (seen in Chinese copy: 手工制作, 定制礼盒)
         (r"\bhand[- ]?(made|crafted|painted)\b|\bcustomi[sz](ed|able)\b|手工|手绘|手作|定制|新上市|上新|新品", "never"),
+        # ... or what it is made of and how green it is (seen in eval-copy: "eco-friendly stationery")
+        (r"\beco[- ]?friendly\b|\bsustainabl[ey]\b|\borganic\b|\brecycled\b|\bbiodegradable\b|环保|有机|可降解", "never"),
         # delivery promises the shop never made (it is online-only: no pick-up, no store)
         (r"\b(next|same)[- ]day\b|\bpick(ed)?[- ]?up (in|at|from)\b|\bin[- ]store\b|\bdelivered (today|tomorrow)\b"
          r"|\b(arrives?|delivered|delivery) (by|within|in) \d|\bexpress (delivery|shipping)\b|次日达|当日达|门店自提", "never"),
