@@ -26,6 +26,11 @@ def _service(shop, model: str | None, backend: str | None, variants: int, candid
     return ContentService(shop, ServiceSettings(variants=variants, **overrides))
 
 
+def _jsonl(scores) -> str:
+    """Scored messages as JSONL lines, the one format eval-copy appends and rewrites."""
+    return "".join(json.dumps(score.to_dict(), ensure_ascii=False) + "\n" for score in scores)
+
+
 def _fill_creative_personalized(saved: list, service, out: Path) -> list:
     """Score records saved before ``creative_personalized`` existed, from their (deterministic) briefs,
     and save them back to ``out`` (atomically) so the file itself is complete for anyone reading it."""
@@ -44,7 +49,7 @@ def _fill_creative_personalized(saved: list, service, out: Path) -> list:
         filled.append(score)
     if briefs:
         partial = out.with_name(out.name + ".partial")
-        partial.write_text("".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in filled), encoding="utf-8")
+        partial.write_text(_jsonl(filled), encoding="utf-8")
         os.replace(partial, out)  # a crash mid-write leaves the old file whole
     return filled
 
@@ -124,7 +129,7 @@ def register(app: typer.Typer) -> None:
                 saved.extend(scores)
                 if out is not None:
                     with out.open("a", encoding="utf-8") as handle:
-                        handle.writelines(json.dumps(score.to_dict(), ensure_ascii=False) + "\n" for score in scores)
+                        handle.write(_jsonl(scores))
             typer.echo(f"  {min(start + EVAL_CHUNK, len(chosen))}/{len(chosen)} shoppers", err=True)
         wanted_ids = set(chosen)
         rows = []
