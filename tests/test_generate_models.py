@@ -76,3 +76,24 @@ def test_llamacpp_default_writes_checked_email_for_a_real_shopper(demo_shop):
     copies = service.write(shopper, "email")
     assert copies and all(c.passed for c in copies)
     assert any(not c.fallback and c.generator == "llamacpp:qwen2.5-coder-1.5b" for c in copies), [c.text for c in copies]
+
+
+def test_llamacpp_grammar_checked_after_the_draw_still_gives_only_schema_json():
+    """The tiny model rarely opens with "{" by itself, so the grammar refuses draws and the full-
+    vocabulary fallback runs; every sample must still be the schema's JSON object, and strict JSON:
+    no raw newline inside a string (llama-cpp-python's own schema grammar allows one)."""
+    import json
+
+    generator = shared_generator("llamacpp", "smollm2-135m")
+    schema = {"type": "object", "properties": {"title": {"type": "string"}, "hook": {"type": "string"}},
+              "required": ["title", "hook"], "additionalProperties": False}
+    refused = 0
+    for seed in range(4):
+        settings = SamplingSettings(max_new_tokens=60, temperature=0.8, seed=seed, json_schema=schema)
+        [[sample]] = generator.generate([PROMPT], settings)
+        refused += generator._llama._sampler.refused
+        if not sample.truncated:
+            assert set(json.loads(sample.text)) == {"title", "hook"}, sample.text
+        else:  # cut by the token limit: still a prefix of the object the grammar allows
+            assert sample.text.lstrip().startswith("{"), sample.text
+    assert refused > 0  # the fallback path ran

@@ -4,6 +4,7 @@ with JSON-schema constrained decoding. Samples are decoded one after another (no
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import os
 from pathlib import Path
@@ -25,6 +26,101 @@ INSTALL_HINT = (
 )
 
 
+# JSON forbids raw control characters inside strings (RFC 8259) and the Writer's parser refuses
+# them, but llama-cpp-python's schema grammar lets them through: a sample that puts a raw newline
+# in a string was decoded to the end and then thrown away. The grammar here forbids them, as
+# llama.cpp's own json-schema-to-grammar does.
+_LOOSE_CHAR = r'char ::= [^"\\]'
+_STRICT_CHAR = r'char ::= [^"\\\x7F\x00-\x1F]'
+
+
+def json_schema_grammar(schema: dict):
+    """The GBNF grammar for ``schema`` (llama-cpp-python's converter), strict about control characters."""
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+    gbnf = json_schema_to_gbnf(json.dumps(schema))
+    if _LOOSE_CHAR not in gbnf:
+        logger.debug("llama-cpp-python's string rule changed; its grammar is used as it is")
+    return LlamaGrammar.from_string(gbnf.replace(_LOOSE_CHAR, _STRICT_CHAR), verbose=False)
+
+
+class _GrammarLastSampler:
+    """Samples as llama.cpp's own tools do (common/sampling.cpp): draw a token without the grammar,
+    ask the grammar about that one token, and only when it is refused apply the grammar to the whole
+    vocabulary and draw again.
+
+    llama-cpp-python instead applies the JSON grammar to every token of the vocabulary (151k for
+    Qwen) at every step, which costs about 40% of the decoding speed here; inside a JSON string
+    almost any likely token is allowed, so the one-token check nearly always suffices. The result is
+    a draw from the same grammar-allowed tokens; bench/grammar_order.py compares speed and output.
+    """
+
+    def __init__(self, chain, model, grammar, n_vocab: int) -> None:
+        import ctypes
+
+        import llama_cpp
+        from llama_cpp import _internals
+
+        self._cpp = llama_cpp
+        self._ctypes = ctypes
+        self.chain = chain  # the library's chain with no grammar in it
+        self.grammar = llama_cpp.llama_sampler_init_grammar(
+            model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
+        )
+        self._one_data = (llama_cpp.llama_token_data * 1)()
+        self._one = llama_cpp.llama_token_data_array(data=self._one_data, size=1, selected=-1, sorted=False)
+        self._all = _internals.LlamaTokenDataArray(n_vocab=n_vocab)
+        self.n_vocab = n_vocab
+        self.refused = 0  # draws the grammar refused (for bench/grammar_order.py)
+
+    def _allowed(self, token: int) -> bool:
+        self._one_data[0].id, self._one_data[0].logit, self._one_data[0].p = token, 0.0, 0.0
+        self._one.size, self._one.selected, self._one.sorted = 1, -1, False
+        self._cpp.llama_sampler_apply(self.grammar, self._ctypes.byref(self._one))
+        return self._one_data[0].logit != float("-inf")
+
+    def sample(self, ctx, idx: int = -1) -> int:
+        import numpy as np
+
+        token = self.chain.sample(ctx, idx)
+        if not self._allowed(token):
+            self.refused += 1
+            logits = self._cpp.llama_get_logits_ith(ctx.ctx, idx)
+            self._all.copy_logits(np.ctypeslib.as_array(logits, shape=(self.n_vocab,)))
+            candidates = self._ctypes.byref(self._all.candidates)
+            self._cpp.llama_sampler_apply(self.grammar, candidates)
+            self._cpp.llama_sampler_apply(self.chain.sampler, candidates)
+            token = int(self._all.candidates_data.id[self._all.candidates.selected])
+        self._cpp.llama_sampler_accept(self.grammar, token)
+        return token
+
+    def close(self) -> None:
+        if self.grammar is not None:
+            self._cpp.llama_sampler_free(self.grammar)
+            self.grammar = None
+        self.chain.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _grammar_last(llama_class):
+    """``llama_class`` sampling JSON-constrained text with ``_GrammarLastSampler``; every other
+    case (no grammar, or ``grammar_last`` off) keeps the library's own sampler."""
+
+    class Llama(llama_class):
+        grammar_last = True
+
+        def _init_sampler(self, **kwargs):
+            grammar = kwargs.get("grammar")
+            if grammar is None or not self.grammar_last:
+                return super()._init_sampler(**kwargs)
+            chain = super()._init_sampler(**{**kwargs, "grammar": None})
+            return _GrammarLastSampler(chain, self._model, grammar, self._n_vocab)
+
+    return Llama
+
+
 def _close_if_alive(reference: "weakref.ref") -> None:
     llama = reference()
     if llama is not None:
@@ -41,6 +137,7 @@ class LlamaCppGenerator:
         context: int = 2048,
         cache_dir: str | Path | None = None,
         constrain_json: bool = True,
+        grammar_last: bool = True,
     ) -> None:
         try:
             from llama_cpp import Llama
@@ -51,10 +148,13 @@ class LlamaCppGenerator:
         # JSON-schema constrained decoding always parses, but its grammar check over the whole
         # vocabulary costs about 40% of the tokens/s here (bench/generate.py measures both)
         self.constrain_json = constrain_json
+        self._grammars: dict[str, object] = {}
         threads = threads or os.cpu_count() or 2
         self.model_name = model
         started = time.perf_counter()
-        self._llama = Llama(model_path=str(model_path(model, cache_dir)), n_threads=threads, n_ctx=context, verbose=False)
+        self._llama = _grammar_last(Llama)(model_path=str(model_path(model, cache_dir)), n_threads=threads, n_ctx=context, verbose=False)
+        # False = the library's sampler (grammar over the whole vocabulary): bench/grammar_order.py compares
+        self._llama.grammar_last = grammar_last
         self.load_seconds = time.perf_counter() - started
         # free the model before interpreter shutdown tears down llama_cpp's module globals;
         # left to __del__, it prints a TypeError traceback on exit
@@ -77,7 +177,10 @@ class LlamaCppGenerator:
             "stop": list(settings.stop) or None,
         }
         if settings.json_schema is not None and self.constrain_json:
-            kwargs["response_format"] = {"type": "json_object", "schema": settings.json_schema}
+            key = json.dumps(settings.json_schema, sort_keys=True)
+            if key not in self._grammars:  # parsed once per template; the sampler reads only its text
+                self._grammars[key] = json_schema_grammar(settings.json_schema)
+            kwargs["grammar"] = self._grammars[key]
         return kwargs
 
     def generate(
