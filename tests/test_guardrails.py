@@ -175,5 +175,20 @@ def test_a_number_in_a_recommended_products_name_is_a_catalog_fact():
     assert "facts.numbers" in names("Bake for a crowd: 96 cases in one pack.", b)
 
 
+@pytest.mark.parametrize("text", ["A glass holder for your tea lights.", "这款烛台由白玻璃制成。", "Solid wooden tiers for your cakes.",
+                                  "A ceramic cakestand.", "蛋糕架采用不锈钢材质。"])
+def test_a_material_no_recommended_product_names_is_invented(text):
+    assert "facts.materials" in names(text, brief(language="en" if text.isascii() else "zh"))
+
+
+def test_a_material_in_a_recommended_products_name_may_be_repeated():
+    jar = ProductFact("1", "Glass Jar Kings Choice", 2.1)
+    sign = ProductFact("2", "French Blue Metal Door Sign", 1.25)
+    b = Brief("email", "en", BrandVoice(), (jar, sign), shopper_id="1")
+    assert "facts.materials" not in names("Glass jars and a metal sign for your kitchen.", b)
+    assert "facts.materials" not in names("这个玻璃罐和金属门牌装点厨房。", Brief("email", "zh", BrandVoice(), (jar, sign), shopper_id="1"))
+    assert "facts.materials" in names("A wooden sign for your kitchen.", b)
+
+
 def test_codes_and_model_numbers_are_not_amounts():
     assert "facts.numbers" not in names("Print it on A4 card for your Regency Cakestand 3 Tier.")

@@ -58,6 +58,28 @@ class GuardrailSettings:
         (r"\b(next|same)[- ]day\b|\bpick(ed)?[- ]?up (in|at|from)\b|\bin[- ]store\b|\bdelivered (today|tomorrow)\b"
          r"|\b(arrives?|delivered|delivery) (by|within|in) \d|\bexpress (delivery|shipping)\b|次日达|当日达|门店自提", "never"),
     )
+    # what a product is made of: a claim in the model's words (first pattern) is a catalog fact only
+    # when a recommended product's name says so (second pattern). Seen in Chinese copy: 由白玻璃制成
+    # ("made of white glass") for a product whose name says nothing of glass.
+    materials: tuple[tuple[str, str], ...] = (
+        (r"\bglass\b|玻璃", r"\bglass"),
+        (r"\bwood(en)?\b|木制|木质|实木|木头", r"\bwood"),
+        (r"\bceramic\b|\bporcelain\b|\bstoneware\b|陶瓷|瓷器|瓷质", r"\bceramic|\bporcelain|\bchina\b|\bstoneware"),
+        (r"\bmetal(lic)?\b|金属", r"\bmetal|\btin\b|\bzinc\b|\biron\b|\bsteel\b|\benamel|\bbrass|\bcopper|\balumin"),
+        (r"\b(stainless )?steel\b|不锈钢|钢制", r"\bsteel\b"),
+        (r"\bcotton\b|纯棉|棉质|全棉", r"\bcotton"),
+        (r"\bsilk\b|丝绸|真丝", r"\bsilk"),
+        (r"\bleather\b|真皮|皮革|皮质", r"\bleather"),
+        (r"\bwool(len)?\b|羊毛", r"\bwool|\bknit"),
+        (r"\blinen\b|亚麻", r"\blinen"),
+        (r"\bbamboo\b|竹制|竹子", r"\bbamboo"),
+        (r"\bcrystal\b|水晶", r"\bcrystal"),
+        (r"\bmarble\b|大理石", r"\bmarble"),
+        (r"\bvelvet\b|天鹅绒", r"\bvelvet"),
+        (r"\bplastic\b|塑料", r"\bplastic|\bpvc\b|\bacrylic"),
+        (r"\benamel(led)?\b|搪瓷|珐琅", r"\benamel"),
+        (r"\bsterling\b|\bsolid (gold|silver)\b|纯银|纯金|黄金|银质", r"\bsterling|\bsilver\b|\bgold\b"),
+    )
     # greetings that say the shopper has been away: true only of shoppers in these segments
     returning_phrases: str = (r"\bwelcome back\b|\bwe('ve)? missed you\b|\bit'?s been a while\b|\b(have|having|see|seeing) you back\b"
                               r"|\byou're back\b|欢迎回来|好久不见")
@@ -226,6 +248,12 @@ def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), s
         if kind == "never" or offer_kind == "none" or (kind != "any" and kind != offer_kind):
             claims += [m.group(0) for m in re.finditer(pattern, rest, re.I)]
     checks.append(Check("facts.offer", not claims, f"claims the brief does not make (offers, freshness, delivery): {claims}" if claims else ""))
+
+    names = " | ".join(p.name for p in brief.products)
+    materials = [m.group(0) for claim, catalog in settings.materials if not re.search(catalog, names, re.I)
+                 for m in re.finditer(claim, rest, re.I)]
+    checks.append(Check("facts.materials", not materials,
+                        f"materials no recommended product's name mentions: {materials}" if materials else ""))
 
     lowered = rest.lower()
     own = {p.name.lower() for p in brief.products}
