@@ -119,3 +119,30 @@ def test_eval_copy_fills_in_measures_missing_from_older_records(monkeypatch, tmp
     assert "| sms/en | 2 | 4 | 0.0% | 100.0% | 100.0% | 0.0% |" in result.output
     # and the file is completed, so a reader of the JSONL sees the measure too
     assert all(json.loads(l)["creative_personalized"] is False for l in out.read_text().splitlines())
+    assert not (tmp_path / "scores.jsonl.partial").exists()
+
+
+def test_eval_copy_rewrite_that_fails_keeps_the_old_file_and_leaves_no_half_file(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from contentgen.cli import app
+
+    monkeypatch.setattr(factory, "shared_generator", lambda backend, model: EchoGenerator(scripted))
+    out = tmp_path / "scores.jsonl"
+    args = ["eval-copy", "--data", "demo", "--shoppers", "2", "--channels", "sms", "--variants", "2", "--out", str(out)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    old = "".join(json.dumps({k: v for k, v in json.loads(l).items() if k != "creative_personalized"}) + "\n"
+                  for l in out.read_text().splitlines())
+    out.write_text(old)
+    real_write = Path.write_text
+
+    def disk_full(self, *a, **k):
+        if self.name.endswith(".partial"):
+            real_write(self, "half", encoding="utf-8")
+            raise OSError(28, "No space left on device")
+        return real_write(self, *a, **k)
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, OSError)
+    assert out.read_text() == old and not (tmp_path / "scores.jsonl.partial").exists()

@@ -49,8 +49,11 @@ def _fill_creative_personalized(saved: list, service, out: Path) -> list:
         filled.append(score)
     if briefs:
         partial = out.with_name(out.name + ".partial")
-        partial.write_text(_jsonl(filled), encoding="utf-8")
-        os.replace(partial, out)  # a crash mid-write leaves the old file whole
+        try:
+            partial.write_text(_jsonl(filled), encoding="utf-8")
+            os.replace(partial, out)  # a crash mid-write leaves the old file whole
+        finally:
+            partial.unlink(missing_ok=True)  # a failed write leaves no half file beside it
     return filled
 
 
