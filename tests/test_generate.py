@@ -109,6 +109,12 @@ def test_shorter_versions_keep_whole_sentences_or_a_title_head():
     assert shorter_versions("One long sentence without a break", True) == []
     assert shorter_versions("Hello! Picked for you", False) == []  # a one-word head says too little
     assert shorter_versions("圣诞礼物精选。为您挑选了几款好物！", True) == ["圣诞礼物精选。"]
+    # Chinese titles have no spaces: the head ends at a full-width colon, comma, "！" or a "——" dash
+    assert shorter_versions("心动的小灯饰：白吊心灯挂件", False) == ["心动的小灯饰"]
+    assert shorter_versions("温馨家居，从一盏灯开始", False) == ["温馨家居"]
+    assert shorter_versions("冬日暖意！为你点亮每个夜晚", False) == ["冬日暖意"]
+    assert shorter_versions("精选好物——为你的厨房添彩", False) == ["精选好物"]
+    assert shorter_versions("好物：为你挑选的小灯饰", False) == []  # a two-character head says too little
 
 
 def test_a_too_long_part_is_shortened_to_its_complete_first_sentences(library):

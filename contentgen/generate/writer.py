@@ -88,7 +88,9 @@ def _clean(text: str) -> str:
 
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])\s*")
-_HEAD_SPLIT = re.compile(r"\s*(?::|\s[-–—|]\s|[!?](?=\s))\s*")
+# a title's head ends at a colon, a spaced dash or bar, or "!"/"?" before more words; in Chinese
+# (no spaces) at a full-width colon, comma, "！", "？", a bar or a "——" dash
+_HEAD_SPLIT = re.compile(r"\s*(?::|\s[-–—|]\s|[!?](?=\s)|[：，！？｜|]|——)\s*")
 _MAX_SHORTENINGS = 3
 
 
