@@ -8,6 +8,7 @@ import json
 import logging
 import os
 from pathlib import Path
+import sys
 import time
 import weakref
 from typing import Iterator, Sequence
@@ -101,7 +102,8 @@ class _GrammarLastSampler:
         self.chain.close()
 
     def __del__(self) -> None:
-        self.close()
+        if not sys.is_finalizing():  # at shutdown the library's functions may already be gone
+            self.close()
 
 
 def _grammar_last(llama_class):
@@ -117,6 +119,13 @@ def _grammar_last(llama_class):
                 return super()._init_sampler(**kwargs)
             chain = super()._init_sampler(**{**kwargs, "grammar": None})
             return _GrammarLastSampler(chain, self._model, grammar, self._n_vocab)
+
+        def close(self) -> None:
+            # the last sampler holds llama.cpp objects: free it while the library is still loaded
+            # (close runs at exit); left to __del__ at shutdown, its free function is already gone
+            if isinstance(getattr(self, "_sampler", None), _GrammarLastSampler):
+                self._sampler.close()
+            super().close()
 
     return Llama
 
