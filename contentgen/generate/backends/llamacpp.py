@@ -64,6 +64,7 @@ class _GrammarLastSampler:
 
         self._cpp = llama_cpp
         self._ctypes = ctypes
+        self._free = llama_cpp.llama_sampler_free  # bound now: close() must not need module globals
         self.chain = chain  # the library's chain with no grammar in it
         self.grammar = llama_cpp.llama_sampler_init_grammar(
             model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
@@ -96,13 +97,15 @@ class _GrammarLastSampler:
         return token
 
     def close(self) -> None:
-        if self.grammar is not None:
-            self._cpp.llama_sampler_free(self.grammar)
-            self.grammar = None
+        grammar, self.grammar = self.grammar, None
+        if grammar is not None:
+            self._free(grammar)
         self.chain.close()
 
-    def __del__(self) -> None:
-        if not sys.is_finalizing():  # at shutdown the library's functions may already be gone
+    # at interpreter shutdown module globals (the library's functions, ``sys``) may already be
+    # None: the check is bound as a default argument, and freeing is left to the exiting process
+    def __del__(self, _finalizing=sys.is_finalizing) -> None:
+        if not _finalizing():
             self.close()
 
 
@@ -120,11 +123,13 @@ def _grammar_last(llama_class):
             chain = super()._init_sampler(**{**kwargs, "grammar": None})
             return _GrammarLastSampler(chain, self._model, grammar, self._n_vocab)
 
-        def close(self) -> None:
+        def close(self, _finalizing=sys.is_finalizing) -> None:
             # the last sampler holds llama.cpp objects: free it while the library is still loaded
-            # (close runs at exit); left to __del__ at shutdown, its free function is already gone
-            if isinstance(getattr(self, "_sampler", None), _GrammarLastSampler):
-                self._sampler.close()
+            # (close runs at exit, and again from the library's __del__ at shutdown, when module
+            # globals may be None: hence no global names here)
+            sampler = getattr(self, "_sampler", None)
+            if hasattr(sampler, "grammar") and not _finalizing():
+                sampler.close()
             super().close()
 
     return Llama
