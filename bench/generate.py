@@ -44,6 +44,21 @@ def briefs_from_demo(n: int):
     return briefs, shop.catalog["title"].tolist()
 
 
+def prompt_jobs(briefs):
+    """Each brief's rendered prompt, its template's JSON schema and creative part names: what the
+    single-sample probes (prompt_lookup.py, grammar_order.py) decode."""
+    from contentgen.generate.base import ChatPrompt
+    from contentgen.generate.prompts import TemplateLibrary
+
+    library = TemplateLibrary.load()
+    jobs = []
+    for brief in briefs:
+        template = library.for_brief(brief)
+        rendered = library.render_prompt(template, brief)
+        jobs.append((ChatPrompt(rendered.system, rendered.user), template.json_schema(), [p.name for p in template.creative]))
+    return jobs
+
+
 def run_one(spec: str, n_briefs: int, candidates: int, tokens: int) -> dict:
     from contentgen.generate.base import ChatPrompt, SamplingSettings
     from contentgen.generate.factory import create_generator

@@ -27,20 +27,11 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     args = parser.parse_args()
 
-    from generate import briefs_from_demo
+    from generate import briefs_from_demo, prompt_jobs
     from contentgen.generate.backends.llamacpp import LlamaCppGenerator
-    from contentgen.generate.base import ChatPrompt
-    from contentgen.generate.prompts import TemplateLibrary
     from contentgen.generate.writer import WriterSettings, parse_creative
 
-    briefs, _ = briefs_from_demo(args.briefs)
-    library = TemplateLibrary.load()
-    jobs = []
-    for brief in briefs:
-        template = library.for_brief(brief)
-        rendered = library.render_prompt(template, brief)
-        parts = [p.name for p in template.creative]
-        jobs.append((ChatPrompt(rendered.system, rendered.user), template.json_schema(), parts))
+    jobs = prompt_jobs(briefs_from_demo(args.briefs)[0])
     sampling = WriterSettings().sampling
     generator = LlamaCppGenerator(args.model)
 

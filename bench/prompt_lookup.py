@@ -29,27 +29,19 @@ def main() -> None:
     from llama_cpp import Llama
     from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
-    from generate import briefs_from_demo
+    from generate import briefs_from_demo, prompt_jobs
     from contentgen.generate.backends.llamacpp import LlamaCppGenerator
-    from contentgen.generate.base import ChatPrompt
     from contentgen.generate.models import model_path
-    from contentgen.generate.prompts import TemplateLibrary
     from contentgen.generate.writer import WriterSettings
 
-    briefs, _ = briefs_from_demo(args.briefs)
-    library = TemplateLibrary.load()
-    jobs = []
-    for brief in briefs:
-        template = library.for_brief(brief)
-        rendered = library.render_prompt(template, brief)
-        jobs.append((ChatPrompt(rendered.system, rendered.user), template.json_schema()))
+    jobs = prompt_jobs(briefs_from_demo(args.briefs)[0])
     sampling = WriterSettings().sampling
     generator = LlamaCppGenerator(args.model)
 
     def run(label: str) -> list[str]:
         texts, tokens = [], 0
         started = time.perf_counter()
-        for prompt, schema in jobs:
+        for prompt, schema, _ in jobs:
             for seed in range(args.samples):
                 [[generation]] = generator.generate([prompt], replace(sampling, json_schema=schema, seed=seed), n=1)
                 texts.append(generation.text)
