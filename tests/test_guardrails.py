@@ -56,6 +56,7 @@ def test_upper_case_catalog_form_and_numbers_in_names_are_facts():
         ("Customer 17850, a treat for you.", "pii"),
         ("We miss our at-risk buyers like you.", "segment_label"),
         ("This cakestand suits your shopper's preferences.", "segment_label"),
+        ("Welcome back, our shopper! A cakestand for you.", "segment_label"),
         ("A lovely lovely lovely lovely treat.", "repetition"),
         ("The perfect centrepiece for your", "truncated"),
         ("这是为您精选的蛋糕架。", "language"),
@@ -63,6 +64,10 @@ def test_upper_case_catalog_form_and_numbers_in_names_are_facts():
 )
 def test_crafted_bad_outputs_are_caught(bad, check):
     assert check in names(bad)
+
+
+def test_our_shoppers_as_a_group_is_not_a_label():
+    assert "segment_label" not in names("Our shoppers love this cakestand for tea time.")
 
 
 def test_a_discount_without_an_offer_is_invented():
@@ -148,6 +153,9 @@ def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returni
     assert "voice" in names("我很喜欢这个蛋糕架。", brief(language="zh"))
     assert "voice" not in names("We love this cakestand for tea time.")
     assert "voice" not in names("我们为您挑选了这个蛋糕架。", brief(language="zh"))
+    assert "voice" in names("These pieces complement their preferences for tea time.")
+    assert "voice" in names("这些商品符合他们的喜好。", brief(language="zh"))
+    assert "voice" not in names("Cakestands so pretty that guests admire their colours.")
     greeting = "Welcome back! A cakestand for your table."
     assert "voice" in names(greeting)  # the default brief's shopper orders often
     assert "voice" in names("We're thrilled to have you back! A cakestand for your table.")

@@ -38,6 +38,9 @@ class GuardrailSettings:
         "segment", "lifecycle", "high value", "high-value", "rfm",
         # the prompt's word for the reader, copied into the copy ("suits your shopper's preferences")
         "your shopper", "your shopper's", "the shopper", "the shopper's",
+        # ... and the model's name for the reader when it has no name ("Welcome back, our shopper!");
+        # word-bounded, so "our shoppers love ..." is not a label
+        "our shopper", "our shopper's", "return shopper", "returning shopper",
     )
     # claims only an offer can make: "any" = allowed when the brief has an offer, a kind = only with
     # that kind of offer, "never" = the model may not make it (the offer's own wording is merged in)
@@ -88,6 +91,10 @@ class GuardrailSettings:
     public_channels: tuple[str, ...] = ("social",)
     # the shop speaks as "we"; "I love my candles" in its post reads as a made-up customer review
     first_person_singular: str = r"\b(i|i'm|i've|i'd|i'll|my|mine|myself)\b|\bjust (ordered|bought|got|received)\b|我(?!们)"
+    # the reader is "you": the prompt describes the shopper in the third person, and the model
+    # sometimes carries it over ("these products complement their preferences", seen in eval-copy)
+    third_person_reader: str = (r"\b(their|his|her) (preferences|interests|tastes|past purchases|purchase history"
+                                r"|order history|shopping history|recent orders|previous orders)\b|(他|她)(们)?的(喜好|兴趣|偏好)")
     # SMS parts a message may use, per language: a Chinese SMS (70 UCS-2 units, 67 per part when
     # concatenated) carrying a Latin product name, a price and a code rarely fits in one part
     sms_parts: tuple[tuple[str, int], ...] = (("en", 1), ("zh", 2))
@@ -343,7 +350,8 @@ def check_form(
 
 
 def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Check:
-    """The brand speaks as itself, to this shopper: no customer's "I", no "welcome back" to someone who never left."""
+    """The brand speaks as itself, to this shopper: no customer's "I", no "their" for the reader,
+    no "welcome back" to someone who never left."""
     problems = []
     greeting = re.search(settings.returning_phrases, lowered)
     if greeting and brief.channel in settings.public_channels:
@@ -353,6 +361,9 @@ def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Che
     speaker = re.search(settings.first_person_singular, lowered)
     if speaker:
         problems.append(f"'{speaker.group(0)}': written as a customer, not the shop")
+    reader = re.search(settings.third_person_reader, lowered)
+    if reader:
+        problems.append(f"'{reader.group(0)}': speaks of the reader in the third person, not as 'you'")
     return Check("voice", not problems, "; ".join(problems))
 
 
