@@ -59,6 +59,7 @@ def test_upper_case_catalog_form_and_numbers_in_names_are_facts():
         ("Welcome back, our shopper! A cakestand for you.", "segment_label"),
         ("A lovely lovely lovely lovely treat.", "repetition"),
         ("The perfect centrepiece for your", "truncated"),
+        ("Check out our new.", "truncated"),
         ("这是为您精选的蛋糕架。", "language"),
     ],
 )
@@ -156,6 +157,10 @@ def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returni
     assert "voice" in names("These pieces complement their preferences for tea time.")
     assert "voice" in names("这些商品符合他们的喜好。", brief(language="zh"))
     assert "voice" not in names("Cakestands so pretty that guests admire their colours.")
+    assert "voice" in names("Our loyal customer deserves a cakestand.")
+    assert "voice" in names("You've ordered many times, so here is a cakestand.")
+    assert "voice" in names("这位老顾客多次下单，送上蛋糕架。", brief(language="zh"))
+    assert "voice" not in names("Our customers love this cakestand; it is what you've been looking for.")
     greeting = "Welcome back! A cakestand for your table."
     assert "voice" in names(greeting)  # the default brief's shopper orders often
     assert "voice" in names("We're thrilled to have you back! A cakestand for your table.")
@@ -200,3 +205,8 @@ def test_a_material_in_a_recommended_products_name_may_be_repeated():
 
 def test_codes_and_model_numbers_are_not_amounts():
     assert "facts.numbers" not in names("Print it on A4 card for your Regency Cakestand 3 Tier.")
+
+
+def test_a_sentence_may_end_in_a_preposition_or_a_noun_after_an_adjective():
+    for text in ("The cakestand you have been looking for.", "Tea time with our new cakestand.", "You deserve the best."):
+        assert "truncated" not in names(text)

@@ -95,6 +95,12 @@ class GuardrailSettings:
     # sometimes carries it over ("these products complement their preferences", seen in eval-copy)
     third_person_reader: str = (r"\b(their|his|her) (preferences|interests|tastes|past purchases|purchase history"
                                 r"|order history|shopping history|recent orders|previous orders)\b|(他|她)(们)?的(喜好|兴趣|偏好)")
+    # ... nor is the reader told their own order history, or called a kind of customer: the prompt
+    # describes the shopper so the copy can fit them, not to be read back ("Welcome back, our loyal
+    # customer who has ordered many times!", seen in eval-copy). Plural "our customers" is the shop's voice.
+    shopper_history: str = (r"\b(you('ve| have)|who ha(s|ve)|shopper ha(s|ve)|has) (ordered|shopped|bought|been shopping)\b"
+                            r"|\b(ordered|shopped|bought|purchased) (many|several|so many|a few) times\b|\bmany times\b"
+                            r"|\bour (\w+ )?customer\b|\bloyal customer\b|多次(下单|购买|订购)|经常(下单|购买)|老顾客|老客户")
     # SMS parts a message may use, per language: a Chinese SMS (70 UCS-2 units, 67 per part when
     # concatenated) carrying a Latin product name, a price and a code rarely fits in one part
     sms_parts: tuple[tuple[str, int], ...] = (("en", 1), ("zh", 2))
@@ -286,6 +292,9 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _SENTENCE_END = re.compile(r"[.!?。！？…)\"'”’]\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$")
 _DANGLING = re.compile(r"(\b(and|or|the|a|an|of|to|with|for|your|our|in|on|but|so)|[,;:(\-–—])\s*$", re.I)
+# "Check out our new." -- an adjective whose noun never came: the model meant to quote a product
+# name, and the quote mark ended the JSON string (seen in eval-copy social posts)
+_MISSING_NOUN = re.compile(r"\b(our|the|your|these|this) (new|latest|beloved|special|perfect|popular|amazing|lovely|beautiful)\s*[.!…]*\s*$", re.I)
 
 
 def check_form(
@@ -340,7 +349,8 @@ def check_form(
     checks.append(_check_repetition(creative, brief))
 
     cut = [name for name in sentence_parts if creative.get(name, "").strip() and not _SENTENCE_END.search(creative[name])]
-    cut += [name for name, value in creative.items() if _DANGLING.search(value) or value.count('"') % 2 or value.count("(") != value.count(")")]
+    cut += [name for name, value in creative.items()
+            if _DANGLING.search(value) or _MISSING_NOUN.search(value) or value.count('"') % 2 or value.count("(") != value.count(")")]
     if truncated:
         cut.append("generation stopped at the token limit")
     checks.append(Check("truncated", not cut, f"looks cut off: {cut}" if cut else ""))
@@ -351,7 +361,7 @@ def check_form(
 
 def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Check:
     """The brand speaks as itself, to this shopper: no customer's "I", no "their" for the reader,
-    no "welcome back" to someone who never left."""
+    no reading back of their order history, no "welcome back" to someone who never left."""
     problems = []
     greeting = re.search(settings.returning_phrases, lowered)
     if greeting and brief.channel in settings.public_channels:
@@ -364,6 +374,9 @@ def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Che
     reader = re.search(settings.third_person_reader, lowered)
     if reader:
         problems.append(f"'{reader.group(0)}': speaks of the reader in the third person, not as 'you'")
+    history = re.search(settings.shopper_history, lowered)
+    if history:
+        problems.append(f"'{history.group(0)}': tells the reader their order history or what kind of customer they are")
     return Check("voice", not problems, "; ".join(problems))
 
 
