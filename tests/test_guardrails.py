@@ -143,7 +143,9 @@ def test_offer_words_need_an_offer_and_freshness_claims_are_never_made():
 
 @pytest.mark.parametrize("text", ["Next-day delivery on your cakestand.", "Pick up in store this weekend.", "It arrives in 2 days.",
                                   "A handmade cakestand for you.", "这款手工制作的蛋糕架。", "定制礼盒，独一无二。",
-                                  "Our eco-friendly cakestand.", "A sustainable way to serve tea.", "环保蛋糕架。"])
+                                  "Our eco-friendly cakestand.", "A sustainable way to serve tea.", "环保蛋糕架。",
+                                  "Our cakestand is back in stock!", "Great value. Fast shipping.", "Sales in your inbox.",
+                                  "Perfect for new arrivals."])
 def test_delivery_promises_and_making_claims_the_catalog_never_made_are_caught(text):
     assert "facts.offer" in names(text)
 
@@ -210,3 +212,8 @@ def test_codes_and_model_numbers_are_not_amounts():
 def test_a_sentence_may_end_in_a_preposition_or_a_noun_after_an_adjective():
     for text in ("The cakestand you have been looking for.", "Tea time with our new cakestand.", "You deserve the best."):
         assert "truncated" not in names(text)
+
+
+def test_having_a_product_in_stock_is_not_a_restock_claim():
+    plain = Brief("social", "en", BrandVoice(), (CAKESTAND,))
+    assert {c.name: c.passed for c in check_facts("We have cakestands in stock for your tea party.", plain)}["facts.offer"]

@@ -48,18 +48,21 @@ class GuardrailSettings:
         (r"\bfree (shipping|delivery|postage)\b|包邮|免运费", "free_shipping"),
         (r"\b(\d+\s?%|percent)\s*off\b|\b(discount|discounted|coupon|voucher|promo(tion)? code)\b|\bsave\b|\bsavings?\b|\boffers?\b|折|优惠", "any"),
         # seen in eval-copy: "our exclusive offer" with no offer, "just delivered", "while they're hot"
-        (r"\bexclusive\b|\bjust (arrived|delivered|landed)\b|\bwhile (they|it)('re| are| is|'s) hot\b", "never"),
-        (r"\bsale\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价"
+        (r"\bexclusive\b|\bjust (arrived|delivered|landed)\b|\bwhile (they|it)('re| are| is|'s) hot\b|\bnew arrivals?\b", "never"),
+        (r"\bsales?\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价"
          r"|半价|买[一二两三四五\d]+送|第[二两三\d]件", "never"),
         (r"\bfree gift\b|\bfree sample\b|\bfor free\b|赠品", "never"),
-        (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时", "never"),
+        # stock the catalog says nothing of (seen in eval-copy: "is back in stock!")
+        (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时"
+         r"|\bback in stock\b|\brestock(ed)?\b|\bsold out\b|\bselling fast\b|\bselling out\b|现货|补货", "never"),
         # how a product is made: the catalog says nothing of it (seen in Chinese copy: 手工制作, 定制礼盒)
         (r"\bhand[- ]?(made|crafted|painted)\b|\bcustomi[sz](ed|able)\b|手工|手绘|手作|定制|新上市|上新|新品", "never"),
         # ... or what it is made of and how green it is (seen in eval-copy: "eco-friendly stationery")
         (r"\beco[- ]?friendly\b|\bsustainabl[ey]\b|\borganic\b|\brecycled\b|\bbiodegradable\b|环保|有机|可降解", "never"),
         # delivery promises the shop never made (it is online-only: no pick-up, no store)
         (r"\b(next|same)[- ]day\b|\bpick(ed)?[- ]?up (in|at|from)\b|\bin[- ]store\b|\bdelivered (today|tomorrow)\b"
-         r"|\b(arrives?|delivered|delivery) (by|within|in) \d|\bexpress (delivery|shipping)\b|次日达|当日达|门店自提", "never"),
+         r"|\b(arrives?|delivered|delivery) (by|within|in) \d|\b(express|fast|quick|speedy|rapid) (delivery|shipping|dispatch)\b"
+         r"|次日达|当日达|门店自提|极速发货", "never"),
     )
     # what a product is made of: a claim in the model's words (first pattern) is a catalog fact only
     # when a recommended product's name says so (second pattern). Seen in Chinese copy: 由白玻璃制成
