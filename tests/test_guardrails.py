@@ -58,6 +58,8 @@ def test_upper_case_catalog_form_and_numbers_in_names_are_facts():
         ("This cakestand suits your shopper's preferences.", "segment_label"),
         ("Welcome back, our shopper! A cakestand for you.", "segment_label"),
         ("A lovely lovely lovely lovely treat.", "repetition"),
+        ("Tea Set - Back to the Future Style, Back to the Future Style.", "repetition"),
+        ("Gift ideas for your shoppers.", "segment_label"),
         ("The perfect centrepiece for your", "truncated"),
         ("Check out our new.", "truncated"),
         ("这是为您精选的蛋糕架。", "language"),
@@ -145,7 +147,7 @@ def test_offer_words_need_an_offer_and_freshness_claims_are_never_made():
                                   "A handmade cakestand for you.", "这款手工制作的蛋糕架。", "定制礼盒，独一无二。",
                                   "Our eco-friendly cakestand.", "A sustainable way to serve tea.", "环保蛋糕架。",
                                   "Our cakestand is back in stock!", "Great value. Fast shipping.", "Sales in your inbox.",
-                                  "Perfect for new arrivals."])
+                                  "Perfect for new arrivals.", "Newly arrived for your table."])
 def test_delivery_promises_and_making_claims_the_catalog_never_made_are_caught(text):
     assert "facts.offer" in names(text)
 
@@ -217,3 +219,12 @@ def test_a_sentence_may_end_in_a_preposition_or_a_noun_after_an_adjective():
 def test_having_a_product_in_stock_is_not_a_restock_claim():
     plain = Brief("social", "en", BrandVoice(), (CAKESTAND,))
     assert {c.name: c.passed for c in check_facts("We have cakestands in stock for your tea party.", plain)}["facts.offer"]
+
+
+def test_a_push_greets_a_returning_shopper_once():
+    away = Brief("push", "en", BrandVoice(), (CAKESTAND,), segment="churned", situation="has not ordered for months")
+    fields = {"title": "Warm Welcome Back!", "body": "Welcome back, you've been missed! Regency Cakestand 3 Tier"}
+    twice = {"title": "Warm Welcome Back!", "hook": "Welcome back, you've been missed!"}
+    once = {"title": "Warm Welcome Back!", "hook": "A cakestand for your next tea party."}
+    assert "repetition" in {c.name for c in failed(check_copy(fields, twice, away, {"title": 50, "body": 120}))}
+    assert "repetition" not in {c.name for c in failed(check_copy(fields, once, away, {"title": 50, "body": 120}))}

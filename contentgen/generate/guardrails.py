@@ -41,6 +41,8 @@ class GuardrailSettings:
         # ... and the model's name for the reader when it has no name ("Welcome back, our shopper!");
         # word-bounded, so "our shoppers love ..." is not a label
         "our shopper", "our shopper's", "return shopper", "returning shopper",
+        # ... or it writes to the shop owner ("gift ideas for your shoppers")
+        "your shoppers", "your customer", "your customers",
     )
     # claims only an offer can make: "any" = allowed when the brief has an offer, a kind = only with
     # that kind of offer, "never" = the model may not make it (the offer's own wording is merged in)
@@ -48,7 +50,8 @@ class GuardrailSettings:
         (r"\bfree (shipping|delivery|postage)\b|包邮|免运费", "free_shipping"),
         (r"\b(\d+\s?%|percent)\s*off\b|\b(discount|discounted|coupon|voucher|promo(tion)? code)\b|\bsave\b|\bsavings?\b|\boffers?\b|折|优惠", "any"),
         # seen in eval-copy: "our exclusive offer" with no offer, "just delivered", "while they're hot"
-        (r"\bexclusive\b|\bjust (arrived|delivered|landed)\b|\bwhile (they|it)('re| are| is|'s) hot\b|\bnew arrivals?\b", "never"),
+        (r"\bexclusive\b|\bjust (arrived|delivered|landed)\b|\bwhile (they|it)('re| are| is|'s) hot\b|\bnew arrivals?\b"
+         r"|\bnewly (arrived|added|launched|released)\b", "never"),
         (r"\bsales?\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价"
          r"|半价|买[一二两三四五\d]+送|第[二两三\d]件", "never"),
         (r"\bfree gift\b|\bfree sample\b|\bfor free\b|赠品", "never"),
@@ -294,6 +297,7 @@ _PLACEHOLDER = re.compile(
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _SENTENCE_END = re.compile(r"[.!?。！？…)\"'”’]\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$")
+_REPEATED_PHRASE = re.compile(r"\b(\w+(?:\W+\w+){1,5})\W+\1\b", re.I)  # two to six words, said twice in a row
 _DANGLING = re.compile(r"(\b(and|or|the|a|an|of|to|with|for|your|our|in|on|but|so)|[,;:(\-–—])\s*$", re.I)
 # "Check out our new." -- an adjective whose noun never came: the model meant to quote a product
 # name, and the quote mark ended the JSON string (seen in eval-copy social posts)
@@ -349,7 +353,7 @@ def check_form(
     empty = [name for name, value in creative.items() if not value.strip()] + [name for name, value in fields.items() if not value.strip()]
     checks.append(Check("empty", not empty, f"empty: {empty}" if empty else ""))
 
-    checks.append(_check_repetition(creative, brief))
+    checks.append(_check_repetition(creative, brief, settings))
 
     cut = [name for name in sentence_parts if creative.get(name, "").strip() and not _SENTENCE_END.search(creative[name])]
     cut += [name for name, value in creative.items()
@@ -383,12 +387,15 @@ def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Che
     return Check("voice", not problems, "; ".join(problems))
 
 
-def _check_repetition(creative: Mapping[str, str], brief: Brief) -> Check:
+def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: GuardrailSettings) -> Check:
     problems = []
     for name, value in creative.items():
         words = re.findall(r"\w+", value.lower())
         if any(words[i] == words[i + 1] == words[i + 2] for i in range(len(words) - 2)):
             problems.append(f"{name} repeats a word")
+        # "Back to the Future Style, Back to the Future Style", "Stationery & Wrap Stationery & Wrap"
+        if _REPEATED_PHRASE.search(value):
+            problems.append(f"{name} repeats a phrase")
         if len(words) >= 8 and len(set(words)) / len(words) < 0.5:
             problems.append(f"{name} repeats itself")
         cjk = _CJK.findall(value)
@@ -397,6 +404,9 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief) -> Check:
     values = [v.strip().lower() for v in creative.values() if v.strip()]
     if len(values) != len(set(values)):
         problems.append("two parts are the same text")
+    greetings = [name for name, value in creative.items() if re.search(settings.returning_phrases, value.lower())]
+    if len(greetings) > 1:  # "Warm Welcome Back!" / "Welcome back, you've been missed!"
+        problems.append(f"{' and '.join(greetings)} both greet the shopper as returning")
     names = {p.name.lower() for p in brief.products}
     problems += [f"{name} is only a product name" for name, value in creative.items() if value.strip().lower().strip(".!") in names]
     return Check("repetition", not problems, "; ".join(problems))
