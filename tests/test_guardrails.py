@@ -60,6 +60,7 @@ def test_upper_case_catalog_form_and_numbers_in_names_are_facts():
         ("A lovely lovely lovely lovely treat.", "repetition"),
         ("Tea Set - Back to the Future Style, Back to the Future Style.", "repetition"),
         ("Gift ideas for your shoppers.", "segment_label"),
+        ("A cakestand sets the tone for sophistication and sophistication.", "repetition"),
         ("The perfect centrepiece for your", "truncated"),
         ("Check out our new.", "truncated"),
         ("这是为您精选的蛋糕架。", "language"),
@@ -228,3 +229,10 @@ def test_a_push_greets_a_returning_shopper_once():
     once = {"title": "Warm Welcome Back!", "hook": "A cakestand for your next tea party."}
     assert "repetition" in {c.name for c in failed(check_copy(fields, twice, away, {"title": 50, "body": 120}))}
     assert "repetition" not in {c.name for c in failed(check_copy(fields, once, away, {"title": 50, "body": 120}))}
+
+
+def test_two_product_names_side_by_side_are_not_a_word_joined_to_itself():
+    retro = (ProductFact("1", "Lunch Bag Red Retrospot", 1.65), ProductFact("2", "Retrospot Tea Set Ceramic 11 Pc", 4.95))
+    b = Brief("social", "en", BrandVoice(), retro)
+    text = "Our Lunch Bag Red Retrospot and Retrospot Tea Set Ceramic 11 Pc are perfect for a picnic."
+    assert "repetition" not in names(text, b, channel_fields={"body": text}, creative={"post": text})

@@ -298,6 +298,7 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _SENTENCE_END = re.compile(r"[.!?。！？…)\"'”’]\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$")
 _REPEATED_PHRASE = re.compile(r"\b(\w+(?:\W+\w+){1,5})\W+\1\b", re.I)  # two to six words, said twice in a row
+_WORD_AND_ITSELF = re.compile(r"\b(\w{4,})\W+(and|or|&)\W+\1\b", re.I)
 _DANGLING = re.compile(r"(\b(and|or|the|a|an|of|to|with|for|your|our|in|on|but|so)|[,;:(\-–—])\s*$", re.I)
 # "Check out our new." -- an adjective whose noun never came: the model meant to quote a product
 # name, and the quote mark ended the JSON string (seen in eval-copy social posts)
@@ -396,6 +397,9 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
         # "Back to the Future Style, Back to the Future Style", "Stationery & Wrap Stationery & Wrap"
         if _REPEATED_PHRASE.search(value):
             problems.append(f"{name} repeats a phrase")
+        # "sophistication and sophistication"; product names are left out ("... Red Retrospot and Retrospot Tea Set")
+        if _WORD_AND_ITSELF.search(_without(value, [p.name for p in brief.products])):
+            problems.append(f"{name} joins a word to itself")
         if len(words) >= 8 and len(set(words)) / len(words) < 0.5:
             problems.append(f"{name} repeats itself")
         cjk = _CJK.findall(value)
