@@ -63,6 +63,7 @@ def test_upper_case_catalog_form_and_numbers_in_names_are_facts():
         ("A cakestand sets the tone for sophistication and sophistication.", "repetition"),
         ("The perfect centrepiece for your", "truncated"),
         ("Check out our new.", "truncated"),
+        ("Discover our collection of tableware, including our unique.", "truncated"),
         ("这是为您精选的蛋糕架。", "language"),
     ],
 )
@@ -148,7 +149,8 @@ def test_offer_words_need_an_offer_and_freshness_claims_are_never_made():
                                   "A handmade cakestand for you.", "这款手工制作的蛋糕架。", "定制礼盒，独一无二。",
                                   "Our eco-friendly cakestand.", "A sustainable way to serve tea.", "环保蛋糕架。",
                                   "Our cakestand is back in stock!", "Great value. Fast shipping.", "Sales in your inbox.",
-                                  "Perfect for new arrivals.", "Newly arrived for your table."])
+                                  "Perfect for new arrivals.", "Newly arrived for your table.",
+                                  "We just launched some exciting tableware."])
 def test_delivery_promises_and_making_claims_the_catalog_never_made_are_caught(text):
     assert "facts.offer" in names(text)
 

@@ -50,7 +50,7 @@ class GuardrailSettings:
         (r"\bfree (shipping|delivery|postage)\b|包邮|免运费", "free_shipping"),
         (r"\b(\d+\s?%|percent)\s*off\b|\b(discount|discounted|coupon|voucher|promo(tion)? code)\b|\bsave\b|\bsavings?\b|\boffers?\b|折|优惠", "any"),
         # seen in eval-copy: "our exclusive offer" with no offer, "just delivered", "while they're hot"
-        (r"\bexclusive\b|\bjust (arrived|delivered|landed)\b|\bwhile (they|it)('re| are| is|'s) hot\b|\bnew arrivals?\b"
+        (r"\bexclusive\b|\bjust (arrived|delivered|landed|launched|released|added)\b|\bwhile (they|it)('re| are| is|'s) hot\b|\bnew arrivals?\b"
          r"|\bnewly (arrived|added|launched|released)\b", "never"),
         (r"\bsales?\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价"
          r"|半价|买[一二两三四五\d]+送|第[二两三\d]件", "never"),
@@ -302,7 +302,8 @@ _WORD_AND_ITSELF = re.compile(r"\b(\w{4,})\W+(and|or|&)\W+\1\b", re.I)
 _DANGLING = re.compile(r"(\b(and|or|the|a|an|of|to|with|for|your|our|in|on|but|so)|[,;:(\-–—])\s*$", re.I)
 # "Check out our new." -- an adjective whose noun never came: the model meant to quote a product
 # name, and the quote mark ended the JSON string (seen in eval-copy social posts)
-_MISSING_NOUN = re.compile(r"\b(our|the|your|these|this) (new|latest|beloved|special|perfect|popular|amazing|lovely|beautiful)\s*[.!…]*\s*$", re.I)
+_MISSING_NOUN = re.compile(r"\b(our|the|your|these|this) (new|latest|beloved|special|perfect|popular|amazing|lovely|beautiful"
+                           r"|unique|exciting|stunning|charming|classic|festive|elegant|stylish|adorable|delightful|cozy|cosy)\s*[.!…]*\s*$", re.I)
 
 
 def check_form(
