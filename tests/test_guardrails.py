@@ -150,7 +150,8 @@ def test_offer_words_need_an_offer_and_freshness_claims_are_never_made():
                                   "Our eco-friendly cakestand.", "A sustainable way to serve tea.", "环保蛋糕架。",
                                   "Our cakestand is back in stock!", "Great value. Fast shipping.", "Sales in your inbox.",
                                   "Perfect for new arrivals.", "Newly arrived for your table.",
-                                  "We just launched some exciting tableware."])
+                                  "We just launched some exciting tableware.", "Your cakestand is just in stock.",
+                                  "Get your cakestand in time for Christmas."])
 def test_delivery_promises_and_making_claims_the_catalog_never_made_are_caught(text):
     assert "facts.offer" in names(text)
 
@@ -165,6 +166,8 @@ def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returni
     assert "voice" in names("这些商品符合他们的喜好。", brief(language="zh"))
     assert "voice" not in names("Cakestands so pretty that guests admire their colours.")
     assert "voice" in names("Our loyal customer deserves a cakestand.")
+    assert "voice" in names("Happy Christmas, Shopper! A cakestand for your table.")
+    assert "voice" in names("Remember when you got your teapot? A cakestand to match.")
     assert "voice" in names("You've ordered many times, so here is a cakestand.")
     assert "voice" in names("这位老顾客多次下单，送上蛋糕架。", brief(language="zh"))
     assert "voice" not in names("Our customers love this cakestand; it is what you've been looking for.")

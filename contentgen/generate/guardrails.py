@@ -57,7 +57,7 @@ class GuardrailSettings:
         (r"\bfree gift\b|\bfree sample\b|\bfor free\b|赠品", "never"),
         # stock the catalog says nothing of (seen in eval-copy: "is back in stock!")
         (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时"
-         r"|\bback in stock\b|\brestock(ed)?\b|\bsold out\b|\bselling fast\b|\bselling out\b|现货|补货", "never"),
+         r"|\b(back|just|now|newly) in stock\b|\brestock(ed)?\b|\bsold out\b|\bselling fast\b|\bselling out\b|现货|补货", "never"),
         # how a product is made: the catalog says nothing of it (seen in Chinese copy: 手工制作, 定制礼盒)
         (r"\bhand[- ]?(made|crafted|painted)\b|\bcustomi[sz](ed|able)\b|手工|手绘|手作|定制|新上市|上新|新品", "never"),
         # ... or what it is made of and how green it is (seen in eval-copy: "eco-friendly stationery")
@@ -65,6 +65,7 @@ class GuardrailSettings:
         # delivery promises the shop never made (it is online-only: no pick-up, no store)
         (r"\b(next|same)[- ]day\b|\bpick(ed)?[- ]?up (in|at|from)\b|\bin[- ]store\b|\bdelivered (today|tomorrow)\b"
          r"|\b(arrives?|delivered|delivery) (by|within|in) \d|\b(express|fast|quick|speedy|rapid) (delivery|shipping|dispatch)\b"
+         r"|\bin time for (christmas|easter|the holidays|valentine'?s|mother'?s day|father'?s day)\b"
          r"|次日达|当日达|门店自提|极速发货", "never"),
     )
     # what a product is made of: a claim in the model's words (first pattern) is a catalog fact only
@@ -106,7 +107,9 @@ class GuardrailSettings:
     # customer who has ordered many times!", seen in eval-copy). Plural "our customers" is the shop's voice.
     shopper_history: str = (r"\b(you('ve| have)|who ha(s|ve)|shopper ha(s|ve)|has) (ordered|shopped|bought|been shopping)\b"
                             r"|\b(ordered|shopped|bought|purchased) (many|several|so many|a few) times\b|\bmany times\b"
-                            r"|\bour (\w+ )?customer\b|\bloyal customer\b|多次(下单|购买|订购)|经常(下单|购买)|老顾客|老客户")
+                            r"|\bour (\w+ )?customer\b|\bloyal customer\b|\bremember when you\b"
+                            r"|(,|\bdear|\bhey|\bhi|\bhello) (\w+ )?shopper\b"  # "Happy Christmas, Shopper!"
+                            r"|多次(下单|购买|订购)|经常(下单|购买)|老顾客|老客户")
     # SMS parts a message may use, per language: a Chinese SMS (70 UCS-2 units, 67 per part when
     # concatenated) carrying a Latin product name, a price and a code rarely fits in one part
     sms_parts: tuple[tuple[str, int], ...] = (("en", 1), ("zh", 2))
