@@ -241,3 +241,11 @@ def test_two_product_names_side_by_side_are_not_a_word_joined_to_itself():
     b = Brief("social", "en", BrandVoice(), retro)
     text = "Our Lunch Bag Red Retrospot and Retrospot Tea Set Ceramic 11 Pc are perfect for a picnic."
     assert "repetition" not in names(text, b, channel_fields={"body": text}, creative={"post": text})
+
+
+def test_a_product_name_with_i_or_shopper_in_it_is_not_the_voice():
+    products = (ProductFact("1", "I Love London Beaker", 1.25), ProductFact("2", "Jumbo Shopper Vintage Red Paisley", 1.95))
+    b = Brief("email", "en", BrandVoice(), products, situation="orders often")
+    text = "Pack for the trip: the I Love London Beaker, Jumbo Shopper Vintage Red Paisley and more."
+    assert "voice" not in names(text, b)
+    assert "voice" in names("I love my I Love London Beaker.", b)

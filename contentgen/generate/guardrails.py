@@ -350,7 +350,9 @@ def check_form(
     checks.append(Check("banned_words", not banned, f"banned words: {banned}" if banned else ""))
     labels = [w for w in settings.segment_labels if re.search(rf"\b{re.escape(w)}\b", lowered)]
     checks.append(Check("segment_label", not labels, f"internal labels in the copy: {labels}" if labels else ""))
-    checks.append(_check_voice(lowered, brief, settings))
+    # product names left out: "I Love London Beaker" or "Jumbo Shopper Vintage Red Paisley" named
+    # in the copy is the catalog speaking, not a customer's "I" or the reader called "shopper"
+    checks.append(_check_voice(_without(creative_text, [p.name for p in brief.products]).lower(), brief, settings))
 
     holes = [m.group(0) for m in _PLACEHOLDER.finditer(text)]
     checks.append(Check("placeholders", not holes, f"unfilled placeholders: {holes}" if holes else ""))
