@@ -382,20 +382,20 @@ def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Che
         problems.append(f"'{greeting.group(0)}' in a public {brief.channel} post")
     elif greeting and brief.segment not in settings.returning_segments:
         problems.append(f"'{greeting.group(0)}' to a shopper who has not been away")
-    speaker = re.search(settings.first_person_singular, lowered)
-    if speaker:
-        problems.append(f"'{speaker.group(0)}': written as a customer, not the shop")
-    reader = re.search(settings.third_person_reader, lowered)
-    if reader:
-        problems.append(f"'{reader.group(0)}': speaks of the reader in the third person, not as 'you'")
-    history = re.search(settings.shopper_history, lowered)
-    if history:
-        problems.append(f"'{history.group(0)}': tells the reader their order history or what kind of customer they are")
+    for pattern, why in (
+        (settings.first_person_singular, "written as a customer, not the shop"),
+        (settings.third_person_reader, "speaks of the reader in the third person, not as 'you'"),
+        (settings.shopper_history, "tells the reader their order history or what kind of customer they are"),
+    ):
+        found = re.search(pattern, lowered)
+        if found:
+            problems.append(f"'{found.group(0)}': {why}")
     return Check("voice", not problems, "; ".join(problems))
 
 
 def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: GuardrailSettings) -> Check:
     problems = []
+    product_names = [p.name for p in brief.products]
     for name, value in creative.items():
         words = re.findall(r"\w+", value.lower())
         if any(words[i] == words[i + 1] == words[i + 2] for i in range(len(words) - 2)):
@@ -404,7 +404,7 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
         if _REPEATED_PHRASE.search(value):
             problems.append(f"{name} repeats a phrase")
         # "sophistication and sophistication"; product names are left out ("... Red Retrospot and Retrospot Tea Set")
-        if _WORD_AND_ITSELF.search(_without(value, [p.name for p in brief.products])):
+        if _WORD_AND_ITSELF.search(_without(value, product_names)):
             problems.append(f"{name} joins a word to itself")
         if len(words) >= 8 and len(set(words)) / len(words) < 0.5:
             problems.append(f"{name} repeats itself")
