@@ -171,6 +171,10 @@ def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returni
     assert "voice" in names("You've ordered many times, so here is a cakestand.")
     assert "voice" in names("这位老顾客多次下单，送上蛋糕架。", brief(language="zh"))
     assert "voice" not in names("Our customers love this cakestand; it is what you've been looking for.")
+    assert "voice" in names("These pieces are perfect for our shoppers who love tea time.")
+    assert "voice" in names("A cakestand, perfect for shoppers like you.")
+    audience = Brief("social", "en", BrandVoice(), (CAKESTAND,), situation="orders often")
+    assert "voice" not in names("For shoppers who love tea time: a cakestand.", audience)
     greeting = "Welcome back! A cakestand for your table."
     assert "voice" in names(greeting)  # the default brief's shopper orders often
     assert "voice" in names("We're thrilled to have you back! A cakestand for your table.")

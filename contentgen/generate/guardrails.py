@@ -110,6 +110,10 @@ class GuardrailSettings:
                             r"|\bour (\w+ )?customer\b|\bloyal customer\b|\bremember when you\b"
                             r"|(,|\bdear|\bhey|\bhi|\bhello) (\w+ )?shopper\b"  # "Happy Christmas, Shopper!"
                             r"|多次(下单|购买|订购)|经常(下单|购买)|老顾客|老客户")
+    # ... nor, in a message to one reader, spoken of as a crowd ("these products are perfect for our
+    # shoppers who love Christmas", in 11 of 391 model-written emails in eval-copy); a public post
+    # may speak to an audience that way
+    crowd_reader: str = r"\b(shoppers|customers) (who|that|like you)\b"
     # SMS parts a message may use, per language: a Chinese SMS (70 UCS-2 units, 67 per part when
     # concatenated) carrying a Latin product name, a price and a code rarely fits in one part
     sms_parts: tuple[tuple[str, int], ...] = (("en", 1), ("zh", 2))
@@ -375,7 +379,8 @@ def check_form(
 
 def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Check:
     """The brand speaks as itself, to this shopper: no customer's "I", no "their" for the reader,
-    no reading back of their order history, no "welcome back" to someone who never left."""
+    no reading back of their order history, no crowd of "shoppers who ..." in a message to one
+    reader, no "welcome back" to someone who never left."""
     problems = []
     greeting = re.search(settings.returning_phrases, lowered)
     if greeting and brief.channel in settings.public_channels:
@@ -390,6 +395,9 @@ def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Che
         found = re.search(pattern, lowered)
         if found:
             problems.append(f"'{found.group(0)}': {why}")
+    crowd = re.search(settings.crowd_reader, lowered)
+    if crowd and brief.channel not in settings.public_channels:
+        problems.append(f"'{crowd.group(0)}': speaks of shoppers as a crowd in a message to one reader")
     return Check("voice", not problems, "; ".join(problems))
 
 
