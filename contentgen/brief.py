@@ -54,6 +54,9 @@ class BrandVoice:
     tone: str = "warm, playful, concise"
     use_words: tuple[str, ...] = ()
     avoid_words: tuple[str, ...] = ("cheap", "guarantee", "free money")
+    postal_address: str = ""  # printed in email footers (required by anti-spam law for campaigns)
+    link_template: str = ""  # product link, e.g. "https://shop.example/p/{product_id}"; empty = no links
+    unsubscribe_link_template: str = ""  # generic-ESP unsubscribe link, e.g. "https://shop.example/u/{token}"
 
 
 @dataclass(frozen=True)
