@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from contentgen.brief import CHANNELS, LANGUAGES, BrandVoice, Brief, OfferTerms, ProductFact
-from contentgen.data.text import display_title
+from contentgen.data.text import display_title, sanitize_untrusted
 from contentgen.errors import ConfigError
-from contentgen.generate.prompts import sanitize_untrusted
 
 
 def _ago(days: float) -> str:

@@ -8,7 +8,8 @@ import pytest
 
 from contentgen.brief import CHANNELS, BrandVoice, Brief, OfferTerms, ProductFact
 from contentgen.errors import TemplateError
-from contentgen.generate.prompts import TemplateLibrary, parse_template, sanitize_untrusted
+from contentgen.data.text import sanitize_untrusted
+from contentgen.generate.prompts import TemplateLibrary, parse_template
 
 GOOD = """---
 channel: sms

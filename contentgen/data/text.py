@@ -1,4 +1,5 @@
-"""Text as people read it: catalog names in display case, and the numbers a sentence states.
+"""Text as people read it: catalog names in display case, the numbers a sentence states, prices
+as the copy shows them, and untrusted catalog text made safe to quote.
 
 The real catalog's names are upper-case warehouse labels; offers and guardrails both need to
 know which numbers a line of copy or an offer's wording states, counted the same way.
@@ -37,3 +38,31 @@ def parse_number(text: str) -> float | None:
 def numbers_in(text: str) -> list[float]:
     """Every number ``text`` states, in order: "满30英镑减5英镑" -> [30.0, 5.0]."""
     return [n for n in (parse_number(m.group(0)) for m in NUMBER.finditer(text)) if n is not None]
+
+
+def format_money(value: float, currency: str = "GBP") -> str:
+    """A price as the copy shows it (and as the fact check expects it)."""
+    symbol = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥"}.get(currency)
+    amount = f"{value:,.2f}"
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+
+
+# Instructions hidden in catalog text must not reach the model as instructions.
+_INJECTION = re.compile(
+    r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|your)?\s*"
+    r"(instructions?|prompts?|rules?|context)"
+    r"|you\s+are\s+now\b|new\s+instructions?|system\s*prompt|\b(system|assistant|user)\s*:"
+    r"|<\|[^|]*\|>|```",
+    re.I,
+)
+
+
+def sanitize_untrusted(text: str, max_chars: int = 80) -> str:
+    """Catalog text made safe to quote in a prompt: no instructions, markup or control characters, capped."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    text = _INJECTION.sub(" ", text)
+    text = re.sub(r"[{}<>\[\]`\"\\]", " ", text)
+    text = re.sub(r"\s+", " ", text).strip(" -:;,.")
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0]
+    return text

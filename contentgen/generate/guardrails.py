@@ -14,8 +14,7 @@ import unicodedata
 from typing import Collection, Iterable, Mapping
 
 from contentgen.brief import Brief
-from contentgen.data.text import NUMBER, numbers_in, parse_number
-from contentgen.generate.prompts import format_money, sanitize_untrusted
+from contentgen.data.text import NUMBER, format_money, numbers_in, parse_number, sanitize_untrusted
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 import yaml
 
 from contentgen.brief import CHANNELS, LANGUAGES, Brief
+from contentgen.data.text import format_money, sanitize_untrusted  # noqa: F401  (re-exported: older imports)
 from contentgen.errors import TemplateError
 
 logger = logging.getLogger(__name__)
@@ -28,27 +29,6 @@ DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 PROMPT_BLOCKS = ("system", "user")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
-
-# Instructions hidden in catalog text must not reach the model as instructions.
-_INJECTION = re.compile(
-    r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|your)?\s*"
-    r"(instructions?|prompts?|rules?|context)"
-    r"|you\s+are\s+now\b|new\s+instructions?|system\s*prompt|\b(system|assistant|user)\s*:"
-    r"|<\|[^|]*\|>|```",
-    re.I,
-)
-
-
-def sanitize_untrusted(text: str, max_chars: int = 80) -> str:
-    """Catalog text made safe to quote in a prompt: no instructions, markup or control characters, capped."""
-    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
-    text = _INJECTION.sub(" ", text)
-    text = re.sub(r"[{}<>\[\]`\"\\]", " ", text)
-    text = re.sub(r"\s+", " ", text).strip(" -:;,.")
-    if len(text) > max_chars:
-        text = text[:max_chars].rsplit(" ", 1)[0]
-    return text
-
 
 @dataclass(frozen=True)
 class CreativePart:
@@ -100,13 +80,6 @@ def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = lambda value, currency="GBP": format_money(value, currency)
     return env
-
-
-def format_money(value: float, currency: str = "GBP") -> str:
-    """A price as the copy shows it (and as the fact check expects it)."""
-    symbol = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥"}.get(currency)
-    amount = f"{value:,.2f}"
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
 
 
 def context_for(brief: Brief, creative: Mapping[str, str] | None = None) -> dict[str, Any]:
