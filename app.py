@@ -1,6 +1,7 @@
 """The Gradio UI for copywriters: a thin layer over ``contentgen.service.ContentService``.
 
-Run ``.venv/bin/python app.py`` (demo shop) or ``.venv/bin/python app.py --data real``; it serves on
+Run ``.venv/bin/python app.py`` (./contentgen.toml, else the demo shop), ``app.py --project FILE`` or
+``app.py --data real``; it serves on
 http://127.0.0.1:7860. Every button calls one service method and formats what it returns.
 """
 
@@ -14,7 +15,7 @@ import pandas as pd
 from contentgen.brief import CHANNELS, LANGUAGES
 from contentgen.errors import ContentgenError
 from contentgen.presenters import copy_markdown, offer_text, recommendations_frame
-from contentgen.service import ContentService, ServiceSettings
+from contentgen.service import ContentService
 
 
 def build_app(service: ContentService) -> gr.Blocks:
@@ -66,15 +67,21 @@ def build_app(service: ContentService) -> gr.Blocks:
     return app
 
 
-def main() -> None:
-    from contentgen.cli.common import DATA_HELP, load_shop_from_options
+def main(argv: list[str] | None = None) -> None:
+    from contentgen.cli.common import DATA_HELP, MAPPING_HELP, PROJECT_HELP, service_from_options
 
     parser = argparse.ArgumentParser(description="contentgen web UI")
-    parser.add_argument("--data", default="demo", help=DATA_HELP)
-    parser.add_argument("--model", default=ServiceSettings().generator_model, help="generator model name")
+    parser.add_argument("--project", default=None, help=PROJECT_HELP)
+    parser.add_argument("--data", default=None, help=DATA_HELP)
+    parser.add_argument("--mapping", default=None, help=MAPPING_HELP)
+    parser.add_argument("--model", default=None, help="generator model name (default: the project's [model] name)")
+    parser.add_argument("--backend", default=None, help="generator backend (default: the project's [model] backend)")
     parser.add_argument("--port", type=int, default=7860)
-    args = parser.parse_args()
-    service = ContentService(load_shop_from_options(args.data), ServiceSettings(generator_model=args.model))
+    args = parser.parse_args(argv)
+    try:
+        service = service_from_options(args.project, args.data, args.mapping, backend=args.backend, model=args.model)
+    except ContentgenError as error:
+        parser.exit(2, f"error: {error}\n")
     build_app(service).launch(server_name="127.0.0.1", server_port=args.port)
 
 

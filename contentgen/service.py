@@ -18,6 +18,7 @@ import pandas as pd
 from contentgen.brief import BrandVoice, Brief, OfferTerms
 from contentgen.data.schema import Shop
 from contentgen.errors import ConfigError, ContentgenError
+from contentgen.policy import ShopPolicy
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +33,21 @@ class ServiceSettings:
     variants: int = 3
     candidates: int = 6  # samples per brief per round; more candidates, fewer fallbacks, slower
     recommendations: int = 3
-    voice: BrandVoice = field(
-        default_factory=lambda: BrandVoice(
-            name="The Gift Shop", tone="warm, cheerful, concise", avoid_words=("cheap", "guarantee", "free money")
-        )
-    )
+    # The shop's own voice and policy come from its project file (contentgen.toml); these
+    # defaults say nothing shop-specific.
+    voice: BrandVoice = field(default_factory=BrandVoice)
+    policy: ShopPolicy = field(default_factory=ShopPolicy)
     send_date: date | None = None  # the offers' start; None = the day after the last event
+    as_of: date | None = None  # the profiles' date; None = the day after the last event
+    clusters: bool = True  # fit and describe behavioural clusters with the profiles
     # Blend the content signal (sentence embeddings of product names) into the CF re-ranker.
     # It costs one catalog encode (cached in embedding_cache, so only the first run pays).
     content: bool = True
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_cache: Path = Path("indexes/.cache")
+    store_url: str = "contentgen.db"  # campaign store: SQLite path or SQLAlchemy URL
+    index_dir: Path = Path("indexes/default")  # this shop's saved product index and fitted recommender
+    templates_dir: Path | None = None  # prompt templates (*.j2); None = the shipped ones
 
 
 class ContentService:
@@ -53,6 +58,22 @@ class ContentService:
         self.settings = settings or ServiceSettings()
         self._generator = generator  # an already-loaded Generator (tests, the app) or None to load lazily
 
+    @classmethod
+    def from_project(cls, project=None, generator=None, **overrides) -> "ContentService":
+        """The service for a ``contentgen.project.Project`` (None: ./contentgen.toml, else the demo).
+
+        ``overrides`` replace ServiceSettings fields, e.g. ``variants=2``.
+        """
+        from dataclasses import replace
+
+        from contentgen.project import load_project
+
+        project = project if project is not None else load_project(None)
+        settings = project.service_settings()
+        if overrides:
+            settings = replace(settings, **overrides)
+        return cls(project.load_shop(), settings, generator=generator)
+
     # -- stages, each built once ------------------------------------------------------------
 
     @cached_property
@@ -61,13 +82,13 @@ class ContentService:
         from contentgen.profile import PropensityModel, build_profiles
         from contentgen.profile.features import default_as_of
 
-        as_of = default_as_of(self.shop)
+        as_of = pd.Timestamp(self.settings.as_of) if self.settings.as_of else default_as_of(self.shop)
         try:
             model = PropensityModel().fit(self.shop, as_of)
         except ContentgenError as error:  # a young shop has too little history to label; profiles still work
             log.warning("propensity model not fitted (%s); offers will use the rules' missing_propensity", error)
             model = None
-        profiles = build_profiles(self.shop, as_of, propensity=model)
+        profiles = build_profiles(self.shop, as_of, propensity=model, cluster=self.settings.clusters)
         if model is None:
             # The offer planner fills missing propensities with its configured default.
             profiles.frame["propensity"] = float("nan")
@@ -112,7 +133,7 @@ class ContentService:
 
         generator = self._generator or shared_generator(self.settings.generator_backend, self.settings.generator_model)
         known = self.shop.catalog["title"].astype(str).tolist()
-        return Writer(generator, TemplateLibrary.load(), WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known)
+        return Writer(generator, TemplateLibrary.load(self.settings.templates_dir), WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known)
 
     # -- per shopper ------------------------------------------------------------------------
 
@@ -126,8 +147,10 @@ class ContentService:
     def profile(self, shopper_id: str):
         return self.profiles.get(self._require_known(shopper_id))
 
-    def recommend(self, shopper_id: str, k: int | None = None):
-        return self.recommender.recommend(self._require_known(shopper_id), k or self.settings.recommendations)
+    def recommend(self, shopper_id: str, k: int | None = None, exclude_purchased: bool = True):
+        """The products a message to this shopper is about, best first, with reasons."""
+        return self.recommender.recommend(
+            self._require_known(shopper_id), k or self.settings.recommendations, exclude_purchased=exclude_purchased)
 
     def offer(self, shopper_id: str) -> OfferTerms | None:
         return self.offer_plan.terms_for(self._require_known(shopper_id))

@@ -24,6 +24,7 @@ app = typer.Typer(
 
 # One module per concept; each defines register(app). Heavy imports stay inside the commands.
 COMMAND_MODULES: tuple[str, ...] = (
+    "contentgen.cli.project_cmds",
     "contentgen.cli.data_cmds",
     "contentgen.cli.demo_cmds",
     "contentgen.cli.evaluate_cmds",

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import typer
 
-from contentgen.cli.common import DataOption, load_shop_from_options
+from contentgen.cli.common import DataOption, ProjectOption, project_from_options
 
-DB_HELP = "Campaign store: an SQLite file path or an SQLAlchemy URL (env CONTENTGEN_DB; default contentgen.db)."
+DB_HELP = ("Campaign store: an SQLite file path or an SQLAlchemy URL (default: env CONTENTGEN_DB, else the "
+           "project's [store] url).")
 DbOption = typer.Option(None, "--db", help=DB_HELP)
 RulesOption = typer.Option(None, "--rules", help="Offer rules YAML (default: the packaged default_offers.yaml).")
 
 
-def _open_store(db: str | None):
+def _open_store(db: str | None, project: Path | None = None):
     from contentgen.store import open_store
 
-    return open_store(db or os.environ.get("CONTENTGEN_DB") or "contentgen.db")
+    return open_store(db or os.environ.get("CONTENTGEN_DB") or project_from_options(project).store_url())
 
 
 def register(app: typer.Typer) -> None:
@@ -29,10 +30,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(feedback_app, name="feedback")
 
     @offers_app.command("validate")
-    def offers_validate(rules: Path = typer.Argument(None, help="Rules YAML (default: the packaged one).")) -> None:
+    def offers_validate(
+        rules: Path = typer.Argument(None, help="Rules YAML (default: the project's [offers] file, else the packaged one)."),
+        project: Path = ProjectOption,
+    ) -> None:
         """Check an offer rules file and list its offers."""
         from contentgen.offers import load_offer_rules
 
+        rules = rules or project_from_options(project).offers_file()
         loaded = load_offer_rules(rules)
         typer.echo(f"{rules or 'default rules'}: {len(loaded.offers)} offers, margin floor {loaded.margin_floor:.0%}, "
                    f"total budget {loaded.total_budget if loaded.total_budget is not None else 'none'} {loaded.currency}")
@@ -46,6 +51,7 @@ def register(app: typer.Typer) -> None:
         audience: Path = typer.Option(None, "--audience", exists=True, dir_okay=False,
                                       help="CSV/Parquet: shopper_id, segment, propensity, avg_order_value "
                                            "[, margin, top_category]. Without it, profiles of --data are built."),
+        project: Path = ProjectOption,
         data: str = DataOption,
         rules: Path = RulesOption,
         send_date: str = typer.Option(None, "--date", help="Send date YYYY-MM-DD (default: the day after the "
@@ -62,12 +68,13 @@ def register(app: typer.Typer) -> None:
             day = date.fromisoformat(send_date) if send_date else None
         except ValueError:
             raise ConfigError(f"--date {send_date!r} is not a date; use YYYY-MM-DD") from None
-        loaded = load_offer_rules(rules)
+        chosen = project_from_options(project, data)
+        loaded = load_offer_rules(rules or chosen.offers_file())
         if audience is not None:
             frame = pd.read_parquet(audience) if audience.suffix == ".parquet" else pd.read_csv(audience, dtype={"shopper_id": str})
             plan = choose_offers(frame, loaded, day or date.today())
         else:
-            plan = plan_shop_offers(load_shop_from_options(data), loaded, day)
+            plan = plan_shop_offers(chosen.load_shop(), loaded, day)
         typer.echo(plan.by_offer.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
         e = plan.estimate
         typer.echo(f"campaign: {e.recipients:,} recipients, {e.with_offer:,} with an offer; expected revenue "
@@ -86,9 +93,10 @@ def register(app: typer.Typer) -> None:
     def feedback_import(
         events: Path = typer.Argument(..., exists=True, dir_okay=False, help="Outcome export CSV from the email service."),
         db: str = DbOption,
+        project: Path = ProjectOption,
     ) -> None:
         """Ingest outcome events (sent, delivered, opened, clicked, converted, unsubscribed). Idempotent."""
-        with _open_store(db) as store:
+        with _open_store(db, project) as store:
             result = store.import_outcomes(events)
         note = " (file seen before)" if result.already_imported else ""
         typer.echo(f"{events}: {result.rows_read:,} rows read, {result.rows_added:,} events added, "
@@ -105,12 +113,13 @@ def register(app: typer.Typer) -> None:
         min_share: float = typer.Option(0.0, "--min-share", help="Floor on every variant's share."),
         seed: int = typer.Option(0, "--seed"),
         db: str = DbOption,
+        project: Path = ProjectOption,
     ) -> None:
         """Split the next send between variants by Thompson sampling over the outcomes so far."""
         from contentgen.store import BanditConfig, next_split
 
         config = BanditConfig(reward=reward, exploration=exploration, min_share=min_share, seed=seed)
-        with _open_store(db) as store:
+        with _open_store(db, project) as store:
             split = next_split(store, campaign, messages, config)
         table = split.stats.set_index("variant").assign(share=split.shares, next_send=split.messages)
         typer.echo(table.to_string(float_format=lambda v: f"{v:.3f}"))
@@ -119,6 +128,7 @@ def register(app: typer.Typer) -> None:
     def report(
         campaign: str = typer.Argument(..., help="Campaign id."),
         db: str = DbOption,
+        project: Path = ProjectOption,
         out: Path = typer.Option(Path("reports"), "--out", help="Folder for report.html, the PNG charts and CSV tables."),
         control: str = typer.Option(None, "--control", help="Control variant (default: first by name)."),
         alpha: float = typer.Option(0.05, "--alpha", help="Significance level of the A/B tests."),
@@ -127,7 +137,7 @@ def register(app: typer.Typer) -> None:
         from contentgen.store import campaign_report
         from contentgen.store.report_html import figure_png, render_html
 
-        with _open_store(db) as store:
+        with _open_store(db, project) as store:
             result = campaign_report(store, campaign, control=control, alpha=alpha)
         for line in result.summary_lines():
             typer.echo(line)

@@ -1,4 +1,4 @@
-"""Options every command shares: which shop to load."""
+"""Options every command shares: which project (and so which shop) to use."""
 
 from __future__ import annotations
 
@@ -6,28 +6,72 @@ from pathlib import Path
 
 import typer
 
-DATA_HELP = (
-    "Shop data: 'demo' (the bundled slice of the UCI Online Retail shop), 'real' (the full "
-    "history in ../shared/data/online-retail), or a folder of export files read with --mapping."
+PROJECT_HELP = (
+    "Project file (contentgen.toml: data, voice, policy, offers, models). Default: ./contentgen.toml "
+    "when present, else the demo project. `contentgen init` writes one."
 )
-MAPPING_HELP = "Column-mapping file (TOML/YAML); defaults to the shipped online-retail mapping."
+DATA_HELP = (
+    "Shop data, overriding the project's [data] folder: 'demo' (the bundled slice of the UCI Online "
+    "Retail shop), 'real' (the full history in ../shared/data/online-retail), or a folder of export files."
+)
+MAPPING_HELP = "Column-mapping file (TOML/YAML), overriding the project's [data] mapping."
 
-DataOption = typer.Option("demo", "--data", help=DATA_HELP)
+ProjectOption = typer.Option(None, "--project", help=PROJECT_HELP, dir_okay=False)
+DataOption = typer.Option(None, "--data", help=DATA_HELP, show_default=False)
 MappingOption = typer.Option(None, "--mapping", help=MAPPING_HELP, exists=True, dir_okay=False)
 
 
-def load_shop_from_options(data: str = "demo", mapping: Path | None = None, on_invalid: str | None = None):
-    """Load the shop the --data/--mapping options name."""
-    from contentgen.data import demo_data_dir, load_real_shop, load_shop, mapping_path
+def project_from_options(
+    project: Path | None = None,
+    data: str | None = None,
+    mapping: Path | None = None,
+    *,
+    default_data: str = "demo",
+    backend: str | None = None,
+    model: str | None = None,
+):
+    """The project the options name, with --data/--mapping/--backend/--model as overrides.
 
-    if data == "real" and mapping is None and on_invalid is None:
-        return load_real_shop()
-    if data == "demo":
-        folder = demo_data_dir()
-    elif data == "real":
-        from contentgen.data.loader import REAL_DATA_DIR
+    ``default_data`` is the shop a command uses when neither --data nor a project file says
+    (the evaluation commands default to the full 'real' history).
+    """
+    from contentgen.project import PROJECT_FILE, load_project
 
-        folder = REAL_DATA_DIR
-    else:
-        folder = Path(data)
-    return load_shop(mapping or mapping_path(), folder, on_invalid=on_invalid)
+    loaded = load_project(project)
+    if data is None and project is None and not Path(PROJECT_FILE).is_file() and default_data != loaded.data.folder:
+        data = default_data
+    return loaded.with_overrides(data=data, mapping=mapping, backend=backend, model=model)
+
+
+def load_shop_from_options(
+    data: str | None = None,
+    mapping: Path | None = None,
+    on_invalid: str | None = None,
+    project: Path | None = None,
+    *,
+    default_data: str = "demo",
+):
+    """Load the shop the --project/--data/--mapping options name."""
+    return project_from_options(project, data, mapping, default_data=default_data).load_shop(on_invalid=on_invalid)
+
+
+def service_from_options(
+    project: Path | None = None,
+    data: str | None = None,
+    mapping: Path | None = None,
+    *,
+    default_data: str = "demo",
+    backend: str | None = None,
+    model: str | None = None,
+    generator=None,
+    **settings,
+):
+    """The ContentService every command goes through, built from the project and the overrides.
+
+    ``settings`` replace ServiceSettings fields (e.g. ``variants=2``) where not None.
+    """
+    from contentgen.service import ContentService
+
+    chosen = project_from_options(project, data, mapping, default_data=default_data, backend=backend, model=model)
+    overrides = {key: value for key, value in settings.items() if value is not None}
+    return ContentService.from_project(chosen, generator, **overrides)

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import typer
 
-from contentgen.cli.common import DataOption, MappingOption, load_shop_from_options
+from contentgen.cli.common import DataOption, MappingOption, ProjectOption, load_shop_from_options
 
 
 def register(app: typer.Typer) -> None:
     @app.command("load")
     def load(
+        project: Path = ProjectOption,
         data: str = DataOption,
         mapping: Path = MappingOption,
         rejects: Path = typer.Option(None, "--rejects", help="Write the rows set aside (file, line, reason) to this CSV."),
@@ -20,7 +21,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Load and clean a shop's export files; print what each cleaning rule did."""
-        shop = load_shop_from_options(data, mapping, on_invalid)
+        shop = load_shop_from_options(data, mapping, on_invalid, project)
         typer.echo(shop.report.to_text())
         if rejects is not None:
             path = shop.report.write_rejects(rejects)

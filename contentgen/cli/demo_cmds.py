@@ -7,7 +7,7 @@ import time
 
 import typer
 
-from contentgen.cli.common import DataOption, MappingOption, load_shop_from_options
+from contentgen.cli.common import DataOption, MappingOption, ProjectOption, service_from_options
 
 
 def pick_demo_shoppers(profiles, n: int, with_offer: frozenset[str] = frozenset()) -> list[str]:
@@ -30,31 +30,29 @@ def pick_demo_shoppers(profiles, n: int, with_offer: frozenset[str] = frozenset(
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
+        project: Path = ProjectOption,
         data: str = DataOption,
         mapping: Path = MappingOption,
         shoppers: int = typer.Option(3, "--shoppers", min=0, help="How many shoppers to write copy for."),
         channel: str = typer.Option("email", "--channel", help="email, sms, push, ad or social."),
         language: str = typer.Option("en", "--language", help="en or zh."),
-        model: str = typer.Option(None, "--model", help="Generator model (default: the service's default)."),
+        model: str = typer.Option(None, "--model", help="Generator model (default: the project's [model] name)."),
         backend: str = typer.Option(None, "--backend", help="auto (default: llamacpp when installed, else transformers), llamacpp, transformers or echo (no model)."),
     ) -> None:
         """Run the main job: load, profile and segment every shopper, then write copy for a few of them."""
         from contentgen.presenters import copy_text, offer_text, recommendations_frame
-        from contentgen.service import ContentService, ServiceSettings
 
         started = time.perf_counter()
-        shop = load_shop_from_options(data, mapping)
+        # The demo keeps generation to one batch of 12 samples (3 shoppers x 4 candidates): on a
+        # 2-core CPU the 1.5B model decodes ~4 tokens/s in aggregate, so this is minutes, not seconds.
+        service = service_from_options(project, data, mapping, backend=backend, model=model, variants=2, candidates=4)
+        shop = service.shop
         report = shop.report
         typer.echo(
             f"Loaded {shop.name}: {report.total_read:,} lines read, {report.events_loaded:,} events kept, "
             f"{report.total_rejected:,} set aside by named rules ({shop.report.seconds:.1f}s). "
             "`contentgen load` shows each rule."
         )
-        # The demo keeps generation to one batch of 12 samples (3 shoppers x 4 candidates): on a
-        # 2-core CPU the 1.5B model decodes ~4 tokens/s in aggregate, so this is minutes, not seconds.
-        overrides = {k: v for k, v in {"generator_model": model, "generator_backend": backend}.items() if v}
-        settings = ServiceSettings(variants=2, candidates=4, **overrides)
-        service = ContentService(shop, settings)
         profiles = service.profiles
 
         typer.echo("\nLifecycle segments")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from contentgen.cli.common import DataOption, MappingOption, load_shop_from_options
+from contentgen.cli.common import DATA_HELP, DataOption, MappingOption, ProjectOption, load_shop_from_options, service_from_options
 
 MOVIELENS_DEFAULT = Path(__file__).resolve().parents[3] / "shared" / "data" / "movielens-100k"
 
@@ -14,7 +14,9 @@ MOVIELENS_DEFAULT = Path(__file__).resolve().parents[3] / "shared" / "data" / "m
 def register(app: typer.Typer) -> None:
     @app.command("evaluate")
     def evaluate(
-        data: str = typer.Option("real", "--data", help=DataOption.help),
+        project: Path = ProjectOption,
+        data: str = typer.Option(None, "--data", help=DATA_HELP + " Default: the project's, 'real' when there is no "
+                                 "project file.", show_default=False),
         mapping: Path = MappingOption,
         validation_cutoff: str = typer.Option("2011-06-01", help="Blend weights are tuned on purchases from here to --test-cutoff."),
         test_cutoff: str = typer.Option("2011-09-01", help="Train before this date, test on purchases from it on."),
@@ -26,7 +28,7 @@ def register(app: typer.Typer) -> None:
         """Compare popularity, item-kNN, EASE, ALS, BPR (and content) with the blend on one time split."""
         from contentgen.evaluate.compare import EvaluationConfig, evaluate_shop
 
-        shop = load_shop_from_options(data, mapping)
+        shop = load_shop_from_options(data, mapping, project=project, default_data="real")
         scorers = None
         if content:
             from contentgen.rank.content import ContentScorer
@@ -59,17 +61,17 @@ def register(app: typer.Typer) -> None:
         shopper: str = typer.Option(..., "--shopper", help="Shopper id, e.g. 13085."),
         k: int = typer.Option(3, "--k", min=1, help="How many products."),
         include_purchased: bool = typer.Option(False, "--include-purchased", help="Allow 'buy again' products."),
+        project: Path = ProjectOption,
         data: str = DataOption,
         mapping: Path = MappingOption,
     ) -> None:
-        """Print one shopper's recommendations with their reasons."""
-        from contentgen.rank import Recommender
-
-        shop = load_shop_from_options(data, mapping)
-        recommender = Recommender().fit(shop)
-        if recommender.is_cold([shopper])[0]:
+        """Print one shopper's recommendations with their reasons: the products generate and the app write about."""
+        service = service_from_options(project, data, mapping)
+        shop = service.shop
+        picks = service.recommend(shopper, k, exclude_purchased=not include_purchased)
+        if service.recommender.is_cold([shopper.strip()])[0]:
             typer.echo(f"shopper {shopper} has no purchases in {shop.name}: showing cold-start picks", err=True)
-        for rank, rec in enumerate(recommender.recommend(shopper, k, exclude_purchased=not include_purchased), 1):
+        for rank, rec in enumerate(picks, 1):
             typer.echo(f"{rank}. {rec.title} ({rec.product_id}) {shop.currency} {rec.price:.2f}  score {rec.score:.2f}")
             for reason in rec.reasons:
                 typer.echo(f"     - {reason}")

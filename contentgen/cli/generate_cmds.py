@@ -9,21 +9,16 @@ import time
 
 import typer
 
-from contentgen.cli.common import DataOption, MappingOption, load_shop_from_options
+from contentgen.cli.common import DataOption, MappingOption, ProjectOption, service_from_options
 
-ModelOption = typer.Option(None, "--model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b or smollm2-135m.")
+ModelOption = typer.Option(
+    None, "--model", help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b or smollm2-135m (default: the project's [model] name).")
 BackendOption = typer.Option(
-    None, "--backend", help="auto (default: llamacpp when installed, else transformers), llamacpp, transformers or echo (no model).")
+    None, "--backend", help="auto (llamacpp when installed, else transformers), llamacpp, transformers or echo "
+    "(no model); default: the project's [model] backend.")
 
 
 EVAL_CHUNK = 8  # shoppers written and saved together by eval-copy
-
-
-def _service(shop, model: str | None, backend: str | None, variants: int, candidates: int | None = None):
-    from contentgen.service import ContentService, ServiceSettings
-
-    overrides = {k: v for k, v in {"generator_model": model, "generator_backend": backend, "candidates": candidates}.items() if v}
-    return ContentService(shop, ServiceSettings(variants=variants, **overrides))
 
 
 def _jsonl(scores) -> str:
@@ -63,7 +58,8 @@ def register(app: typer.Typer) -> None:
         shopper: str = typer.Option(..., "--shopper", help="Shopper id, e.g. 12347."),
         channel: str = typer.Option("email", "--channel", help="email, sms, push, ad or social."),
         language: str = typer.Option("en", "--language", help="en or zh."),
-        variants: int = typer.Option(3, "--variants", min=1, help="Variants for A/B testing, each checked."),
+        variants: int = typer.Option(None, "--variants", min=1, help="Variants for A/B testing, each checked (default: the project's).", show_default=False),
+        project: Path = ProjectOption,
         data: str = DataOption,
         mapping: Path = MappingOption,
         model: str = ModelOption,
@@ -72,7 +68,7 @@ def register(app: typer.Typer) -> None:
         """Write checked copy variants for one shopper: facts by merge field, creative parts by the model."""
         from contentgen.presenters import copy_text, offer_text
 
-        service = _service(load_shop_from_options(data, mapping), model, backend, variants)
+        service = service_from_options(project, data, mapping, backend=backend, model=model, variants=variants)
         brief = service.brief(shopper, channel, language)
         typer.echo(f"Shopper {brief.shopper_id}: {brief.situation}")
         for product in brief.products:
@@ -89,14 +85,16 @@ def register(app: typer.Typer) -> None:
         shoppers: int = typer.Option(200, "--shoppers", min=1, help="How many shoppers to sample."),
         channels: str = typer.Option("email,sms,push,ad,social", "--channels", help="Comma-separated channels."),
         language: str = typer.Option("en", "--language", help="en or zh."),
-        variants: int = typer.Option(3, "--variants", min=1),
+        variants: int = typer.Option(None, "--variants", min=1, help="Variants per message (default: the project's).", show_default=False),
         candidates: int = typer.Option(None, "--candidates", min=1, help="Samples per brief and round (default: the writer's)."),
         samples: int = typer.Option(2, "--samples", min=0, help="Sample messages to print per channel."),
         seed: int = typer.Option(0, "--seed", help="Seed for the shopper sample."),
         out: Path = typer.Option(
             None, "--out", help="Save every scored message to this JSONL file as it is written; "
             "rerunning with the same file skips what is already there (resume after a crash)."),
-        data: str = typer.Option("real", "--data", help="demo, real, or a folder of export files."),
+        project: Path = ProjectOption,
+        data: str = typer.Option(None, "--data", help="demo, real, or a folder of export files (default: the project's; "
+                                 "'real' when there is no project file).", show_default=False),
         mapping: Path = MappingOption,
         model: str = ModelOption,
         backend: str = BackendOption,
@@ -106,7 +104,9 @@ def register(app: typer.Typer) -> None:
 
         from contentgen.generate.evaluation import MessageScore, copy_metrics, score_messages
 
-        service = _service(load_shop_from_options(data, mapping), model, backend, variants, candidates)
+        service = service_from_options(project, data, mapping, default_data="real", backend=backend, model=model,
+                                       variants=variants, candidates=candidates)
+        variants = service.settings.variants
         ids = service.profiles.frame.index.astype(str).to_series()
         # a seeded shuffle of everyone, cut to size: a larger --shoppers extends a saved run
         chosen = ids.sample(frac=1.0, random_state=seed).tolist()[:shoppers]

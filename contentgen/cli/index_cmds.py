@@ -1,4 +1,4 @@
-"""`contentgen index build|info|search`: the product embedding index in indexes/<name>/."""
+"""`contentgen index build|info|search`: the product embedding index in the project's [index] folder."""
 
 from __future__ import annotations
 
@@ -6,28 +6,29 @@ from pathlib import Path
 
 import typer
 
-from contentgen.cli.common import DataOption, MappingOption, load_shop_from_options
+from contentgen.cli.common import DataOption, MappingOption, ProjectOption, project_from_options
 
 index_app = typer.Typer(help="Build, inspect and query the product embedding index.",
                         no_args_is_help=True)
 
-NameOption = typer.Option(None, "--name", help="Index name: indexes/<name>/ (default: the --data value).")
-DirOption = typer.Option(Path("indexes"), "--indexes-dir", help="Folder holding the named indexes.")
+NameOption = typer.Option(None, "--name", help="Index name: <indexes-dir>/<name>/ (default: the project's [index] folder).")
+DirOption = typer.Option(Path("indexes"), "--indexes-dir", help="Folder holding the named indexes (with --name).")
 
 
-def _index_dir(indexes_dir: Path, name: str | None, data: str) -> Path:
-    return indexes_dir / (name or Path(data).name or "default")
+def _index_dir(project, indexes_dir: Path, name: str | None) -> Path:
+    return indexes_dir / name if name else project.index_folder()
 
 
 @index_app.command("build")
 def build(
+    project: Path = ProjectOption,
     data: str = DataOption,
     mapping: Path = MappingOption,
     name: str = NameOption,
     indexes_dir: Path = DirOption,
-    model: str = typer.Option("all-MiniLM-L6-v2", "--model", help="Embedding model: a packaged model name or a local sentence-transformers folder ('hash' for tests)."),
+    model: str = typer.Option(None, "--model", help="Embedding model: a packaged model name or a local sentence-transformers folder ('hash' for tests); default: the project's [model] embedding."),
     kind: str = typer.Option("auto", "--kind", help="Index kind: auto, flat (exact), ivf or hnsw."),
-    cache_dir: Path = typer.Option(Path("indexes/.cache"), "--cache-dir", help="Embedding cache folder."),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="Embedding cache folder (default: the project's [index] cache)."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild from scratch instead of syncing an existing index."),
     threads: int = typer.Option(None, "--threads", help="Torch threads while encoding (default: torch's; 1 is faster on a busy machine)."),
 ) -> None:
@@ -39,10 +40,13 @@ def build(
     from contentgen.retrieval.index import MANIFEST_FILE
 
     started = time.perf_counter()
+    chosen = project_from_options(project, data, mapping)
+    model = model or chosen.model.embedding
+    cache_dir = cache_dir or chosen.cache_folder()
     config = RetrievalConfig(model=model, cache_dir=str(cache_dir), index=IndexConfig(kind=kind))
-    shop = load_shop_from_options(data, mapping)
+    shop = chosen.load_shop()
     embedder = CachedEmbedder(make_embedder(model, threads=threads), EmbeddingCache(cache_dir))
-    target = _index_dir(indexes_dir, name, data)
+    target = _index_dir(chosen, indexes_dir, name)
     if (target / MANIFEST_FILE).exists() and not rebuild:
         index = ProductIndex.load(target, expect_model=embedder.name,
                                   expect_dimension=embedder.dimension)
@@ -59,20 +63,22 @@ def build(
 
 @index_app.command("info")
 def info(
-    name: str = typer.Option("demo", "--name", help="Index name: indexes/<name>/."),
+    name: str = NameOption,
     indexes_dir: Path = DirOption,
+    project: Path = ProjectOption,
 ) -> None:
     """Print an index's manifest."""
     from contentgen.retrieval import read_manifest
 
-    typer.echo(read_manifest(indexes_dir / name).to_json())
+    typer.echo(read_manifest(_index_dir(project_from_options(project), indexes_dir, name)).to_json())
 
 
 @index_app.command("search")
 def search(
     query: str = typer.Argument(..., help="Free text, e.g. 'christmas lights'."),
-    name: str = typer.Option("demo", "--name", help="Index name: indexes/<name>/."),
+    name: str = NameOption,
     indexes_dir: Path = DirOption,
+    project: Path = ProjectOption,
     k: int = typer.Option(10, "-k", "--top", help="How many products to show."),
     model: str = typer.Option(None, "--model", help="Refuse the index unless it was built with this model."),
 ) -> None:
@@ -81,13 +87,13 @@ def search(
 
     from contentgen.errors import IndexMismatchError
 
-    folder = indexes_dir / name
+    folder = _index_dir(project_from_options(project), indexes_dir, name)
     manifest = read_manifest(folder)
     if model is not None and model != manifest.model_name:
         # refuse before loading a model that could take seconds to read
         raise IndexMismatchError(
             f"index {folder} was built with model {manifest.model_name!r}, not {model!r}: "
-            f"rebuild it with `contentgen index build --name {name} --model {model} --rebuild`"
+            f"rebuild it with `contentgen index build{f' --name {name}' if name else ''} --model {model} --rebuild`"
         )
     embedder = make_embedder(model or manifest.model_name)
     index = ProductIndex.load(folder, expect_model=embedder.name,

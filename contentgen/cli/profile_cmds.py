@@ -6,31 +6,42 @@ from pathlib import Path
 
 import typer
 
-from contentgen.cli.common import DataOption, MappingOption, load_shop_from_options
+from contentgen.cli.common import DataOption, MappingOption, ProjectOption, load_shop_from_options, service_from_options
 
 AsOfOption = typer.Option(None, "--as-of", help="Profile date (YYYY-MM-DD); default: the day after the last event.")
+
+
+def _date(value: str | None, option: str):
+    from datetime import date
+
+    from contentgen.errors import ConfigError
+
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise ConfigError(f"{option} {value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def register(app: typer.Typer) -> None:
     @app.command("profile")
     def profile(
         shopper: str = typer.Option(..., "--shopper", help="The shopper id to describe, e.g. 12347."),
+        project: Path = ProjectOption,
         data: str = DataOption,
         mapping: Path = MappingOption,
         as_of: str = AsOfOption,
     ) -> None:
-        """Print one shopper's profile: RFM, segment, cluster, favourite categories and products."""
-        from contentgen.profile import build_profiles
-
-        shop = load_shop_from_options(data, mapping)
-        profiles = build_profiles(shop, as_of)
+        """Print one shopper's profile: RFM, segment, cluster, purchase propensity, favourite categories and products."""
+        service = service_from_options(project, data, mapping, as_of=_date(as_of, "--as-of"))
+        shop, profiles = service.shop, service.profiles
         typer.echo(profiles.describe(shopper))
         if shopper not in profiles:
             sample = ", ".join(profiles.frame.index[:5])
-            typer.echo(f"(no shopper {shopper!r} in {shop.name} ({data}); ids there look like: {sample})", err=True)
+            typer.echo(f"(no shopper {shopper!r} in {shop.name}; ids there look like: {sample})", err=True)
 
     @app.command("segments")
     def segments(
+        project: Path = ProjectOption,
         data: str = DataOption,
         mapping: Path = MappingOption,
         as_of: str = AsOfOption,
@@ -41,12 +52,11 @@ def register(app: typer.Typer) -> None:
         """Print shoppers per lifecycle segment and the behavioural clusters in words."""
         import time
 
-        from contentgen.profile import build_profiles
-
         started = time.perf_counter()
-        shop = load_shop_from_options(data, mapping)
+        service = service_from_options(project, data, mapping, as_of=_date(as_of, "--as-of"), clusters=clusters)
+        shop = service.shop
         loaded = time.perf_counter()
-        profiles = build_profiles(shop, as_of, cluster=clusters)
+        profiles = service.profiles
         built = time.perf_counter()
         typer.echo(f"{shop.name}: {len(profiles):,} shoppers profiled as of {profiles.as_of:%Y-%m-%d}\n")
         counts = profiles.segment_summary()
@@ -77,7 +87,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("propensity")
     def propensity(
-        data: str = typer.Option("real", "--data", help="Shop data: 'real' (default), 'demo' or a folder (see `load`)."),
+        project: Path = ProjectOption,
+        data: str = typer.Option(None, "--data", help="Shop data: 'real', 'demo' or a folder (see `load`); default: the "
+                                 "project's, 'real' when there is no project file.", show_default=False),
         mapping: Path = MappingOption,
         cutoff: str = typer.Option("2011-09-01", "--cutoff", help="Train before this date, evaluate the period after it."),
         horizon: int = typer.Option(90, "--horizon", help="Label: buys within this many days."),
@@ -87,7 +99,7 @@ def register(app: typer.Typer) -> None:
         from contentgen.profile import PropensityConfig, evaluate_propensity
 
         config = PropensityConfig(horizon_days=horizon, estimator=estimator)
-        shop = load_shop_from_options(data, mapping)
+        shop = load_shop_from_options(data, mapping, project=project, default_data="real")
         report = evaluate_propensity(shop, cutoff, config)
         typer.echo(report.summary())
         typer.echo("\ncalibration on the held-out period (shoppers by predicted probability):")

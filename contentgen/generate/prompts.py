@@ -25,7 +25,6 @@ from contentgen.errors import TemplateError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 PROMPT_BLOCKS = ("system", "user")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -130,8 +129,10 @@ class TemplateLibrary:
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> "TemplateLibrary":
-        """Load and validate every ``*.j2`` file in ``directory`` (default: the repo's ``prompts/``)."""
-        directory = Path(directory) if directory else DEFAULT_PROMPTS_DIR
+        """Load and validate every ``*.j2`` file in ``directory`` (default: the shipped templates)."""
+        from contentgen.resources import prompts_dir
+
+        directory = Path(directory) if directory else prompts_dir()
         if not directory.is_dir():
             raise TemplateError(f"prompts directory {directory} does not exist; pass the folder holding the .j2 templates")
         templates = {}

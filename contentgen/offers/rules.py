@@ -19,10 +19,11 @@ import yaml
 
 from contentgen.data.text import numbers_in
 from contentgen.errors import ConfigError
+from contentgen.resources import default_offers_path
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RULES_PATH = Path(__file__).with_name("default_offers.yaml")
+DEFAULT_RULES_PATH = default_offers_path()
 
 # The lifecycle segments the profile stage assigns; a rule naming another segment is a typo.
 SEGMENTS: tuple[str, ...] = ("new", "active", "loyal", "at_risk", "churned", "cold_start")
