@@ -199,3 +199,61 @@ class ContentService:
 
     def segment_table(self) -> pd.DataFrame:
         return self.profiles.segment_counts()
+
+    # -- a lifecycle segment, and live events (used by the HTTP service) ----------------------
+
+    def segment_brief(self, segment: str, channel: str = "email", language: str = "en") -> Brief:
+        """One message for every shopper of a lifecycle segment: no name, the products its buyers
+        bought most in the last 90 days (all time, then the whole shop, when they bought none), the
+        offer most of them are planned to get."""
+        from contentgen.briefing import make_brief, product_fact, situation_from_features
+        from contentgen.profile.categories import OTHER, category_name
+        from contentgen.profile.config import SEGMENTS
+        from contentgen.rank import reasons as why
+        from contentgen.rank.rules import allowed_mask
+
+        if segment not in SEGMENTS:
+            raise ConfigError(f"unknown segment {segment!r}; choose one of: {', '.join(SEGMENTS)}")
+        frame = self.profiles.frame
+        members = frame[frame["segment"].astype(str) == segment]
+        if members.empty:
+            present = sorted(set(frame["segment"].astype(str)))
+            raise ConfigError(f"no shopper of shop {self.shop.name!r} is in segment {segment!r} now; "
+                              f"segments with shoppers: {', '.join(present)}")
+        catalog = self.shop.catalog.drop_duplicates("product_id")
+        allowed = set(catalog.loc[allowed_mask(catalog, self.recommender.config.rules), "product_id"].astype(str))
+        purchases = self.shop.purchases[self.shop.purchases["product_id"].astype(str).isin(allowed)]
+        bought = purchases[purchases["shopper_id"].astype(str).isin(members.index.astype(str))]
+        pool = bought if not bought.empty else purchases
+        recent = pool[pool["timestamp"] >= pool["timestamp"].max() - pd.Timedelta(days=90)] if not pool.empty else pool
+        counts = recent.groupby(recent["product_id"].astype(str))["shopper_id"].nunique()
+        top = counts.sort_values(ascending=False, kind="stable").index[: self.settings.recommendations]
+        rows = catalog.set_index(catalog["product_id"].astype(str))
+        products = [product_fact(p, rows.at[p, "title"], rows.at[p, "price"], self.shop.currency, reasons=(why.POPULAR,))
+                    for p in top]
+        buyers = members[members["n_orders"] > 0]
+        categories = members["top_category"].astype(str)
+        common = [c for c in categories[(categories != "") & (categories != OTHER)].value_counts().index[:3]]
+        interests = tuple(category_name(c, language) for c in common)
+        situation = situation_from_features(
+            float(buyers["recency_days"].median()) if not buyers.empty else None,
+            int(buyers["n_orders"].median()) if not buyers.empty else 0,
+            float(buyers["monetary"].median()) if not buyers.empty else 0.0,
+            interests, self.shop.currency, language,
+        )
+        plan = self.offer_plan.assignments
+        offers = plan.loc[plan["shopper_id"].astype(str).isin(members.index.astype(str)), "offer_id"]
+        offers = offers[offers.astype(bool)]
+        offer = self.offer_plan.terms[offers.value_counts().index[0]] if not offers.empty else None
+        return make_brief(channel=channel, language=language, products=products, voice=self.settings.voice,
+                          offer=offer.in_language(language) if offer is not None else None, segment=segment,
+                          situation=situation, interests=interests)
+
+    def record_event(self, event):
+        """Fold a live view, cart or purchase (``realtime.LiveEvent``) into this shopper's profile and
+        recommendations at once, without a refit. Not thread-safe: callers serialise calls."""
+        from contentgen.realtime import LiveFolder
+
+        if "_live" not in self.__dict__:
+            self._live = LiveFolder(self)
+        return self._live.fold(event)

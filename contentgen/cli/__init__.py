@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "contentgen.cli.profile_cmds",
     "contentgen.cli.index_cmds",
     "contentgen.cli.generate_cmds",
+    "contentgen.cli.serve_cmds",
 )
 
 

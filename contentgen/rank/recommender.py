@@ -14,7 +14,7 @@ from contentgen.data.schema import Shop
 from contentgen.data.text import display_title
 from contentgen.errors import ConfigError, NotFittedError
 from contentgen.rank import reasons as why
-from contentgen.rank.base import Scorer
+from contentgen.rank.base import InteractionScorer, Scorer
 from contentgen.rank.blend import BlendFit, blend_scores, fit_blend_weights, standardize_rows, top_k_indices
 from contentgen.rank.diversity import mmr_select
 from contentgen.rank.factory import create_scorer
@@ -274,6 +274,44 @@ class Recommender:
 
     def _times_bought(self, shopper: str, product_id: str) -> int:
         return int(self._times.get((shopper, product_id), 0))
+
+    # ------------------------------------------------------------------ real time
+    def fold_in(self, shopper_id: str, product_id: str, event_type: str = "purchase") -> bool:
+        """Fold one live event into this shopper's row of the item-based scorers, without a refit.
+
+        EASE and item-kNN keep their fitted item × item weights; the shopper's row gains the
+        event (``foldin.FOLD_IN_WEIGHTS``), so the next ``recommend`` reflects it. A purchase also
+        counts as bought (left out of "new" picks, a repeat for buy-again, a cold shopper turns warm);
+        a view or cart leaves the product recommendable. Factor models, the content signal and
+        popularity keep their fitted state until the next ``fit``. Returns False (and changes
+        nothing) for a product the catalog lacks.
+        """
+        from contentgen.rank.foldin import event_update, with_cell
+        from contentgen.rank.popularity import Repeat
+
+        self._require_fitted()
+        shopper_id, product_id = str(shopper_id), str(product_id)
+        column = self.history.product_index.get(product_id)
+        if column is None:
+            return False
+        for scorer in self.scorers.values():
+            if isinstance(scorer, InteractionScorer) and hasattr(type(scorer), "item_weights"):
+                fallback = getattr(scorer, "fallback", None)  # EASE's item-kNN stand-in reads the same rows
+                scorer.interactions = with_cell(scorer.interactions, shopper_id, column,
+                                                event_update(event_type, scorer.weighting))
+                if fallback is not None:
+                    fallback.interactions = scorer.interactions
+            elif isinstance(scorer, Repeat) and event_type == "purchase" and scorer.table is not None:
+                # the newest purchase, so undecayed
+                key = (shopper_id, product_id)
+                table = scorer.table.copy()
+                table.loc[key] = float(table.get(key, 0.0)) + 1.0
+                scorer.table = table
+        if event_type == "purchase":
+            self.history = with_cell(self.history, shopper_id, column, event_update("purchase", "binary"))
+            self._times = self._times.copy()
+            self._times.loc[(shopper_id, product_id)] = self._times_bought(shopper_id, product_id) + 1
+        return True
 
     # ------------------------------------------------------------------ tuning
     def tune(self, shop: Shop, validation_cutoff: str | pd.Timestamp, validation_end: str | pd.Timestamp,

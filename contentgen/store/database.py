@@ -250,7 +250,15 @@ class Store:
             raw = pd.read_csv(path, dtype=str, keep_default_na=False)
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
             raise DataError(f"{path}: not a readable CSV: {error}", path=str(path)) from None
-        events, skipped = normalise_outcomes(raw, source=str(path))
+        return self.import_outcome_rows(raw, source=str(path), digest=digest)
+
+    def import_outcome_rows(self, raw: pd.DataFrame, *, source: str, digest: str | None = None) -> ImportResult:
+        """``import_outcomes`` for rows already read (e.g. posted to the HTTP service): same headers,
+        same idempotency. ``digest`` identifies the batch (default: a hash of its content)."""
+        if digest is None:
+            digest = hashlib.sha256(raw.to_csv(index=False).encode("utf-8")).hexdigest()
+        path = source
+        events, skipped = normalise_outcomes(raw, source=source)
         with Session(self.engine) as session, session.begin():
             known = _lookup(session, MessageRow.id, MessageRow.campaign_id, events["message_id"].unique())
             unknown = ~events["message_id"].isin(known)

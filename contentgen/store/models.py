@@ -97,3 +97,38 @@ class OutcomeRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime)
     revenue: Mapped[float] = mapped_column(Float, default=0.0)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True)
+
+
+# -- the HTTP service (contentgen.api) ---------------------------------------------------------
+
+API_SCOPES: tuple[str, ...] = ("read", "generate", "admin")  # each includes the ones before it
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    # The public half of the key ("cg_<id>_<secret>"), to find the row without scanning hashes.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    scope: Mapped[str] = mapped_column(String(16))
+    # sha256 of the whole key: the key itself is never stored, and is shown once at creation.
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LiveEventRow(Base):
+    """A view, cart or purchase posted to the service: folded in at once, and part of the next fit."""
+
+    __tablename__ = "live_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shopper_id: Mapped[str] = mapped_column(String(64), index=True)
+    product_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[float] = mapped_column(Float, default=1.0)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+    order_id: Mapped[str] = mapped_column(String(64), default="")
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    api_key_id: Mapped[str] = mapped_column(String(32), default="")

@@ -1,0 +1,338 @@
+"""The FastAPI app: keyed, limited endpoints over one ContentService and the store.
+
+``create_app(service, store, settings)`` is handed built objects, so tests pass an echo generator
+and an in-memory store. Every endpoint only translates: the library decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime, timezone
+import logging
+import threading
+import time
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+import pandas as pd
+
+from contentgen.api import schemas as s
+from contentgen.api.limits import BodySizeLimit, FairQueue, QueueFull, RateLimiter, retry_after_header
+from contentgen.api.settings import ApiSettings
+from contentgen.errors import ContentgenError
+from contentgen.store.keys import ApiKey, ApiKeys
+
+logger = logging.getLogger(__name__)
+
+ERRORS = {code: {"model": s.Problem, "description": text} for code, text in {
+    400: "The request is valid but the shop's data cannot serve it (the detail says why).",
+    401: "No API key, or not a valid one.",
+    403: "The key's scope does not cover this endpoint.",
+    404: "The shopper, product or campaign is not known.",
+    413: "The request body is over the size limit.",
+    429: "This key's rate limit; wait Retry-After seconds.",
+}.items()}
+BUSY = {503: {"model": s.Problem, "description": "The generation queue is full; wait Retry-After seconds."}}
+
+
+class ServiceState:
+    """The service being served, the lock that serialises reads and live updates, and refits."""
+
+    def __init__(self, service, store) -> None:
+        self.service = service
+        self.store = store
+        self.base_shop = service.shop  # the shop as loaded; stored live events are added on refit
+        self.lock = threading.RLock()
+        self.refitting = False
+        self.live_events = 0
+        self._writers: dict[tuple[int, int], object] = {}
+        self._templates = None
+
+    def warm(self, replay: bool = True) -> None:
+        """Fit what /recommend needs now, not on the first request; fold in events stored earlier."""
+        from contentgen.realtime import LiveEvent
+        from contentgen.store.live import live_events
+
+        with self.lock:
+            self.service.profiles, self.service.recommender, self.service.offer_plan  # noqa: B018 - built once
+            if replay:
+                stored = live_events(self.store)
+                for row in stored.itertuples(index=False):
+                    self.service.record_event(LiveEvent(row.shopper_id, row.product_id, row.event_type,
+                                                         pd.Timestamp(row.timestamp), row.quantity, row.value,
+                                                         row.order_id))
+                self.live_events = len(stored)
+                if len(stored):
+                    logger.info("folded %d stored live events into the service", len(stored))
+
+    @property
+    def templates(self):
+        if self._templates is None:
+            from contentgen.generate.prompts import TemplateLibrary
+
+            self._templates = TemplateLibrary.load(getattr(self.service.settings, "templates_dir", None))
+        return self._templates
+
+    def writer_for(self, variants: int):
+        """The service's writer asking for ``variants`` variants (the model is shared, loaded once)."""
+        from contentgen.generate.writer import Writer
+
+        service = self.service
+        key = (id(service), variants)
+        if key not in self._writers:
+            base = service.writer
+            self._writers[key] = base if base.settings.variants == variants else Writer(
+                base.generator, base.templates, replace(base.settings, variants=variants), base.guardrails,
+                base.known_products)
+        return self._writers[key]
+
+    def refit(self) -> None:
+        """Fit a new service on the loaded shop plus every stored live event, then swap it in."""
+        from contentgen.realtime import LiveEvent, shop_with_events
+        from contentgen.service import ContentService
+        from contentgen.store.live import live_events
+
+        try:
+            old = self.service
+            stored = live_events(self.store)
+            generator = old.writer.generator if "writer" in old.__dict__ else old._generator
+            new = ContentService(shop_with_events(self.base_shop, stored), old.settings, generator=generator)
+            new.profiles, new.recommender, new.offer_plan  # noqa: B018 - fitted here, off the request path
+            with self.lock:
+                later = live_events(self.store).iloc[len(stored):]  # posted while fitting
+                for row in later.itertuples(index=False):
+                    new.record_event(LiveEvent(row.shopper_id, row.product_id, row.event_type,
+                                               pd.Timestamp(row.timestamp), row.quantity, row.value, row.order_id))
+                self.service = new
+                self._writers.clear()
+            logger.info("refit on %d events (%d live)", len(new.shop.events), len(stored) + len(later))
+        except Exception:
+            logger.exception("refit failed; the service keeps the previous fit")
+        finally:
+            self.refitting = False
+
+
+def create_app(service, store, settings: ApiSettings | None = None, *, campaigns=None) -> FastAPI:
+    """The HTTP service over a built ContentService and an open Store.
+
+    Args:
+        campaigns: a campaign runner (``contentgen.api.campaigns.CampaignRunner``); None answers 501.
+    """
+    settings = settings or ApiSettings()
+    state = ServiceState(service, store)
+    keys = ApiKeys(store)
+    request_rate = RateLimiter(settings.requests_per_minute, settings.request_burst)
+    generation_rate = RateLimiter(settings.generations_per_minute, settings.generation_burst)
+    queue = FairQueue(settings.max_queued_generations, settings.max_queued_per_key)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await asyncio.to_thread(state.warm)
+        if campaigns is not None:
+            campaigns.resume()
+        yield
+        queue.close()
+
+    app = FastAPI(
+        title="contentgen",
+        summary="Personalized, grounded marketing copy and recommendations for one shop.",
+        description="Send `Authorization: Bearer <key>`; create keys with `contentgen keys create --scope read|generate|admin` "
+                    "(each scope includes the ones before it).",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.contentgen = state
+    app.state.queue = queue
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    bearer = HTTPBearer(auto_error=False, description="An API key from `contentgen keys create`.")
+
+    def caller(scope: str):
+        def authorised(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> ApiKey:
+            challenge = {"WWW-Authenticate": "Bearer"}
+            if credentials is None:
+                raise HTTPException(401, "no API key: send 'Authorization: Bearer <key>'; create one with "
+                                         f"`contentgen keys create --scope {scope}`", headers=challenge)
+            key = keys.verify(credentials.credentials)
+            if key is None:
+                raise HTTPException(401, "this API key is not valid (unknown, mistyped or revoked)", headers=challenge)
+            if not key.allows(scope):
+                raise HTTPException(403, f"this key's scope is {key.scope!r}; this endpoint needs {scope!r} or above")
+            wait = request_rate.take(key.key_id)
+            if wait:
+                raise HTTPException(429, f"this key's rate limit ({settings.requests_per_minute:g} requests a minute) "
+                                         "is reached; retry after the Retry-After seconds", headers=retry_after_header(wait))
+            return key
+
+        return authorised
+
+    def too_many(field: tuple, value: int, limit: int) -> RequestValidationError:
+        return RequestValidationError([{"loc": ("body", *field), "type": "less_than_equal", "input": value,
+                                        "msg": f"Input should be less than or equal to {limit} (this service's limit)"}])
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        # where and why, never the rejected input echoed back (it may be huge or hostile)
+        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                  for e in error.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
+    @app.exception_handler(ContentgenError)
+    async def _domain(_request: Request, error: ContentgenError) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"detail": str(error)})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal error; the server log has the details"})
+
+    def known_shopper(service, shopper_id: str) -> None:
+        if shopper_id not in service.profiles:
+            raise HTTPException(404, f"shopper {shopper_id!r} is not in shop {service.shop.name!r}")
+
+    def recommendations_out(service, recs) -> list[s.RecommendationOut]:
+        return [s.RecommendationOut(product_id=r.product_id, title=r.title, price=r.price, currency=service.shop.currency,
+                                    score=r.score, reasons=list(r.reasons)) for r in recs]
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    @app.get("/health", response_model=s.HealthResponse, tags=["service"])
+    def health() -> s.HealthResponse:
+        """Liveness and what is loaded; needs no key."""
+        service = state.service
+        return s.HealthResponse(
+            status="ok", shop=service.shop.name, shoppers=len(service.shop.shoppers), products=len(service.shop.catalog),
+            generator_loaded="writer" in service.__dict__, generations_waiting=queue.waiting, generating=queue.busy,
+            refitting=state.refitting, live_events=state.live_events)
+
+    @app.post("/recommend", response_model=s.RecommendResponse, responses=ERRORS, tags=["recommend"])
+    def recommend(request: s.RecommendRequest, _key: ApiKey = Depends(caller("read"))) -> s.RecommendResponse:
+        """The shopper's best products now, each with the reasons a person can read."""
+        if request.k > settings.max_recommendations:
+            raise too_many(("k",), request.k, settings.max_recommendations)
+        with state.lock:
+            service = state.service
+            known_shopper(service, request.shopper_id)
+            recs = service.recommender.recommend(request.shopper_id, request.k, request.exclude_purchased)
+            segment = str(service.profiles.frame.at[request.shopper_id, "segment"])
+            cold = bool(service.recommender.is_cold([request.shopper_id])[0])
+            return s.RecommendResponse(shopper_id=request.shopper_id, segment=segment, cold_start=cold,
+                                       recommendations=recommendations_out(service, recs))
+
+    @app.post("/generate", response_model=s.GenerateResponse, responses={**ERRORS, **BUSY}, tags=["generate"])
+    async def generate(request: s.GenerateRequest, key: ApiKey = Depends(caller("generate"))) -> s.GenerateResponse:
+        """Checked copy variants for one shopper or a segment. Requests wait their turn for the model
+        (round-robin between keys); the answer comes when the copy is written."""
+        if request.variants > settings.max_variants:
+            raise too_many(("variants",), request.variants, settings.max_variants)
+        if request.template is not None:
+            template = state.templates.get(request.template)  # TemplateError (400) lists the names
+            if (template.channel, template.language) != (request.channel, request.language):
+                raise HTTPException(400, f"template {request.template!r} is for {template.channel}/{template.language}, "
+                                         f"not {request.channel}/{request.language}")
+        if request.shopper_id is not None:
+            known_shopper(state.service, request.shopper_id)
+        wait = generation_rate.take(key.key_id)
+        if wait:
+            raise HTTPException(429, f"this key's generation limit ({settings.generations_per_minute:g} a minute) is "
+                                     "reached; retry after the Retry-After seconds", headers=retry_after_header(wait))
+        submitted = time.perf_counter()
+
+        def job():
+            started = time.perf_counter()
+            with state.lock:
+                service = state.service
+                brief = (service.brief(request.shopper_id, request.channel, request.language) if request.shopper_id
+                         else service.segment_brief(request.segment, request.channel, request.language))
+            copies = state.writer_for(request.variants).write(brief, request.template)
+            return brief, copies, started
+
+        try:
+            future = queue.submit(key.key_id, job)
+        except QueueFull as full:
+            raise HTTPException(503, str(full), headers=retry_after_header(full.retry_after)) from None
+        try:
+            brief, copies, started = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            future.cancel()  # the client went away: skip the job if it has not started
+            raise
+        done = time.perf_counter()
+        return s.GenerateResponse(
+            channel=brief.channel, language=brief.language, shopper_id=request.shopper_id, segment=request.segment,
+            products=[p.name for p in brief.products], offer=brief.offer.description if brief.offer else None,
+            variants=[s.CopyOut(variant=c.variant, template=c.template, fields=dict(c.fields), text=c.text,
+                                fallback=c.fallback, passed=c.passed, generator=c.generator,
+                                failed_checks=[s.CheckOut(name=k.name, detail=k.detail) for k in c.checks if not k.passed])
+                      for c in copies],
+            seconds=round(done - started, 4), queued_seconds=round(started - submitted, 4))
+
+    @app.post("/events", response_model=s.EventResponse, responses=ERRORS, tags=["real time"])
+    def events(request: s.EventRequest, key: ApiKey = Depends(caller("generate"))) -> s.EventResponse:
+        """A view, cart or purchase: stored, and folded into the shopper's profile and recommendations
+        at once (no refit; the next full fit, POST /refit, includes it)."""
+        from contentgen.realtime import LiveEvent
+        from contentgen.store.live import record_live_event
+
+        when = request.timestamp or datetime.now(timezone.utc)
+        if when.tzinfo is not None:  # the shop's times are naive; an offset is honoured by going to UTC
+            when = when.astimezone(timezone.utc).replace(tzinfo=None)
+        with state.lock:
+            service = state.service
+            if request.product_id not in service.recommender.history.product_index:
+                raise HTTPException(404, f"product {request.product_id!r} is not in the catalog of shop {service.shop.name!r}")
+            event_id = record_live_event(store, shopper_id=request.shopper_id, product_id=request.product_id,
+                                         event_type=request.event_type, occurred_at=when, quantity=request.quantity,
+                                         value=request.value, order_id=request.order_id, api_key_id=key.key_id)
+            state.live_events += 1
+            result = service.record_event(LiveEvent(request.shopper_id, request.product_id, request.event_type,
+                                                    pd.Timestamp(when), request.quantity, request.value, request.order_id))
+            recs = service.recommender.recommend(request.shopper_id, service.settings.recommendations)
+            return s.EventResponse(event_id=event_id, shopper_id=request.shopper_id, new_shopper=result.new_shopper,
+                                   segment=result.segment_after, recommendations=recommendations_out(service, recs))
+
+    @app.post("/feedback", response_model=s.FeedbackResponse, responses=ERRORS, tags=["campaigns"])
+    def feedback(request: s.FeedbackRequest, key: ApiKey = Depends(caller("generate"))) -> s.FeedbackResponse:
+        """Outcomes (sent, opened, clicked, converted, ...) of stored messages. Idempotent: a repeated
+        event adds nothing."""
+        if len(request.events) > settings.max_feedback_rows:
+            raise too_many(("events",), len(request.events), settings.max_feedback_rows)
+        raw = pd.DataFrame([{"message_id": e.message_id, "event_type": e.event_type,
+                             "occurred_at": e.occurred_at.isoformat(), "revenue": str(e.revenue),
+                             "event_id": e.event_id or ""} for e in request.events], dtype=str)
+        result = store.import_outcome_rows(raw, source=f"POST /feedback (key {key.key_id})")
+        return s.FeedbackResponse(rows_read=result.rows_read, rows_added=result.rows_added,
+                                  duplicates=result.duplicates, skipped=result.skipped)
+
+    @app.post("/refit", status_code=202, response_model=s.HealthResponse, responses=ERRORS, tags=["service"])
+    def refit(_key: ApiKey = Depends(caller("admin"))) -> s.HealthResponse:
+        """Start a full fit on the shop plus every live event, in the background; requests keep being
+        answered by the current fit until the new one is swapped in."""
+        with state.lock:
+            if not state.refitting:
+                state.refitting = True
+                threading.Thread(target=state.refit, name="contentgen-refit", daemon=True).start()
+        return health()
+
+    @app.post("/campaigns", status_code=202, response_model=s.CampaignResponse,
+              responses={**ERRORS, 501: {"model": s.Problem, "description": "No campaign engine in this build."}},
+              tags=["campaigns"])
+    def start_campaign(request: s.CampaignRequest, key: ApiKey = Depends(caller("admin"))) -> s.CampaignResponse:
+        """Start a campaign run over an audience file; returns its id at once (poll GET /campaigns/{id})."""
+        if campaigns is None:
+            raise HTTPException(501, "campaign runs are not available in this build (contentgen.campaign is missing)")
+        return campaigns.start(request, key.key_id)
+
+    @app.get("/campaigns/{campaign_id}", response_model=s.CampaignResponse,
+             responses={**ERRORS, 501: {"model": s.Problem, "description": "No campaign engine in this build."}},
+             tags=["campaigns"])
+    def campaign_status(campaign_id: s.Identifier, _key: ApiKey = Depends(caller("read"))) -> s.CampaignResponse:
+        """A campaign run's progress, counts and, when done, where its output is."""
+        if campaigns is None:
+            raise HTTPException(501, "campaign runs are not available in this build (contentgen.campaign is missing)")
+        return campaigns.status(campaign_id)
+
+    return app

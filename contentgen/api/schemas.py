@@ -1,0 +1,194 @@
+"""Request and response models of the HTTP service (pydantic, extra="forbid": a typo is a 422)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from contentgen.brief import CHANNELS, LANGUAGES
+from contentgen.profile.config import SEGMENTS
+
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]
+Segment = Literal[SEGMENTS]  # type: ignore[valid-type]
+EventType = Literal["view", "cart", "purchase"]
+
+# Ids are the shop's own (stock codes, customer numbers): printable, no surrounding space, bounded.
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$")]
+TemplateName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+# Times the shop's data can hold (pandas' range is 1677-2262); outside it is a typo, not an event.
+EARLIEST, LATEST = datetime(1970, 1, 1), datetime(2200, 1, 1)
+
+
+def _in_range(value: datetime | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    naive = value.replace(tzinfo=None)
+    if not EARLIEST <= naive < LATEST:
+        raise ValueError(f"{name} {value.isoformat()} is outside {EARLIEST.year}-{LATEST.year}")
+    return value
+
+
+# -- requests ---------------------------------------------------------------------------------
+
+class RecommendRequest(Strict):
+    shopper_id: Identifier
+    k: int = Field(3, ge=1, le=500, description="How many products (at most the service's max_recommendations).")
+    exclude_purchased: bool = Field(True, description="False allows buy-again picks.")
+
+
+class GenerateRequest(Strict):
+    """Copy for one shopper, or one message for a whole lifecycle segment: give exactly one."""
+
+    channel: Channel = "email"
+    language: Language = "en"
+    shopper_id: Identifier | None = None
+    segment: Segment | None = None
+    template: TemplateName | None = Field(None, description="A template name from prompts/; default: the channel's.")
+    variants: int = Field(3, ge=1, le=20, description="Checked variants for A/B tests (at most max_variants).")
+
+    @model_validator(mode="after")
+    def _one_audience(self) -> "GenerateRequest":
+        if (self.shopper_id is None) == (self.segment is None):
+            raise ValueError("give exactly one of shopper_id (copy for one shopper) or segment (one message for a segment)")
+        return self
+
+
+class EventRequest(Strict):
+    """A view, cart or purchase from the shop's own systems."""
+
+    shopper_id: Identifier
+    product_id: Identifier
+    event_type: EventType
+    timestamp: datetime | None = Field(None, description="When it happened (shop-local); default: now.")
+    quantity: float = Field(1.0, gt=0, le=1_000_000)
+    value: float = Field(0.0, ge=0, le=1_000_000_000, description="Money value of a purchase, in the shop's currency.")
+    order_id: Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+
+    @field_validator("timestamp")
+    @classmethod
+    def _time_in_range(cls, value: datetime | None) -> datetime | None:
+        return _in_range(value, "timestamp")
+
+
+class OutcomeIn(Strict):
+    """One outcome the email/SMS service reported for a stored message."""
+
+    message_id: Identifier
+    event_type: Literal["sent", "delivered", "opened", "clicked", "converted", "revenue", "unsubscribed"]
+    occurred_at: datetime
+    revenue: float = Field(0.0, ge=0, le=1_000_000_000)
+    event_id: Identifier | None = Field(None, description="The sender's own event id, if it has one (deduplicates).")
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _time_in_range(cls, value: datetime) -> datetime:
+        return _in_range(value, "occurred_at")
+
+
+class FeedbackRequest(Strict):
+    events: list[OutcomeIn] = Field(..., min_length=1, max_length=10_000)
+
+
+class CampaignRequest(Strict):
+    """Start a campaign run over an audience file the server can read."""
+
+    audience_path: Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    channel: Channel = "email"
+    language: Language = "en"
+    name: Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+
+
+# -- responses --------------------------------------------------------------------------------
+
+class Problem(BaseModel):
+    """Every error: what went wrong and what to do about it."""
+
+    detail: str
+
+
+class RecommendationOut(BaseModel):
+    product_id: str
+    title: str
+    price: float
+    currency: str
+    score: float
+    reasons: list[str]
+
+
+class RecommendResponse(BaseModel):
+    shopper_id: str
+    segment: str
+    cold_start: bool
+    recommendations: list[RecommendationOut]
+
+
+class CheckOut(BaseModel):
+    name: str
+    detail: str
+
+
+class CopyOut(BaseModel):
+    variant: int
+    template: str
+    fields: dict[str, str]
+    text: str
+    fallback: bool = Field(description="True: the copywriter's safe text, because too few model samples passed.")
+    passed: bool
+    failed_checks: list[CheckOut]
+    generator: str
+
+
+class GenerateResponse(BaseModel):
+    channel: str
+    language: str
+    shopper_id: str | None
+    segment: str | None
+    products: list[str]
+    offer: str | None
+    variants: list[CopyOut]
+    seconds: float
+    queued_seconds: float
+
+
+class EventResponse(BaseModel):
+    event_id: int
+    shopper_id: str
+    new_shopper: bool
+    segment: str
+    recommendations: list[RecommendationOut] = Field(description="The shopper's top picks now, with the event counted.")
+
+
+class FeedbackResponse(BaseModel):
+    rows_read: int
+    rows_added: int
+    duplicates: int
+    skipped: dict[str, int]
+
+
+class CampaignResponse(BaseModel):
+    campaign_id: str
+    status: str
+    detail: str = ""
+    counts: dict[str, int] = Field(default_factory=dict)
+    output: str | None = None
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    shop: str
+    shoppers: int
+    products: int
+    generator_loaded: bool
+    generations_waiting: int
+    generating: bool
+    refitting: bool
+    live_events: int
