@@ -133,7 +133,8 @@ class ContentService:
 
         generator = self._generator or shared_generator(self.settings.generator_backend, self.settings.generator_model)
         known = self.shop.catalog["title"].astype(str).tolist()
-        return Writer(generator, TemplateLibrary.load(self.settings.templates_dir), WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known)
+        return Writer(generator, TemplateLibrary.load(self.settings.templates_dir), WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known,
+                      policy=self.settings.policy)  # the project's [policy]: claims it supports pass
 
     # -- per shopper ------------------------------------------------------------------------
 

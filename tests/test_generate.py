@@ -240,3 +240,27 @@ def test_echo_generator_honours_stop_strings_and_token_limit():
     generator = EchoGenerator(lambda p, i, s: "one two three END four")
     [[sample]] = generator.generate([None], SamplingSettings(stop=("END",), max_new_tokens=2))
     assert sample.text == "one two" and sample.truncated
+
+
+def test_a_fallback_whose_own_text_fails_a_check_is_an_error_not_a_variant(tmp_path, library):
+    source = (Path(library.get("email_en").path)).read_text(encoding="utf-8")
+    bad = source.replace('hook: "We picked a few things we think you will like."',
+                         'hook: "Write to jane.doe@example.com for a few things we think you will like."')
+    assert bad != source
+    (tmp_path / "email_en.j2").write_text(bad, encoding="utf-8")
+    writer = Writer(scripted(WRONG_PRICE), TemplateLibrary.load(tmp_path), WriterSettings(variants=2, candidates=2, max_rounds=1))
+    [copies] = writer.write_many([email_brief()])
+    assert len(copies) == 1 and copies[0].fallback and copies[0].error and not copies[0].ready
+    assert "pii" in copies[0].error
+    assert writer.stats["fallback_failed"] == 1 and writer.stats["errors"] == 1
+    # with one passing candidate, the failing fallback is simply left out
+    writer = Writer(scripted(GOOD, WRONG_PRICE), TemplateLibrary.load(tmp_path), WriterSettings(variants=2, candidates=2, max_rounds=1))
+    [copies] = writer.write_many([email_brief()])
+    assert [c.ready for c in copies] == [True]
+
+
+def test_writer_stats_count_failures_per_rule(library):
+    sale = json.dumps({"subject": "Huge sale on cakestands", "hook": "A sale for your table.", "cta": "Shop the sale"})
+    writer = Writer(scripted(sale), library, WriterSettings(variants=1, candidates=2, max_rounds=1))
+    writer.write_many([email_brief()])
+    assert writer.stats["rule:offer.sale_words"] == 2 and writer.stats["failed:facts.offer"] == 2

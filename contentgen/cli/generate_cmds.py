@@ -159,3 +159,6 @@ def register(app: typer.Typer) -> None:
                 f"\nBefore guardrails (this run): {stats['candidates']} samples, {stats['parsed'] / stats['candidates']:.0%} parsed, "
                 f"{stats['passed'] / stats['candidates']:.0%} passed every check; failures by check: {top or 'none'}"
             )
+            by_rule = ", ".join(f"{k[5:]} {v}" for k, v in stats.most_common() if k.startswith("rule:"))
+            typer.echo(f"Failures by rule (contentgen/generate/rules/*.yaml): {by_rule or 'none'}; "
+                       f"fallbacks that failed a check: {stats['fallback_failed']}, briefs in error: {stats['errors']}")

@@ -32,6 +32,12 @@ class MessageScore:
     # the model-written parts themselves refer to a recommended product or an interest (None: scored
     # before this measure existed; eval-copy fills it in on resume)
     creative_personalized: bool | None = None
+    error: bool = False  # not ready to send (no candidate and not the fallback passed every check)
+    failed_rules: tuple[str, ...] = ()  # ids of the data rules (rules/*.yaml) the final text failed
+    quality: float | None = None  # the Writer's quality score of this variant (None: not ranked)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "failed_rules", tuple(self.failed_rules))  # a list when read back from JSON
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,6 +59,7 @@ class CopyMetrics:
     seconds_per_message: float
     # of the messages the model wrote (not fallbacks), the share whose own lines refer to a product or interest
     creative_personalization_rate: float = float("nan")
+    error_rate: float = 0.0  # briefs' messages that are errors, not sendable copy
 
 
 def _bigrams(text: str) -> list[tuple[str, str]]:
@@ -122,6 +129,9 @@ def _score(brief: Brief, copy: Copy, n_variants: int) -> MessageScore:
         creative=creative,
         text=copy.text,
         creative_personalized=creative_personalized(creative, brief),
+        error=bool(getattr(copy, "error", "")),
+        failed_rules=tuple(r for k in copy.checks if not k.passed for r in k.rules),
+        quality=getattr(copy, "quality", None),
     )
 
 
@@ -146,4 +156,5 @@ def copy_metrics(scores: Iterable[MessageScore]) -> CopyMetrics:
         fallback_rate=sum(s.fallback for s in scores) / n,
         seconds_per_message=sum(s.seconds for s in scores) / n,
         creative_personalization_rate=sum(s.creative_personalized for s in written) / len(written) if written else float("nan"),
+        error_rate=sum(s.error for s in scores) / n,
     )

@@ -8,12 +8,15 @@ truncated text, and the requested language.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 import re
 import unicodedata
 from typing import Collection, Iterable, Mapping
 
 from contentgen.brief import Brief
+from contentgen.generate.rules import RuleSet, default_rules
+from contentgen.policy import ShopPolicy
 from contentgen.data.text import NUMBER, format_money, numbers_in, parse_number, sanitize_untrusted
 
 
@@ -32,91 +35,16 @@ class GuardrailSettings:
         "guarantee", "guaranteed", "risk-free", "act now", "click here", "winner",
         "order confirmation", "receipt", "invoice", "your order has",
     )
-    segment_labels: tuple[str, ...] = (
-        "at-risk", "at risk", "at_risk", "churned", "churn", "cold start", "cold_start", "cold-start",
-        "segment", "lifecycle", "high value", "high-value", "rfm",
-        # the prompt's word for the reader, copied into the copy ("suits your shopper's preferences")
-        "your shopper", "your shopper's", "the shopper", "the shopper's",
-        # ... and the model's name for the reader when it has no name ("Welcome back, our shopper!");
-        # word-bounded, so "our shoppers love ..." is not a label
-        "our shopper", "our shopper's", "return shopper", "returning shopper",
-        # ... or it writes to the shop owner ("gift ideas for your shoppers")
-        "your shoppers", "your customer", "your customers",
-    )
-    # claims only an offer can make: "any" = allowed when the brief has an offer, a kind = only with
-    # that kind of offer, "never" = the model may not make it (the offer's own wording is merged in)
-    offer_claims: tuple[tuple[str, str], ...] = (
-        (r"\bfree (shipping|delivery|postage)\b|包邮|免运费", "free_shipping"),
-        (r"\b(\d+\s?%|percent)\s*off\b|\b(discount|discounted|coupon|voucher|promo(tion)? code)\b|\bsave\b|\bsavings?\b|\boffers?\b|折|优惠", "any"),
-        # seen in eval-copy: "our exclusive offer" with no offer, "just delivered", "while they're hot"
-        (r"\bexclusive\b|\bjust (arrived|delivered|landed|launched|released|added)\b|\bwhile (they|it)('re| are| is|'s) hot\b|\bnew arrivals?\b"
-         r"|\bnewly (arrived|added|launched|released)\b", "never"),
-        (r"\bsales?\b|\bdeals?\b|\bclearance\b|\bbargain\b|\bhalf price\b|\bbogo\b|\bbuy one\b|促销|特价|减价"
-         r"|半价|买[一二两三四五\d]+送|第[二两三\d]件", "never"),
-        (r"\bfree gift\b|\bfree sample\b|\bfor free\b|赠品", "never"),
-        # stock the catalog says nothing of (seen in eval-copy: "is back in stock!")
-        (r"\blimited time\b|\blast chance\b|\bends (today|tonight|soon)\b|\bwhile stocks? last\b|\bonly \w+ left\b|限时"
-         r"|\b(back|just|now|newly) in stock\b|\brestock(ed)?\b|\bsold out\b|\bselling fast\b|\bselling out\b|现货|补货", "never"),
-        # how a product is made: the catalog says nothing of it (seen in Chinese copy: 手工制作, 定制礼盒)
-        (r"\bhand[- ]?(made|crafted|painted)\b|\bcustomi[sz](ed|able)\b|手工|手绘|手作|定制|新上市|上新|新品", "never"),
-        # ... or what it is made of and how green it is (seen in eval-copy: "eco-friendly stationery")
-        (r"\beco[- ]?friendly\b|\bsustainabl[ey]\b|\borganic\b|\brecycled\b|\bbiodegradable\b|环保|有机|可降解", "never"),
-        # delivery promises the shop never made (it is online-only: no pick-up, no store)
-        (r"\b(next|same)[- ]day\b|\bpick(ed)?[- ]?up (in|at|from)\b|\bin[- ]store\b|\bdelivered (today|tomorrow)\b"
-         r"|\b(arrives?|delivered|delivery) (by|within|in) \d|\b(express|fast|quick|speedy|rapid) (delivery|shipping|dispatch)\b"
-         r"|\bin time for (christmas|easter|the holidays|valentine'?s|mother'?s day|father'?s day)\b"
-         r"|次日达|当日达|门店自提|极速发货", "never"),
-    )
-    # what a product is made of: a claim in the model's words (first pattern) is a catalog fact only
-    # when a recommended product's name says so (second pattern). Seen in Chinese copy: 由白玻璃制成
-    # ("made of white glass") for a product whose name says nothing of glass.
-    materials: tuple[tuple[str, str], ...] = (
-        (r"\bglass\b|玻璃", r"\bglass"),
-        (r"\bwood(en)?\b|木制|木质|实木|木头", r"\bwood"),
-        (r"\bceramic\b|\bporcelain\b|\bstoneware\b|陶瓷|瓷器|瓷质", r"\bceramic|\bporcelain|\bchina\b|\bstoneware"),
-        (r"\bmetal(lic)?\b|金属", r"\bmetal|\btin\b|\bzinc\b|\biron\b|\bsteel\b|\benamel|\bbrass|\bcopper|\balumin"),
-        (r"\b(stainless )?steel\b|不锈钢|钢制", r"\bsteel\b"),
-        (r"\bcotton\b|纯棉|棉质|全棉", r"\bcotton"),
-        (r"\bsilk\b|丝绸|真丝", r"\bsilk"),
-        (r"\bleather\b|真皮|皮革|皮质", r"\bleather"),
-        (r"\bwool(len)?\b|羊毛", r"\bwool|\bknit"),
-        (r"\blinen\b|亚麻", r"\blinen"),
-        (r"\bbamboo\b|竹制|竹子", r"\bbamboo"),
-        (r"\bcrystal\b|水晶", r"\bcrystal"),
-        (r"\bmarble\b|大理石", r"\bmarble"),
-        (r"\bvelvet\b|天鹅绒", r"\bvelvet"),
-        (r"\bplastic\b|塑料", r"\bplastic|\bpvc\b|\bacrylic"),
-        (r"\benamel(led)?\b|搪瓷|珐琅", r"\benamel"),
-        (r"\bsterling\b|\bsolid (gold|silver)\b|纯银|纯金|黄金|银质", r"\bsterling|\bsilver\b|\bgold\b"),
-    )
-    # greetings that say the shopper has been away: true only of shoppers in these segments
-    returning_phrases: str = (r"\bwelcome back\b|\bwe('ve)? missed you\b|\bit'?s been a while\b|\b(have|having|see|seeing) you back\b"
-                              r"|\byou're back\b|欢迎回来|好久不见")
-    returning_segments: tuple[str, ...] = ("churned", "at_risk")
-    # channels whose message is public (a social post): no one there has been "away"
-    public_channels: tuple[str, ...] = ("social",)
-    # the shop speaks as "we"; "I love my candles" in its post reads as a made-up customer review
-    first_person_singular: str = r"\b(i|i'm|i've|i'd|i'll|my|mine|myself)\b|\bjust (ordered|bought|got|received)\b|我(?!们)"
-    # the reader is "you": the prompt describes the shopper in the third person, and the model
-    # sometimes carries it over ("these products complement their preferences", seen in eval-copy)
-    third_person_reader: str = (r"\b(their|his|her) (preferences|interests|tastes|past purchases|purchase history"
-                                r"|order history|shopping history|recent orders|previous orders)\b|(他|她)(们)?的(喜好|兴趣|偏好)")
-    # ... nor is the reader told their own order history, or called a kind of customer: the prompt
-    # describes the shopper so the copy can fit them, not to be read back ("Welcome back, our loyal
-    # customer who has ordered many times!", seen in eval-copy). Plural "our customers" is the shop's voice.
-    shopper_history: str = (r"\b(you('ve| have)|who ha(s|ve)|shopper ha(s|ve)|has) (ordered|shopped|bought|been shopping)\b"
-                            r"|\b(ordered|shopped|bought|purchased) (many|several|so many|a few) times\b|\bmany times\b"
-                            r"|\bour (\w+ )?customer\b|\bloyal customer\b|\bremember when you\b"
-                            r"|(,|\bdear|\bhey|\bhi|\bhello) (\w+ )?shopper\b"  # "Happy Christmas, Shopper!"
-                            r"|多次(下单|购买|订购)|经常(下单|购买)|老顾客|老客户")
-    # ... nor, in a message to one reader, spoken of as a crowd ("these products are perfect for our
-    # shoppers who love Christmas", in 11 of 391 model-written emails in eval-copy); a public post
-    # may speak to an audience that way
-    crowd_reader: str = r"\b(shoppers|customers) (who|that|like you)\b"
+    # claim and voice rules (facts.offer, facts.freshness, ..., voice.*, segment_label): data files
+    # in contentgen/generate/rules/; None = the packaged ones
+    rules: RuleSet | None = None
     # SMS parts a message may use, per language: a Chinese SMS (70 UCS-2 units, 67 per part when
     # concatenated) carrying a Latin product name, a price and a code rarely fits in one part
     sms_parts: tuple[tuple[str, int], ...] = (("en", 1), ("zh", 2))
     min_product_name_chars: int = 10  # catalog names shorter than this are too generic to count as a mention
+
+    def rule_set(self) -> RuleSet:
+        return self.rules if self.rules is not None else default_rules()
 
 
 @dataclass(frozen=True)
@@ -126,6 +54,7 @@ class Check:
     name: str
     passed: bool
     detail: str = ""
+    rules: tuple[str, ...] = ()  # ids of the data rules that fired (rules/*.yaml), for per-rule counts
 
 
 # units one concatenated SMS part loses to its 6-byte header, by the size of a single part:
@@ -236,6 +165,8 @@ def _merge_strings(brief: Brief) -> list[str]:
     if brief.offer is not None:
         strings += [brief.offer.description, brief.offer.code, brief.offer.expires]
     strings += list(brief.links)
+    # the shop's own name and address (an email footer) are its facts, not the model's
+    strings += [brief.voice.name, brief.voice.postal_address]
     return sorted({s for s in strings if s}, key=len, reverse=True)
 
 
@@ -245,8 +176,10 @@ def _without(text: str, strings: Iterable[str]) -> str:
     return text
 
 
-def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), settings: GuardrailSettings | None = None) -> list[Check]:
-    """Every price, percentage, number, date, offer claim and product name must come from the brief."""
+def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), settings: GuardrailSettings | None = None,
+                policy: ShopPolicy | None = None) -> list[Check]:
+    """Every price, percentage, number, date, claim and product name must come from the brief, the
+    shop's policy or the recommended products' catalog facts."""
     settings = settings or GuardrailSettings()
     checks: list[Check] = []
     allowed = _allowed_amounts(brief)
@@ -267,18 +200,7 @@ def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), s
     bad_numbers += [m.group(0) for m in _NUMBER_WORDS.finditer(scrubbed)]
     checks.append(Check("facts.numbers", not bad_numbers, f"numbers not from the catalog or offer: {bad_numbers}" if bad_numbers else ""))
 
-    offer_kind = brief.offer.kind if brief.offer is not None else "none"
-    claims = []
-    for pattern, kind in settings.offer_claims:
-        if kind == "never" or offer_kind == "none" or (kind != "any" and kind != offer_kind):
-            claims += [m.group(0) for m in re.finditer(pattern, rest, re.I)]
-    checks.append(Check("facts.offer", not claims, f"claims the brief does not make (offers, freshness, delivery): {claims}" if claims else ""))
-
-    names = " | ".join(p.name for p in brief.products)
-    materials = [m.group(0) for claim, catalog in settings.materials if not re.search(catalog, names, re.I)
-                 for m in re.finditer(claim, rest, re.I)]
-    checks.append(Check("facts.materials", not materials,
-                        f"materials no recommended product's name mentions: {materials}" if materials else ""))
+    checks += check_rules("message", rest, brief, settings, policy)
 
     lowered = rest.lower()
     own = {p.name.lower() for p in brief.products}
@@ -321,8 +243,10 @@ def check_form(
     sentence_parts: Collection[str] = (),
     truncated: bool = False,
     settings: GuardrailSettings | None = None,
+    policy: ShopPolicy | None = None,
 ) -> list[Check]:
-    """Length, PII, banned words, placeholders, empty/repeated/truncated text and language."""
+    """Length, PII, banned words, the voice rules, placeholders, empty/repeated/truncated text,
+    sentence case and language."""
     settings = settings or GuardrailSettings()
     checks: list[Check] = []
     limits = limits_for(brief.channel, field_limits, settings, brief.language)
@@ -351,11 +275,9 @@ def check_form(
     lowered = creative_text.lower()
     banned = [w for w in (*settings.banned_words, *brief.voice.avoid_words) if re.search(rf"\b{re.escape(w.lower())}\b", lowered)]
     checks.append(Check("banned_words", not banned, f"banned words: {banned}" if banned else ""))
-    labels = [w for w in settings.segment_labels if re.search(rf"\b{re.escape(w)}\b", lowered)]
-    checks.append(Check("segment_label", not labels, f"internal labels in the copy: {labels}" if labels else ""))
     # product names left out: "I Love London Beaker" or "Jumbo Shopper Vintage Red Paisley" named
     # in the copy is the catalog speaking, not a customer's "I" or the reader called "shopper"
-    checks.append(_check_voice(_without(creative_text, [p.name for p in brief.products]).lower(), brief, settings))
+    checks += check_rules("creative", _without(creative_text, [p.name for p in brief.products]), brief, settings, policy)
 
     holes = [m.group(0) for m in _PLACEHOLDER.finditer(text)]
     checks.append(Check("placeholders", not holes, f"unfilled placeholders: {holes}" if holes else ""))
@@ -372,32 +294,53 @@ def check_form(
         cut.append("generation stopped at the token limit")
     checks.append(Check("truncated", not cut, f"looks cut off: {cut}" if cut else ""))
 
+    lower = sentence_case_problems(fields)
+    checks.append(Check("sentence_case", not lower, f"a sentence starts in lower case: {lower}" if lower else ""))
+
     checks.append(check_language(creative_text, brief.language))
     return checks
 
 
-def _check_voice(lowered: str, brief: Brief, settings: GuardrailSettings) -> Check:
-    """The brand speaks as itself, to this shopper: no customer's "I", no "their" for the reader,
-    no reading back of their order history, no crowd of "shoppers who ..." in a message to one
-    reader, no "welcome back" to someone who never left."""
-    problems = []
-    greeting = re.search(settings.returning_phrases, lowered)
-    if greeting and brief.channel in settings.public_channels:
-        problems.append(f"'{greeting.group(0)}' in a public {brief.channel} post")
-    elif greeting and brief.segment not in settings.returning_segments:
-        problems.append(f"'{greeting.group(0)}' to a shopper who has not been away")
-    for pattern, why in (
-        (settings.first_person_singular, "written as a customer, not the shop"),
-        (settings.third_person_reader, "speaks of the reader in the third person, not as 'you'"),
-        (settings.shopper_history, "tells the reader their order history or what kind of customer they are"),
-    ):
-        found = re.search(pattern, lowered)
-        if found:
-            problems.append(f"'{found.group(0)}': {why}")
-    crowd = re.search(settings.crowd_reader, lowered)
-    if crowd and brief.channel not in settings.public_channels:
-        problems.append(f"'{crowd.group(0)}': speaks of shoppers as a crowd in a message to one reader")
-    return Check("voice", not problems, "; ".join(problems))
+# a sentence starts at a line's start (after a bullet) or after ".", "!" or "?" and a space; an
+# ellipsis ("so pretty... and more") does not end one
+_SENTENCE_STARTS = re.compile(r"(?:^[ \t]*(?:[-•*][ \t]+)?|(?<![.])[.!?][ \t]+)(\S+)", re.M)
+
+
+def sentence_case_problems(fields: Mapping[str, str]) -> list[str]:
+    """Sentences of the final message that start with a lower-case letter ("... £2.95. free shipping
+    on your next order" -- an offer's wording merged after a full stop, seen in an email). Links
+    and codes are not sentences."""
+    out = []
+    for name, text in fields.items():
+        for m in _SENTENCE_STARTS.finditer(text):
+            word = m.group(1)
+            if word[0].islower() and word[0].isascii() and not re.match(r"(https?:|www\.|[\w.+-]+@)", word):
+                out.append(f"{name}: '{word}'")
+    return out
+
+
+def check_rules(scope: str, text: str, brief: Brief, settings: GuardrailSettings | None = None,
+                policy: ShopPolicy | None = None) -> list[Check]:
+    """One Check per rule family of ``scope`` for the brief's language, naming the rules that fired.
+
+    Every family is reported, passed or not, so a family's pass rate can be graded against labels."""
+    settings = settings or GuardrailSettings()
+    rules = settings.rule_set()
+    findings = rules.findings({scope: text}, brief, policy)
+    out = []
+    for family in rules.families_for(brief.language, scope):
+        hits = [f for f in findings if f.rule.family == family]
+        detail = "; ".join(f"'{f.match}' ({f.rule.id}: {f.rule.reason})" if f.rule.reason else f"'{f.match}' ({f.rule.id})" for f in hits)
+        out.append(Check(family, not hits, detail, tuple(dict.fromkeys(f.rule.id for f in hits))))
+    return out
+
+
+# a content word said this often in one part is a tic, not emphasis
+_MAX_WORD_USES = 3
+_FUNCTION_WORDS = frozenset(
+    "your yours with this that these those from have will just more they them their what when here there "
+    "into about every some make made also than then only much very each been were would could should".split()
+)
 
 
 def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: GuardrailSettings) -> Check:
@@ -415,13 +358,19 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
             problems.append(f"{name} joins a word to itself")
         if len(words) >= 8 and len(set(words)) / len(words) < 0.5:
             problems.append(f"{name} repeats itself")
+        # "Discover our perfect Christmas gifts, perfect for our perfect shoppers, perfect for you."
+        content = Counter(w for w in re.findall(r"[a-z]{4,}", _without(value, product_names).lower()) if w not in _FUNCTION_WORDS)
+        overused = [w for w, n in content.items() if n >= _MAX_WORD_USES]
+        if overused:
+            problems.append(f"{name} says {overused[0]!r} {content[overused[0]]} times")
         cjk = _CJK.findall(value)
         if len(cjk) >= 8 and len(set(cjk)) / len(cjk) < 0.4:
             problems.append(f"{name} repeats itself")
     values = [v.strip().lower() for v in creative.values() if v.strip()]
     if len(values) != len(set(values)):
         problems.append("two parts are the same text")
-    greetings = [name for name, value in creative.items() if re.search(settings.returning_phrases, value.lower())]
+    returning = settings.rule_set().pattern("voice.returning", brief.language)
+    greetings = [name for name, value in creative.items() if returning is not None and returning.search(value)]
     if len(greetings) > 1:  # "Warm Welcome Back!" / "Welcome back, you've been missed!"
         problems.append(f"{' and '.join(greetings)} both greet the shopper as returning")
     names = {p.name.lower() for p in brief.products}
@@ -452,12 +401,14 @@ def check_copy(
     truncated: bool = False,
     known_products: Collection[str] = (),
     settings: GuardrailSettings | None = None,
+    policy: ShopPolicy | None = None,
 ) -> tuple[Check, ...]:
-    """All checks for one message."""
+    """All checks for one message. ``policy`` is what the shop offers (empty: it has said nothing,
+    so no claim rests on it)."""
     text = "\n".join(fields.values())
     return tuple(
-        check_facts(text, brief, known_products, settings)
-        + check_form(fields, creative, brief, field_limits, creative_limits, sentence_parts, truncated, settings)
+        check_facts(text, brief, known_products, settings, policy)
+        + check_form(fields, creative, brief, field_limits, creative_limits, sentence_parts, truncated, settings, policy)
     )
 
 

@@ -97,7 +97,8 @@ def context_for(brief: Brief, creative: Mapping[str, str] | None = None) -> dict
     if brief.offer is not None and brief.offer.kind != "none":
         offer = {
             "kind": brief.offer.kind,
-            "description": brief.offer.description,
+            # the wording starts a sentence wherever a template puts it ("... £2.95. Free shipping ...")
+            "description": brief.offer.description[:1].upper() + brief.offer.description[1:],
             "code": brief.offer.code,
             "expires": brief.offer.expires,
         }

@@ -14,6 +14,7 @@ from contentgen.brief import Brief
 from contentgen.generate.base import ChatPrompt, Generator, SamplingSettings
 from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed, visible_length
 from contentgen.generate.prompts import PromptTemplate, TemplateLibrary
+from contentgen.policy import ShopPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +45,18 @@ class Copy:
     variant: int
     shopper_id: str = ""
     seconds: float = 0.0  # this message's share of the generation time
+    # why this message must not be sent: set when no candidate passed and the fallback's own text
+    # failed a check too (nothing that fails ships); the checks say which
+    error: str = ""
 
     @property
     def passed(self) -> bool:
         return all(c.passed for c in self.checks)
+
+    @property
+    def ready(self) -> bool:
+        """Ready to send: its final text passed every check and it is not an error."""
+        return self.passed and not self.error
 
     @property
     def text(self) -> str:
@@ -138,13 +147,16 @@ class Writer:
         settings: WriterSettings | None = None,
         guardrails: GuardrailSettings | None = None,
         known_products: Collection[str] = (),
+        policy: ShopPolicy | None = None,
     ) -> None:
         self.generator = generator
+        self.policy = policy or ShopPolicy()  # what the shop offers: claims it supports pass
         self.templates = templates
         self.settings = settings or WriterSettings()
         self.guardrails = guardrails or GuardrailSettings()
         self.known_products = tuple(known_products)
-        # running counts for evaluation: candidates sampled / parsed / passing, and failures per check
+        # running counts for evaluation: candidates sampled / parsed / passing, failures per check
+        # ("failed:<check>") and per data rule ("rule:<id>"), fallbacks that failed, briefs in error
         self.stats: Counter[str] = Counter()
 
     def write(self, brief: Brief, template: str | None = None) -> list[Copy]:
@@ -178,12 +190,26 @@ class Writer:
         return [self._finish(job) for job in jobs]
 
     def _finish(self, job: _Job) -> list[Copy]:
-        """The kept variants as Copy, topped up with the labelled fallback when too few passed."""
+        """The kept variants as Copy, topped up with the labelled fallback when too few passed.
+
+        The fallback is checked like any candidate: when its own text fails (a product name that
+        reads as a phone number, an offer's wording the rules refuse) it is not a variant; if no
+        variant is left the brief's one Copy is an error naming the failed checks."""
         copies = [self._copy(job, c, f, checks, False, n) for n, (c, f, checks) in enumerate(job.kept)]
         if len(copies) < self.settings.variants:
             creative = self.templates.render_fallback(job.template, job.brief)
             fields, checks = self._assemble(job.template, job.brief, creative, truncated=False)
-            copies.append(self._copy(job, creative, fields, checks, True, len(copies)))
+            fallback = self._copy(job, creative, fields, checks, True, len(copies))
+            if fallback.passed:
+                copies.append(fallback)
+            else:
+                self.stats["fallback_failed"] += 1
+                logger.warning("fallback for shopper %r failed %s", job.brief.shopper_id, [c.name for c in failed(checks)])
+                if not copies:
+                    reasons = "; ".join(f"{c.name}: {c.detail}" for c in failed(checks))
+                    copies.append(replace(fallback, error=f"no candidate and not the fallback passed every check ({reasons})"))
+        if any(c.error for c in copies):
+            self.stats["errors"] += 1
         return copies
 
     def _sample_batched(self, todo: list[_Job], round_index: int, bar) -> None:
@@ -226,6 +252,7 @@ class Writer:
         failures = failed(candidate[2])
         self.stats["parsed"] += 1
         self.stats.update(f"failed:{c.name}" for c in failures)
+        self.stats.update(f"rule:{rule}" for c in failures for rule in c.rules)
         self.stats["passed"] += not failures
         if len(kept) >= self.settings.variants or failures:
             return
@@ -271,6 +298,7 @@ class Writer:
             truncated,
             self.known_products,
             self.guardrails,
+            self.policy,
         )
         return fields, checks
 

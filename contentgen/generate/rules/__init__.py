@@ -1,0 +1,257 @@
+"""Claim and voice rules as data: one engine over per-language rule files (``en.yaml``, ``zh.yaml``).
+
+A rule names a family (the check it reports under, e.g. ``facts.freshness``), a lexicon of phrases
+or a regular expression, the text it reads (the message minus its merge fields, or the model's own
+words minus product names), when it applies (channels), what supports the claim so that it passes
+(an offer of some kind, a fact of the shop's policy, a recommended product's catalog facts, the
+shopper's segment), and examples that must fail and pass: the tests run every rule's examples.
+
+A shop adds or overrides rules by passing more files; the packaged ones are the defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+import re
+from typing import Any, Iterable, Mapping, Sequence
+
+import yaml
+
+from contentgen.brief import CHANNELS, LANGUAGES, Brief
+from contentgen.errors import ConfigError
+from contentgen.policy import ShopPolicy
+
+RULES_DIR = Path(__file__).resolve().parent
+SCOPES = ("message", "creative")  # the message minus merge fields / the model's words minus product names
+# what a shop's policy can support; each maps to a test on ShopPolicy (and the brief's products)
+POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times")
+_RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass"}
+_UNLESS_KEYS = {"offer", "policy", "product", "segment"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One claim or voice rule. It fires on a match unless one of its ``unless_*`` supports holds."""
+
+    id: str
+    family: str
+    languages: tuple[str, ...]
+    regex: re.Pattern
+    scope: str
+    reason: str = ""
+    channels: tuple[str, ...] = ()  # only in these channels (empty: all)
+    except_channels: tuple[str, ...] = ()
+    unless_offer: tuple[str, ...] = ()  # "any" or offer kinds whose presence supports the claim
+    unless_policy: tuple[str, ...] = ()  # POLICY_FACTS the shop's policy may state
+    unless_product: re.Pattern | None = None  # a recommended product's name or category says so
+    unless_segment: tuple[str, ...] = ()
+    fail_examples: tuple[Any, ...] = ()
+    pass_examples: tuple[Any, ...] = ()
+    source: str = ""  # file the rule came from, for error messages
+
+    def applies(self, brief: Brief, policy: ShopPolicy) -> bool:
+        """True when the rule is in force for this brief (its claim is not supported)."""
+        if self.channels and brief.channel not in self.channels:
+            return False
+        if brief.channel in self.except_channels:
+            return False
+        kind = brief.offer.kind if brief.offer is not None else "none"
+        if kind != "none" and ("any" in self.unless_offer or kind in self.unless_offer):
+            return False
+        if any(policy_supports(fact, policy, brief) for fact in self.unless_policy):
+            return False
+        if self.unless_product is not None and any(self.unless_product.search(_catalog_text(p)) for p in brief.products):
+            return False
+        if brief.segment and brief.segment in self.unless_segment:
+            return False
+        return True
+
+
+def _catalog_text(product) -> str:
+    return f"{product.name} | {product.category}"
+
+
+def policy_supports(fact: str, policy: ShopPolicy, brief: Brief) -> bool:
+    """Whether the shop's policy states ``fact`` (for the handmade lines: of a product in the brief)."""
+    if fact == "free_shipping":
+        return policy.free_shipping_threshold is not None
+    if fact == "stores":
+        return policy.stores
+    if fact == "pickup":
+        return policy.pickup or policy.stores
+    if fact == "delivery_times":
+        return bool(policy.delivery_times.strip())
+    if fact == "handmade":
+        lines = [w.lower() for w in policy.handmade_lines if w.strip()]
+        return any(line in p.name.lower() for line in lines for p in brief.products)
+    raise ConfigError(f"unknown policy fact {fact!r}; choose one of {POLICY_FACTS}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    match: str
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of one or more files, with the families in the order the files name them."""
+
+    rules: tuple[Rule, ...]
+    families: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def load(cls, paths: Iterable[str | Path] | None = None) -> "RuleSet":
+        """Rules from ``paths`` (default: the packaged ``*.yaml`` files next to this module)."""
+        paths = sorted(RULES_DIR.glob("*.yaml")) if paths is None else [Path(p) for p in paths]
+        rules: list[Rule] = []
+        for path in paths:
+            rules += load_rule_file(path)
+        seen: dict[str, str] = {}
+        for rule in rules:
+            if rule.id in seen:
+                raise ConfigError(f"{rule.source}: rule id {rule.id!r} is already used in {seen[rule.id]}; give it another id")
+            seen[rule.id] = rule.source
+        scopes: dict[str, Rule] = {}
+        for rule in rules:
+            first = scopes.setdefault(rule.family, rule)
+            if first.scope != rule.scope:
+                raise ConfigError(f"{rule.source}: rule {rule.id!r} reads the {rule.scope} text but family {rule.family!r} "
+                                  f"reads the {first.scope} text (rule {first.id!r}); one family reads one text")
+        families = tuple(dict.fromkeys(r.family for r in rules))
+        return cls(tuple(rules), families)
+
+    def for_language(self, language: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if language in r.languages)
+
+    def families_for(self, language: str, scope: str | None = None) -> tuple[str, ...]:
+        """The families whose rules read ``language`` copy (of one scope), in file order."""
+        return tuple(dict.fromkeys(r.family for r in self.for_language(language) if scope is None or r.scope == scope))
+
+    def pattern(self, family: str, language: str) -> re.Pattern | None:
+        """All of a family's expressions as one (e.g. the returning-shopper greetings for the repetition check)."""
+        parts = [r.regex.pattern for r in self.for_language(language) if r.family == family]
+        return re.compile("|".join(f"(?:{p})" for p in parts), re.I) if parts else None
+
+    def findings(self, texts: Mapping[str, str], brief: Brief, policy: ShopPolicy | None = None) -> list[Finding]:
+        """Every rule in force that matches its scope's text (``texts`` maps scope -> text)."""
+        policy = policy or ShopPolicy()
+        out = []
+        for rule in self.for_language(brief.language):
+            text = texts.get(rule.scope, "")
+            if not text or not rule.applies(brief, policy):
+                continue
+            out += [Finding(rule, m.group(0)) for m in rule.regex.finditer(text) if m.group(0).strip()]
+        return out
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """The packaged rules, loaded once per process."""
+    return RuleSet.load()
+
+
+def load_rule_file(path: str | Path) -> list[Rule]:
+    """Parse and validate one rule file (ConfigError naming the file, the rule and the fix)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: cannot read the rule file: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise ConfigError(f"{path}: a rule file is a mapping with 'languages' and a list of 'rules'")
+    languages = tuple(data.get("languages") or ())
+    bad = [lang for lang in languages if lang not in LANGUAGES]
+    if not languages or bad:
+        raise ConfigError(f"{path}: 'languages' must list some of {LANGUAGES}; got {list(languages)}")
+    return [_rule(path, languages, i, entry) for i, entry in enumerate(data["rules"])]
+
+
+def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rule:
+    where = f"{path}: rule {index + 1}"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where} must be a mapping with id, family, lexicon or pattern")
+    where = f"{path}: rule {entry.get('id', index + 1)!r}"
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(_RULE_KEYS)}")
+    for key in ("id", "family"):
+        if not isinstance(entry.get(key), str) or not entry[key]:
+            raise ConfigError(f"{where}: needs {key!r} (a string)")
+    if ("lexicon" in entry) == ("pattern" in entry):
+        raise ConfigError(f"{where}: give exactly one of 'lexicon' (phrases) or 'pattern' (a regular expression)")
+    if "lexicon" in entry:
+        words = entry["lexicon"]
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ConfigError(f"{where}: 'lexicon' must be a non-empty list of phrases")
+        source = "|".join(_phrase(w) for w in sorted(words, key=len, reverse=True))
+    else:
+        source = entry["pattern"]
+    try:
+        regex = re.compile(source, re.I)
+    except re.error as error:
+        raise ConfigError(f"{where}: pattern is not a valid regular expression: {error}") from error
+    family = entry["family"]
+    scope = entry.get("scope") or ("message" if family.startswith("facts.") else "creative")
+    if scope not in SCOPES:
+        raise ConfigError(f"{where}: scope {scope!r} is not one of {SCOPES}")
+    unless = entry.get("unless") or {}
+    if not isinstance(unless, dict) or set(unless) - _UNLESS_KEYS:
+        raise ConfigError(f"{where}: 'unless' takes {sorted(_UNLESS_KEYS)}; got {unless!r}")
+    policy = _strings(where, "unless.policy", unless.get("policy"))
+    bad_policy = set(policy) - set(POLICY_FACTS)
+    if bad_policy:
+        raise ConfigError(f"{where}: unless.policy {sorted(bad_policy)} is not one of {POLICY_FACTS}")
+    channels = _strings(where, "channels", entry.get("channels"))
+    except_channels = _strings(where, "except_channels", entry.get("except_channels"))
+    bad_channels = set(channels + except_channels) - set(CHANNELS)
+    if bad_channels:
+        raise ConfigError(f"{where}: channels {sorted(bad_channels)} are not among {CHANNELS}")
+    product = unless.get("product")
+    try:
+        product_regex = re.compile(product, re.I) if product else None
+    except re.error as error:
+        raise ConfigError(f"{where}: unless.product is not a valid regular expression: {error}") from error
+    fail, passing = tuple(entry.get("fail") or ()), tuple(entry.get("pass") or ())
+    if not fail:
+        raise ConfigError(f"{where}: give at least one 'fail' example (text the rule must catch)")
+    return Rule(
+        id=entry["id"], family=family, languages=languages, regex=regex, scope=scope, reason=str(entry.get("reason", "")),
+        channels=channels, except_channels=except_channels, unless_offer=_strings(where, "unless.offer", unless.get("offer")),
+        unless_policy=policy, unless_product=product_regex, unless_segment=_strings(where, "unless.segment", unless.get("segment")),
+        fail_examples=fail, pass_examples=passing, source=str(path),
+    )
+
+
+def _strings(where: str, key: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{where}: {key} must be a string or a list of strings; got {value!r}")
+
+
+def _phrase(word: str) -> str:
+    """A lexicon phrase as a regex: word-bounded where it starts/ends with a letter or digit (CJK has
+    no word boundaries, so a Chinese phrase matches anywhere); spaces match any run of space or a hyphen."""
+    word = word.strip()
+    body = r"[\s-]+".join(re.escape(part) for part in word.split())
+    start = r"\b" if re.match(r"[A-Za-z0-9]", word) else ""
+    end = r"\b" if re.search(r"[A-Za-z0-9]$", word) else ""
+    return f"{start}{body}{end}"
+
+
+def example_brief_values(example: Any) -> tuple[str, dict]:
+    """An example's text and its context overrides (channel, offer, segment, policy, products)."""
+    if isinstance(example, str):
+        return example, {}
+    if isinstance(example, dict) and isinstance(example.get("text"), str):
+        return example["text"], {k: v for k, v in example.items() if k != "text"}
+    raise ConfigError(f"an example must be a string or a mapping with 'text'; got {example!r}")
+
+
+__all__: Sequence[str] = ("Rule", "RuleSet", "Finding", "default_rules", "load_rule_file", "policy_supports", "POLICY_FACTS")

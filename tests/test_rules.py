@@ -1,0 +1,93 @@
+"""Every claim/voice rule file: it loads, and each rule catches its `fail` examples and none of its
+`pass` examples, run through the same check_copy path the Writer uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from contentgen.brief import BrandVoice, Brief, OfferTerms, ProductFact
+from contentgen.errors import ConfigError
+from contentgen.generate.guardrails import GuardrailSettings, check_copy
+from contentgen.generate.rules import RULES_DIR, RuleSet, example_brief_values, load_rule_file
+from contentgen.policy import ShopPolicy
+
+RULE_FILES = sorted(RULES_DIR.glob("*.yaml"))
+DEFAULT_PRODUCTS = ("Regency Cakestand 3 Tier", "White Hanging Heart T-Light Holder")
+OFFERS = {
+    "percent_off": OfferTerms("o1", "percent_off", 15, "BACK15", "2011-12-31", "15% off your next order"),
+    "free_shipping": OfferTerms("o2", "free_shipping", 0, "SHIPFREE", "", "free shipping on your next order"),
+}
+
+
+def _examples():
+    for path in RULE_FILES:
+        for rule in load_rule_file(path):
+            for kind, examples in (("fail", rule.fail_examples), ("pass", rule.pass_examples)):
+                for n, example in enumerate(examples):
+                    yield pytest.param(rule, kind, example, id=f"{path.stem}:{rule.id}:{kind}{n}")
+
+
+def fired(rule, example) -> set[str]:
+    text, context = example_brief_values(example)
+    names = context.get("products") or DEFAULT_PRODUCTS
+    products = tuple(ProductFact(str(i), name, 2.95) for i, name in enumerate(names))
+    brief = Brief(context.get("channel", "email"), rule.languages[0], BrandVoice("Gift Co"), products,
+                  OFFERS[context["offer"]] if "offer" in context else None, segment=context.get("segment", ""),
+                  situation="orders often", shopper_id="1")
+    policy = ShopPolicy(**{k: tuple(v) if isinstance(v, list) else v for k, v in context.get("policy", {}).items()})
+    checks = check_copy({"body": text}, {"hook": text}, brief, {"body": 2000}, policy=policy)
+    return {r for c in checks for r in c.rules}
+
+
+@pytest.mark.parametrize("rule, kind, example", list(_examples()))
+def test_every_rule_catches_its_fail_examples_and_passes_its_pass_examples(rule, kind, example):
+    ids = fired(rule, example)
+    if kind == "fail":
+        assert rule.id in ids, f"{rule.id} missed {example!r}"
+    else:
+        assert rule.id not in ids, f"{rule.id} refused {example!r}"
+
+
+def test_the_packaged_files_cover_both_languages_and_name_families():
+    rules = RuleSet.load()
+    assert {p.stem for p in RULE_FILES} >= {"en", "zh"}
+    for language in ("en", "zh"):
+        families = rules.families_for(language)
+        assert {"facts.offer", "facts.freshness", "facts.delivery", "facts.stock", "facts.materials", "voice.first_person"} <= set(families)
+    assert all(r.fail_examples for r in rules.rules)
+
+
+def test_every_family_is_reported_passed_or_not():
+    brief = Brief("email", "en", BrandVoice(), (ProductFact("1", "Tea Set", 5.0),))
+    names = {c.name for c in check_copy({"body": "A Tea Set for you."}, {"hook": "A Tea Set for you."}, brief, {"body": 200})}
+    assert set(RuleSet.load().families_for("en")) <= names
+
+
+@pytest.mark.parametrize("text, fix", [
+    ("languages: [en]\nrules:\n  - {id: a, family: facts.x, pattern: '(', fail: [x]}\n", "valid regular expression"),
+    ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x]}\n", "'fail' example"),
+    ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], pattern: x, fail: [x]}\n", "exactly one"),
+    ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], unless: {policy: teleport}}\n", "not one of"),
+    ("languages: [xx]\nrules: []\n", "languages"),
+    ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], colour: red}\n", "unknown keys"),
+])
+def test_a_bad_rule_file_names_the_file_the_rule_and_the_fix(tmp_path, text, fix):
+    path = tmp_path / "shop.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=fix) as error:
+        RuleSet.load([path])
+    assert str(path) in str(error.value)
+
+
+def test_a_shop_can_add_a_rule_file(tmp_path):
+    path = tmp_path / "shop.yaml"
+    path.write_text("languages: [en]\nrules:\n  - {id: shop.award, family: facts.awards, lexicon: [award-winning], fail: [x]}\n")
+    rules = RuleSet.load([*RULE_FILES, path])
+    brief = Brief("email", "en", BrandVoice(), (ProductFact("1", "Tea Set", 5.0),))
+    checks = check_copy({"body": "Our award-winning Tea Set."}, {"hook": "Our award-winning Tea Set."}, brief, {"body": 200},
+                        settings=GuardrailSettings(rules=rules))
+    assert [c.rules for c in checks if c.name == "facts.awards"] == [("shop.award",)]
+    with pytest.raises(ConfigError, match="already used"):
+        RuleSet.load([*RULE_FILES, *RULE_FILES])
