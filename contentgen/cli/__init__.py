@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "contentgen.cli.index_cmds",
     "contentgen.cli.generate_cmds",
     "contentgen.cli.serve_cmds",
+    "contentgen.cli.list_cmds",
 )
 
 

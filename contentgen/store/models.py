@@ -132,3 +132,62 @@ class LiveEventRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime)
     received_at: Mapped[datetime] = mapped_column(DateTime)
     api_key_id: Mapped[str] = mapped_column(String(32), default="")
+
+
+# ---- list campaigns (contentgen.campaign): one run per send, its cohorts, and a checkpoint per recipient
+
+
+class CampaignRunRow(Base):
+    """One send of a campaign to an audience file: its settings, fingerprint, progress and summary."""
+
+    __tablename__ = "campaign_runs"
+    __table_args__ = (UniqueConstraint("campaign_id", "send_round", name="uq_campaign_runs_round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    send_round: Mapped[int] = mapped_column(Integer, default=0)
+    audience_path: Mapped[str] = mapped_column(Text, default="")
+    audience_sha256: Mapped[str] = mapped_column(String(64))
+    settings_json: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, done
+    eligible: Mapped[int] = mapped_column(Integer, default=0)
+    summary_json: Mapped[str] = mapped_column(Text, default="{}")
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CohortRow(Base):
+    """A cohort's creative variants, kept so a resumed run reuses them instead of calling the model."""
+
+    __tablename__ = "campaign_cohorts"
+    __table_args__ = (UniqueConstraint("campaign_id", "send_round", "cohort_key", name="uq_campaign_cohorts_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    send_round: Mapped[int] = mapped_column(Integer, default=0)
+    cohort_key: Mapped[str] = mapped_column(String(64))
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    variants_json: Mapped[str] = mapped_column(Text, default="[]")
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RecipientRow(Base):
+    """The checkpoint of one recipient: written once (unique on campaign, round and recipient)."""
+
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (UniqueConstraint("campaign_id", "send_round", "recipient_key", name="uq_campaign_recipients_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    send_round: Mapped[int] = mapped_column(Integer, default=0)
+    recipient_key: Mapped[str] = mapped_column(String(320))
+    row_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # ready, error
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id"), nullable=True)
+    cohort_key: Mapped[str] = mapped_column(String(64), default="")
+    variant: Mapped[str] = mapped_column(String(64), default="")
+    fallback: Mapped[int] = mapped_column(Integer, default=0)
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # the output row as JSON
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
