@@ -103,13 +103,22 @@ class CampaignResult:
 
 
 def _store_location(settings: CampaignSettings, service) -> str:
-    return (settings.store or getattr(service.settings, "store_url", None) or os.environ.get("CONTENTGEN_DB")
+    return (settings.store or os.environ.get("CONTENTGEN_DB") or getattr(service.settings, "store_url", None)
             or "contentgen.db")
 
 
-def _generator_factory(service):
+def _generator_factory(service, engine: str):
+    """Local: the service's own model (loaded once). Ray: a recipe each actor runs to load its own,
+    small to ship (never the service or a loaded model)."""
+    if engine == "ray":
+        import functools
+
+        from contentgen.generate.factory import create_generator
+
+        return functools.partial(create_generator, service.settings.generator_backend, service.settings.generator_model)
+
     def factory():
-        return service.writer.generator  # the service's model, loaded once
+        return service.writer.generator
     return factory
 
 
@@ -179,7 +188,8 @@ def run_campaign(service, audience_path: str | Path, settings: CampaignSettings,
         interest_count = _count(plan, "interest")
         granularity = stored_settings.get("granularity") or resolve_granularity(
             settings.cohort, len(plan), interest_count, settings.recipient_limit, settings.max_cohorts)
-        templates = None if granularity == "recipient" else str(COHORT_TEMPLATES_DIR)
+        own = getattr(service.settings, "templates_dir", None)  # the project's templates, for recipient cohorts
+        templates = (str(own) if own else None) if granularity == "recipient" else str(COHORT_TEMPLATES_DIR)
         spec = EngineSpec(
             templates_dir=templates,
             writer=WriterSettings(variants=settings.variants, candidates=settings.candidates, seed=settings.seed),
@@ -221,8 +231,9 @@ def run_campaign(service, audience_path: str | Path, settings: CampaignSettings,
                           plan.at[first_member[c], "template"], int(members[c])) for c in missing]
         model_calls = samples = 0
         written = 0
-        engine = create_engine(settings.engine, spec, generator_factory or _generator_factory(service),
-                               **(engine_options or {}))
+        options = {"actors": settings.ray_actors, "cpus_per_actor": settings.ray_cpus_per_actor} if settings.engine == "ray" else {}
+        engine = create_engine(settings.engine, spec, generator_factory or _generator_factory(service, settings.engine),
+                               **{**options, **(engine_options or {})})
         try:
             report(Progress("cohorts", 0, len(jobs)))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from contentgen.cli.common import DataOption, MappingOption, load_shop_from_options
+from contentgen.cli.common import DataOption, MappingOption, ProjectOption, load_shop_from_options, service_from_options
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="CSV to write."),
         n: int = typer.Option(1000, "--n", help="Recipients."),
         seed: int = typer.Option(0, "--seed"),
+        project: Path = ProjectOption,
         data: str = DataOption,
         mapping: Path = MappingOption,
     ) -> None:
@@ -30,7 +31,7 @@ def register(app: typer.Typer) -> None:
         unknown-shopper (3%) rows. Every row is labelled synthetic; `synthetic_case` names its case."""
         from contentgen.campaign import synth_audience
 
-        shop = load_shop_from_options(data, mapping)
+        shop = load_shop_from_options(data, mapping, project=project)
         locales = dict(zip(shop.shoppers["shopper_id"].astype(str), shop.shoppers["locale"].fillna("").astype(str))) \
             if "locale" in shop.shoppers else None
         frame = synth_audience(shop.shoppers["shopper_id"], n, seed, locales)
@@ -67,7 +68,8 @@ def register(app: typer.Typer) -> None:
         chunk: int = typer.Option(100, "--chunk", help="Recipients per checkpoint."),
         backend: str = typer.Option(None, "--backend", help="auto, llamacpp, transformers or echo (no model: every message is the fallback)."),
         model: str = typer.Option(None, "--model", help="qwen2.5-coder-1.5b (default), qwen2.5-coder-0.5b or smollm2-135m."),
-        db: str = typer.Option(None, "--db", help="Campaign store (env CONTENTGEN_DB; default contentgen.db)."),
+        db: str = typer.Option(None, "--db", help="Campaign store (default: env CONTENTGEN_DB, else the project's [store] url)."),
+        project: Path = ProjectOption,
         data: str = DataOption,
         mapping: Path = MappingOption,
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Draw progress bars."),
@@ -76,7 +78,6 @@ def register(app: typer.Typer) -> None:
         each recipient's products, prices, codes, name and footer are merged and checked. Resumable: run the
         same command again after a crash and nobody is written twice."""
         from contentgen.campaign import CampaignSettings, run_campaign
-        from contentgen.service import ContentService, ServiceSettings
 
         from pydantic import ValidationError
 
@@ -93,8 +94,7 @@ def register(app: typer.Typer) -> None:
         except ValidationError as error:
             problems = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in error.errors())
             raise ConfigError(f"campaign settings: {problems}") from None
-        overrides = {k: v for k, v in {"generator_model": model, "generator_backend": backend}.items() if v}
-        service = ContentService(load_shop_from_options(data, mapping), ServiceSettings(**overrides))
+        service = service_from_options(project, data, mapping, backend=backend, model=model)
         result = run_campaign(service, audience, settings, show_progress=progress)
         for line in result.summary_lines():
             typer.echo(line)
@@ -102,13 +102,16 @@ def register(app: typer.Typer) -> None:
     @campaign_app.command("status")
     def campaign_status(
         campaign: str = typer.Argument(..., help="Campaign id."),
-        db: str = typer.Option(None, "--db", help="Campaign store (env CONTENTGEN_DB; default contentgen.db)."),
+        db: str = typer.Option(None, "--db", help="Campaign store (default: env CONTENTGEN_DB, else the project's [store] url)."),
+        project: Path = ProjectOption,
     ) -> None:
         """How far a campaign's latest send is: eligible, written, ready, errors, fallbacks."""
         from contentgen.campaign import campaign_progress
         from contentgen.store import open_store
 
-        with open_store(db or os.environ.get("CONTENTGEN_DB") or "contentgen.db") as store:
+        from contentgen.cli.common import project_from_options
+
+        with open_store(db or os.environ.get("CONTENTGEN_DB") or project_from_options(project).store_url()) as store:
             p = campaign_progress(store, campaign)
         typer.echo(f"{p.campaign_id} send {p.send_round}: {p.status}; {p.written:,} of {p.eligible:,} written "
                    f"({p.fraction:.0%}), {p.ready:,} ready, {p.errors:,} failed, {p.fallbacks:,} fallbacks")
