@@ -10,7 +10,6 @@ change between ranges can be read off one file.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 
 
@@ -20,10 +19,10 @@ def main() -> None:
     parser.add_argument("--cuts", default="48,80", help="range ends in the shopper order, e.g. 48,80 = 1-48 and 49-80")
     args = parser.parse_args()
 
-    from contentgen.generate.evaluation import MessageScore, copy_metrics
+    from contentgen.generate.eval_copy import read_scores
+    from contentgen.generate.evaluation import copy_metrics
 
-    with open(args.scores, encoding="utf-8") as handle:
-        rows = [MessageScore(**json.loads(line)) for line in handle if line.strip()]
+    rows = read_scores(args.scores).scores  # the header record (commits, settings) is skipped
     # the file is written in the seeded shopper order, chunk by chunk
     order = list(dict.fromkeys(r.shopper_id for r in rows))
     cuts = [int(c) for c in args.cuts.split(",")]

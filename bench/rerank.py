@@ -18,7 +18,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit asks for it; nump
 import numpy as np
 import scipy.sparse as sp
 
-from contentgen.evaluate.split import temporal_split
+from contentgen.data.split import temporal_split
 from contentgen.rank.blend import top_k_indices
 from contentgen.rank.ease import EASE, ease_peak_bytes
 from contentgen.rank.factory import create_scorer

@@ -12,7 +12,7 @@ from contentgen.data.schema import Shop
 from contentgen.errors import ConfigError
 from contentgen.evaluate.compare import EvaluationConfig, evaluate_shop
 from contentgen.evaluate.movielens import PUBLISHED_MSR, evaluate_movielens, load_movielens_100k, stratified_split
-from contentgen.evaluate.split import temporal_split
+from contentgen.data.split import temporal_split
 from contentgen.rank import Recommender, RecommenderConfig, build_interactions
 
 MOVIELENS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "movielens-100k"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from contentgen.brief import BrandVoice, Brief, ProductFact
 from contentgen.generate import factory
 from contentgen.generate.backends.echo import EchoGenerator
+from contentgen.errors import ConfigError, DataError
+from contentgen.generate.eval_copy import EvalCopySettings, ScoreFile, make_header, read_scores, write_scores
 from contentgen.generate.evaluation import MessageScore, copy_metrics, creative_personalized, distinct_2, personalized, score_messages
 from contentgen.generate.guardrails import Check
 from contentgen.generate.writer import Copy
@@ -94,14 +97,62 @@ def test_eval_copy_saves_as_it_goes_and_resumes(monkeypatch, tmp_path):
     args = ["eval-copy", "--data", "demo", "--shoppers", "3", "--variants", "2", "--out", str(out)]
     first = CliRunner().invoke(app, args + ["--channels", "sms"])
     assert first.exit_code == 0, first.output
-    lines = out.read_text().splitlines()
+    header, *lines = out.read_text().splitlines()
+    # the file starts with a header record naming the settings; every other line is a score
+    header = json.loads(header)
+    assert header["header"] is True and header["settings"]["variants"] == 2 and header["settings"]["seed"] == 0
+    assert header["settings"]["generator"] == generator.name and "commit" in header
     assert len(lines) == 6 and {json.loads(l)["channel"] for l in lines} == {"sms"}
     calls = len(generator.calls)
     # a second run with more channels writes only the new channel and reports both
     second = CliRunner().invoke(app, args + ["--channels", "sms,push"])
     assert second.exit_code == 0, second.output
     assert "resuming: 6 messages" in second.output and "| sms/en | 3 | 6 |" in second.output and "| push/en | 3 | 6 |" in second.output
-    assert len(out.read_text().splitlines()) == 12 and len(generator.calls) == calls + 1
+    assert len(out.read_text().splitlines()) == 1 + 12 and len(generator.calls) == calls + 1
+    assert len(read_scores(out).scores) == 12 and read_scores(out).header["header"] is True
+
+
+def test_eval_copy_refuses_to_mix_runs_with_other_settings_in_one_file(monkeypatch, tmp_path):
+    from contentgen.cli import app
+
+    monkeypatch.setattr(factory, "shared_generator", lambda backend, model: EchoGenerator(scripted))
+    out = tmp_path / "scores.jsonl"
+    args = ["eval-copy", "--data", "demo", "--shoppers", "2", "--channels", "sms", "--out", str(out)]
+    assert CliRunner().invoke(app, args + ["--variants", "2"]).exit_code == 0
+    before = out.read_text()
+    result = CliRunner().invoke(app, args + ["--variants", "3"])
+    assert isinstance(result.exception, ConfigError) and "variants = 2" in str(result.exception)
+    assert out.read_text() == before
+
+
+def test_score_file_reader_skips_the_header_and_reads_older_files_without_one(tmp_path):
+    scores = score_messages(BRIEF, [copy("Tea Set £5.00", "Nice one.")])
+    old = tmp_path / "old.jsonl"
+    old.write_text("".join(json.dumps(s.to_dict()) + "\n" for s in scores))
+    assert read_scores(old) == ScoreFile(None, scores)
+    new = tmp_path / "new.jsonl"
+    header = make_header(EvalCopySettings(variants=2), "echo", "abc1234")
+    write_scores(new, header, scores)
+    assert read_scores(new) == ScoreFile(header, scores)
+    assert json.loads(new.read_text().splitlines()[0])["commits"] == ["abc1234"]
+    # a broken line is named by file and line, not a traceback from json
+    new.write_text(new.read_text() + "{not json\n")
+    with pytest.raises(DataError, match=r"new.jsonl line 3"):
+        read_scores(new)
+
+
+def test_eval_copy_gives_a_headerless_file_a_header_on_resume(monkeypatch, tmp_path):
+    from contentgen.cli import app
+
+    monkeypatch.setattr(factory, "shared_generator", lambda backend, model: EchoGenerator(scripted))
+    out = tmp_path / "scores.jsonl"
+    args = ["eval-copy", "--data", "demo", "--shoppers", "2", "--channels", "sms", "--variants", "2", "--out", str(out)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    out.write_text("".join(l + "\n" for l in out.read_text().splitlines()[1:]))  # as saved before headers
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    saved = read_scores(out)
+    assert saved.header is not None and saved.header["commit"] is None and len(saved.scores) == 4
 
 
 def test_eval_copy_fills_in_measures_missing_from_older_records(monkeypatch, tmp_path):
@@ -111,14 +162,14 @@ def test_eval_copy_fills_in_measures_missing_from_older_records(monkeypatch, tmp
     out = tmp_path / "scores.jsonl"
     args = ["eval-copy", "--data", "demo", "--shoppers", "2", "--channels", "sms", "--variants", "2", "--out", str(out)]
     assert CliRunner().invoke(app, args).exit_code == 0
-    old = [{k: v for k, v in json.loads(l).items() if k != "creative_personalized"} for l in out.read_text().splitlines()]
+    old = [{k: v for k, v in json.loads(l).items() if k != "creative_personalized"} for l in out.read_text().splitlines()[1:]]
     out.write_text("".join(json.dumps(r) + "\n" for r in old))
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     # the scripted lines name no product, so the refilled measure is 0%, not the 'nan' of a missing one
     assert "| sms/en | 2 | 4 | 0.0% | 100.0% | 100.0% | 0.0% |" in result.output
     # and the file is completed, so a reader of the JSONL sees the measure too
-    assert all(json.loads(l)["creative_personalized"] is False for l in out.read_text().splitlines())
+    assert all(json.loads(l)["creative_personalized"] is False for l in out.read_text().splitlines()[1:])
     assert not (tmp_path / "scores.jsonl.partial").exists()
 
 
@@ -132,7 +183,7 @@ def test_eval_copy_rewrite_that_fails_keeps_the_old_file_and_leaves_no_half_file
     args = ["eval-copy", "--data", "demo", "--shoppers", "2", "--channels", "sms", "--variants", "2", "--out", str(out)]
     assert CliRunner().invoke(app, args).exit_code == 0
     old = "".join(json.dumps({k: v for k, v in json.loads(l).items() if k != "creative_personalized"}) + "\n"
-                  for l in out.read_text().splitlines())
+                  for l in out.read_text().splitlines()[1:])
     out.write_text(old)
     real_write = Path.write_text
 

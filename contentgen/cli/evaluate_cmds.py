@@ -8,8 +8,6 @@ import typer
 
 from contentgen.cli.common import DATA_HELP, DataOption, MappingOption, ProjectOption, load_shop_from_options, service_from_options
 
-MOVIELENS_DEFAULT = Path(__file__).resolve().parents[3] / "shared" / "data" / "movielens-100k"
-
 
 def register(app: typer.Typer) -> None:
     @app.command("evaluate")

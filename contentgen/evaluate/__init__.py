@@ -9,7 +9,7 @@ from contentgen.evaluate.metrics import (
     precision_at_k,
     recall_at_k,
 )
-from contentgen.evaluate.split import TemporalSplit, temporal_split
+from contentgen.data.split import TemporalSplit, temporal_split
 
 __all__ = [
     "EvaluationConfig", "EvaluationReport", "TemporalSplit", "average_precision_at_k", "catalog_coverage",

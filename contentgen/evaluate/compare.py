@@ -12,7 +12,7 @@ import pandas as pd
 
 from contentgen.data.schema import Shop
 from contentgen.evaluate.metrics import evaluate_rankings
-from contentgen.evaluate.split import TemporalSplit, temporal_split
+from contentgen.data.split import TemporalSplit, temporal_split
 from contentgen.rank.blend import standardize_rows, top_k_indices
 from contentgen.rank.recommender import Recommender, RecommenderConfig
 

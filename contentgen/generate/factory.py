@@ -14,8 +14,6 @@ BACKENDS: tuple[str, ...] = ("auto", "llamacpp", "transformers", "echo")
 # the memory, JSON-constrained; see bench/RESULTS.md), transformers otherwise
 DEFAULT_BACKEND = "auto"
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
-FAST_MODEL = "qwen2.5-coder-0.5b"
-TINY_MODEL = "smollm2-135m"
 
 
 def resolve_backend(backend: str = DEFAULT_BACKEND) -> str:

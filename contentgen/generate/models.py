@@ -126,15 +126,6 @@ def _source_files(spec: ModelSpec) -> list[Path]:
     return files
 
 
-def sha256_of(path: Path, block: int = 1 << 22) -> str:
-    """Hex sha256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def model_path(name: str, cache_dir: Path | str | None = None, verify: bool = True) -> Path:
     """The local path of a packaged model's GGUF file, assembling and verifying it on first use.
 
@@ -174,7 +165,3 @@ def model_path(name: str, cache_dir: Path | str | None = None, verify: bool = Tr
             os.unlink(temp_name)
     return target
 
-
-def installed_models() -> list[str]:
-    """Names of the packaged models whose packages are all installed."""
-    return [name for name, spec in MODELS.items() if all(_package_dir(p) for p in spec.packages)]

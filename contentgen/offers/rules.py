@@ -27,7 +27,6 @@ DEFAULT_RULES_PATH = default_offers_path()
 
 # The lifecycle segments the profile stage assigns; a rule naming another segment is a typo.
 SEGMENTS: tuple[str, ...] = ("new", "active", "loyal", "at_risk", "churned", "cold_start")
-OFFER_KINDS: tuple[str, ...] = ("percent_off", "amount_off", "free_shipping")
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 

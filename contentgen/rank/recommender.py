@@ -321,7 +321,7 @@ class Recommender:
         Returns the fits for both modes and sets them on this recommender's config; the caller
         must then ``fit`` again on the data it wants to serve (or test) with.
         """
-        from contentgen.evaluate.split import temporal_split
+        from contentgen.data.split import temporal_split
 
         split = temporal_split(shop, validation_cutoff, validation_end)
         self.fit(split.train)

@@ -26,7 +26,6 @@ from contentgen.errors import DataError
 from contentgen.offers.choice import discount_cost_from_paid
 from contentgen.store.stats import chi_square_p, two_proportion_test, welch_p, wilson_interval
 
-FUNNEL: tuple[str, ...] = ("delivered", "opened", "clicked", "converted")
 METRICS: dict[str, str] = {"ctr": "clicked", "cvr": "converted"}
 
 
