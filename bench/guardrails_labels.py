@@ -1,0 +1,43 @@
+"""The guardrails graded against a reader's labels: precision and recall per rule family.
+
+Re-runs the checks of this checkout on every message of the labelled set (real eval-copy messages
+with their briefs, labelled by a person on the team, see the file's header record) and prints the
+per-family table, the recall on labelled fact/claim violations, the refusal rate of labelled-ok
+copy and the send-as-is rate of what passes. ``--missed`` lists the misses to read.
+
+    PYTHONPATH=. python bench/guardrails_labels.py [tests/data/copy_labels.jsonl] [--missed 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+import subprocess
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("labels", nargs="?", default="tests/data/copy_labels.jsonl")
+    parser.add_argument("--catalog", default="tests/data/copy_labels_catalog.txt", help="the shop's product names (facts.products)")
+    parser.add_argument("--missed", type=int, default=6, help="how many missed violations and wrongly refused ok messages to print")
+    args = parser.parse_args()
+
+    from contentgen.generate.labelled import guardrail_runner, load_labelled, measure, report_table
+
+    header, messages = load_labelled(args.labels)
+    known = Path(args.catalog).read_text(encoding="utf-8").splitlines()
+    report = measure(messages, guardrail_runner(known))
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    print(f"Guardrails at {commit or '?'} against {len(messages)} labelled messages ({header.get('labelled_by', '?')})\n")
+    print(report_table(report))
+    if args.missed:
+        print("\nfact/claim violations that passed every check:")
+        for rid, fams, text in report.missed[: args.missed]:
+            print(f"  {rid} {','.join(fams)}: {' / '.join(l for l in text.splitlines() if l.strip())[:200]}")
+        print("\nlabelled-ok copy refused:")
+        for rid, checks, text in report.wrongly_refused[: args.missed]:
+            print(f"  {rid} {','.join(checks)}: {' / '.join(l for l in text.splitlines() if l.strip())[:200]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The guardrails against a reader's labels (tests/data/copy_labels.jsonl): recall must not fall.
+
+The labelled set holds real messages from eval-copy runs (every channel, English and Chinese,
+fallbacks, messages today's checks pass and refuse), each read and labelled per rule family by a
+person on the team. The floors below were measured on that set; weakening a check lowers recall
+under its floor and fails here, and a check that starts refusing good copy raises the ceiling.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from contentgen.generate.guardrails import Check
+from contentgen.generate.labelled import FAMILIES, FACT_FAMILIES, families_of, guardrail_runner, load_labelled, measure
+
+DATA = Path(__file__).parent / "data"
+LABELS = DATA / "copy_labels.jsonl"
+CATALOG = DATA / "copy_labels_catalog.txt"
+
+# measured on the set (bench/guardrails_labels.py; bench/RESULTS.md has the table)
+# at 070cf9e (before the rules engine): 23 of 77 fact/claim violations refused, 3 of 167 ok messages refused
+FACT_RECALL_FLOOR = 0.29  # share of messages with a labelled fact/claim violation the checks refuse
+OK_REFUSAL_CEILING = 0.05  # share of labelled-ok messages the checks refuse (the issue's target is <= 20%)
+# per family with at least 5 labelled violations and some caught: the share its own checks refuse.
+# The fact families get floors once their checks are named by family: the engine at 070cf9e had one
+# "facts.offer" for offer, freshness, stock, delivery and how-made claims, which earns each of them
+# credit for the others' catches.
+FAMILY_RECALL_FLOORS: dict[str, float] = {"voice": 0.74, "truncated": 0.71, "repetition": 0.36}
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    return load_labelled(LABELS)
+
+
+@pytest.fixture(scope="module")
+def runner():
+    return guardrail_runner(CATALOG.read_text(encoding="utf-8").splitlines())
+
+
+@pytest.fixture(scope="module")
+def report(labelled, runner):
+    return measure(labelled[1], runner)
+
+
+def test_the_set_is_real_read_and_covers_channels_languages_and_fallbacks(labelled):
+    header, messages = labelled
+    assert len(messages) >= 300
+    assert "reader" in header["labelled_by"] and header["seed"] is not None
+    assert {m.channel for m in messages} == {"email", "sms", "push", "ad", "social"}
+    assert {m.language for m in messages} == {"en", "zh"}
+    assert any(m.fallback for m in messages)
+    # both kinds of copy are there to measure: violations and clean messages, sendable and not
+    assert sum(m.ok for m in messages) >= 50 and sum(bool(m.violates & set(FACT_FAMILIES)) for m in messages) >= 30
+    assert any(not m.send for m in messages) and any(m.send for m in messages)
+    # a "no" always says why
+    assert all(m.reason for m in messages if not m.send)
+
+
+def test_recall_on_labelled_fact_and_claim_violations_does_not_fall(report):
+    assert report.fact_recall >= FACT_RECALL_FLOOR, report.missed[:5]
+
+
+@pytest.mark.parametrize("family", sorted(FAMILY_RECALL_FLOORS))
+def test_recall_per_family_does_not_fall(report, family):
+    score = {s.family: s for s in report.families}[family]
+    assert score.recall >= FAMILY_RECALL_FLOORS[family], (family, score)
+
+
+def test_refusals_of_labelled_ok_copy_do_not_rise(report):
+    assert report.ok_refusal_rate <= OK_REFUSAL_CEILING, report.wrongly_refused[:5]
+
+
+def test_weakened_checks_fail_the_floor(labelled, runner):
+    # the measure itself can fail: the same checks with the facts.* ones switched off miss the fact violations
+    def without_facts(message):
+        return [c if not c.name.startswith("facts.") else Check(c.name, True) for c in runner(message)]
+
+    weakened = measure(labelled[1], without_facts)
+    assert weakened.fact_caught_by_facts == 0
+    assert weakened.fact_recall < FACT_RECALL_FLOOR
+
+
+def test_check_names_map_onto_label_families():
+    old = {"facts.prices", "facts.offer", "facts.materials", "voice"}
+    assert families_of("facts.prices", old) == ("facts.price",)
+    assert families_of("facts.dates", old) == ("facts.price",)
+    assert set(families_of("facts.offer", old)) == {"facts.offer", "facts.freshness", "facts.stock", "facts.delivery", "facts.materials"}
+    new = {"facts.offer", "facts.freshness", "voice.first_person"}
+    assert families_of("facts.offer", new) == ("facts.offer",)
+    assert families_of("facts.freshness", new) == ("facts.freshness",)
+    assert families_of("voice.first_person", new) == ("voice",)
+    assert families_of("segment_label", old) == ("voice",)
+    assert families_of("something_else", old) == ()
+    assert set(FACT_FAMILIES) <= set(FAMILIES)
