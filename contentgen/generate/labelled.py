@@ -187,6 +187,7 @@ class LabelReport:
     missed: tuple[tuple[str, tuple[str, ...], str], ...] = field(default=())  # (id, families, text) fact violations passed
     wrongly_refused: tuple[tuple[str, tuple[str, ...], str], ...] = field(default=())  # (id, failed checks, text) ok copy refused
     by_channel: tuple[tuple[str, int, int, int], ...] = field(default=())  # (channel/language, messages, passed, passed_send)
+    fact_by_language: tuple[tuple[str, int, int], ...] = field(default=())  # (language, fact violations, refused)
 
     @property
     def fact_recall(self) -> float:
@@ -208,7 +209,7 @@ def measure(messages: Iterable[LabelledMessage], run: CheckRunner) -> LabelRepor
     flagged = dict.fromkeys(FAMILIES, 0)
     caught = dict.fromkeys(FAMILIES, 0)
     fact_violations = fact_refused = fact_by_facts = ok_messages = ok_refused = passed = passed_send = 0
-    missed, wrongly, channels = [], [], {}
+    missed, wrongly, channels, languages = [], [], {}, {}
     for message in messages:
         checks = list(run(message))
         names = {c.name for c in checks}
@@ -225,6 +226,8 @@ def measure(messages: Iterable[LabelledMessage], run: CheckRunner) -> LabelRepor
             fact_by_facts += any(c.name.startswith("facts.") for c in failures)
             if not failures:
                 missed.append((message.id, tuple(sorted(facts)), message.text))
+            v, r = languages.get(message.language, (0, 0))
+            languages[message.language] = (v + 1, r + bool(failures))
         if message.ok:
             ok_messages += 1
             ok_refused += bool(failures)
@@ -243,6 +246,7 @@ def measure(messages: Iterable[LabelledMessage], run: CheckRunner) -> LabelRepor
         ok_messages=ok_messages, ok_refused=ok_refused, passed=passed, passed_send=passed_send,
         missed=tuple(missed), wrongly_refused=tuple(wrongly),
         by_channel=tuple((k, *v) for k, v in sorted(channels.items())),
+        fact_by_language=tuple((k, *v) for k, v in sorted(languages.items())),
     )
 
 
@@ -259,7 +263,8 @@ def report_table(report: LabelReport) -> str:
         "",
         f"- messages: {report.messages}",
         f"- fact/claim violations refused (any check): {report.fact_refused}/{report.fact_violations} = {_pct(report.fact_recall)}"
-        f" (by a facts.* check: {report.fact_caught_by_facts})",
+        f" (by a facts.* check: {report.fact_caught_by_facts}; "
+        + ", ".join(f"{lang} {r}/{v}" for lang, v, r in report.fact_by_language) + ")",
         f"- labelled-ok copy refused: {report.ok_refused}/{report.ok_messages} = {_pct(report.ok_refusal_rate)}",
         f"- passed every check: {report.passed}; the reader would send {report.passed_send} as they are = {_pct(report.send_as_is_rate)}",
         "",
