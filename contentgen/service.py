@@ -12,6 +12,7 @@ from datetime import date
 from functools import cached_property
 import logging
 from pathlib import Path
+import pickle
 
 import pandas as pd
 
@@ -96,17 +97,86 @@ class ContentService:
 
     @cached_property
     def recommender(self):
-        """Content candidates blended with collaborative filtering, popularity and repeat signals."""
+        """Content candidates blended with collaborative filtering, popularity and repeat signals.
+
+        Saved in the index folder after fitting and reused by the next service on the same shop
+        data, settings and ranking code (any change refits).
+        """
+        from contentgen.fitted import FittedStore, Lazy, code_checksum, fit_key, shop_checksum
+
+        store = FittedStore(self.settings.index_dir)
+        key = fit_key(
+            shop_checksum(self.shop), self.settings.content, self.settings.embedding_model,
+            code_checksum("contentgen.service", "contentgen.rank", "contentgen.retrieval", "contentgen.data"),
+        )
+        frames = {"shop": self.shop, "catalog": self.shop.catalog, "events": self.shop.events, "shoppers": self.shop.shoppers}
+        # the shop and the embedding model are put back from this service, not copied into the file;
+        # the model loads its weights only if something asks for a new embedding
+        found = store.load("recommender", key, {**frames, "embedder": Lazy(self._embedder)})
+        if found is not None:
+            return found
+        embedder = self._embedder() if self.settings.content else None
+        recommender = self._fit_recommender(embedder)
+        try:
+            store.save("recommender", key, recommender, {**frames, "embedder": embedder})
+        except (OSError, TypeError, AttributeError, pickle.PicklingError) as error:  # reuse is a speed-up, never a failure
+            log.warning("could not save the fitted recommender in %s (%s); the next run refits", store.folder, error)
+        return recommender
+
+    def _embedder(self):
+        from contentgen.retrieval import CachedEmbedder, EmbeddingCache, make_embedder
+
+        return CachedEmbedder(make_embedder(self.settings.embedding_model), EmbeddingCache(self.settings.embedding_cache))
+
+    def _fit_recommender(self, embedder):
         from contentgen.rank import Recommender, RecommenderConfig
 
         if not self.settings.content:
             return Recommender().fit(self.shop)
         from contentgen.rank.content import ContentScorer
-        from contentgen.retrieval import CachedEmbedder, ContentModel, EmbeddingCache, make_embedder
+        from contentgen.retrieval import ContentModel
 
-        embedder = CachedEmbedder(make_embedder(self.settings.embedding_model), EmbeddingCache(self.settings.embedding_cache))
-        scorers = {"content": ContentScorer(model=ContentModel(embedder))}
-        return Recommender(RecommenderConfig.with_content(), scorers=scorers).fit(self.shop)
+        saved = self._saved_index(embedder)
+        before = saved.manifest.data_checksum if saved is not None else None
+        model = ContentModel(embedder, index=saved)  # fitting syncs a saved index instead of building one
+        scorers = {"content": ContentScorer(model=model)}
+        recommender = Recommender(RecommenderConfig.with_content(), scorers=scorers).fit(self.shop)
+        self._keep_index(model.index, saved is not None, before)
+        return recommender
+
+    def _saved_index(self, embedder):
+        """The project's saved product index when it was built with this embedder (else None)."""
+        from contentgen.retrieval import ProductIndex, read_manifest
+        from contentgen.retrieval.index import MANIFEST_FILE
+
+        folder = self.settings.index_dir
+        if not (folder / MANIFEST_FILE).is_file():
+            return None
+        manifest = read_manifest(folder)
+        if (manifest.model_name, manifest.dimension) != (embedder.name, embedder.dimension):
+            log.warning(
+                "the index in %s holds %s vectors, the project embeds with %s: using a new index in memory "
+                "(`contentgen index build --rebuild` replaces the saved one)", folder, manifest.model_name, embedder.name)
+            return None
+        try:
+            return ProductIndex.load(folder)
+        except ContentgenError as error:
+            log.warning("could not load the index in %s (%s): building a new one", folder, error)
+            return None
+
+    def _keep_index(self, index, was_saved: bool, checksum_before: str | None) -> None:
+        """Save the fitted index when there was none, or when syncing it to the catalog changed it."""
+        from contentgen.retrieval.index import MANIFEST_FILE
+
+        folder = self.settings.index_dir
+        if not was_saved and (folder / MANIFEST_FILE).is_file():
+            return  # another model's index: leave it for its owner
+        if was_saved and index.manifest.data_checksum == checksum_before:
+            return  # it matched the catalog: nothing to write
+        try:
+            index.save(folder)
+        except OSError as error:
+            log.warning("could not save the product index in %s (%s)", folder, error)
 
     @cached_property
     def offer_rules(self):

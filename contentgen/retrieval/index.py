@@ -102,6 +102,24 @@ class ProductIndex:
         self._tombstones: set[int] = set()
         self._next_id = 0
 
+    # A fitted recommender holding this index is saved with pickle (contentgen.fitted); FAISS
+    # objects do not pickle, so the index travels as FAISS's own serialised bytes.
+    def __getstate__(self) -> dict:
+        import faiss
+
+        state = self.__dict__.copy()
+        state["_index"] = faiss.serialize_index(self._index)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        import faiss
+
+        state = dict(state)
+        state["_index"] = faiss.deserialize_index(state["_index"])
+        self.__dict__.update(state)
+        if self.kind == "ivf":
+            self._ivf().nprobe = self.nprobe
+
     # ----------------------------------------------------------------- building
     @classmethod
     def build(

@@ -56,12 +56,15 @@ class ContentModel:
     NotFittedError before that.
     """
 
-    def __init__(self, embedder: Embedder, config: RetrievalConfig | None = None) -> None:
+    def __init__(self, embedder: Embedder, config: RetrievalConfig | None = None, *,
+                 index: ProductIndex | None = None) -> None:
+        """``index``: a saved index that ``fit`` syncs to the catalog instead of building one."""
         self.config = config or RetrievalConfig()
         if not isinstance(embedder, CachedEmbedder) and self.config.cache_dir is not None:
             embedder = CachedEmbedder(embedder, EmbeddingCache(self.config.cache_dir))
         self.embedder = embedder
         self.index: ProductIndex | None = None
+        self._saved_index = index
         self._fitted = False
 
     # ----------------------------------------------------------------- fitting
@@ -75,6 +78,8 @@ class ContentModel:
     ) -> "ContentModel":
         """Embed the catalog (or sync a given index to it) and build every shopper's vector."""
         catalog = shop.catalog.reset_index(drop=True)
+        index = index if index is not None else self._saved_index
+        self._saved_index = None  # used by the first fit only
         if index is None:
             self.index = build_index(catalog, self.embedder, self.config,
                                      show_progress=show_progress)
