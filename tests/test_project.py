@@ -173,3 +173,25 @@ def test_commands_read_the_project_file_in_the_current_folder(own_shop, monkeypa
     # and --project FILE names it from anywhere
     result = runner.invoke(app, ["profile", "--shopper", shopper, "--project", str(own_shop)])
     assert result.exit_code == 0 and shopper in result.output and "chance of buying" in result.output  # propensity model
+
+
+def test_app_main_builds_its_service_from_the_project(own_shop, monkeypatch):
+    import app as ui
+
+    built = {}
+
+    class _Launched:
+        def launch(self, **options):
+            built["options"] = options
+
+    def fake_build(service):
+        built["service"] = service
+        return _Launched()
+
+    monkeypatch.setattr(ui, "build_app", fake_build)
+    ui.main(["--project", str(own_shop), "--port", "7999"])
+    service = built["service"]
+    assert service.settings.voice.name == "Acme Candles" and service.settings.generator_backend == "echo"
+    assert built["options"]["server_port"] == 7999
+    with pytest.raises(SystemExit):
+        ui.main(["--project", str(own_shop.parent / "missing.toml")])
