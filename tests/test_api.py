@@ -132,13 +132,13 @@ def test_generate_for_a_shopper_and_for_a_segment(client, keys, service):
 def test_generate_refuses_ambiguous_or_mismatched_requests(client, keys, service):
     headers = auth(keys["generate"])
     both = client.post("/generate", json={"shopper_id": some_shopper(service), "segment": "loyal"}, headers=headers)
-    assert both.status_code == 422 and "exactly one" in both.text
+    assert both.status_code == 422 and "Extra inputs" in both.text
     neither = client.post("/generate", json={"channel": "sms"}, headers=headers)
     assert neither.status_code == 422
     unknown = client.post("/generate", json={"segment": "loyal", "template": "nope"}, headers=headers)
-    assert unknown.status_code == 400 and "sms_en" in unknown.json()["detail"]
+    assert unknown.status_code == 404 and "sms_en" in unknown.json()["detail"]
     mismatch = client.post("/generate", json={"segment": "loyal", "channel": "email", "template": "sms_en"}, headers=headers)
-    assert mismatch.status_code == 400 and "sms/en" in mismatch.json()["detail"]
+    assert mismatch.status_code == 409 and "sms/en" in mismatch.json()["detail"]
     too_many = client.post("/generate", json={"segment": "loyal", "variants": 9}, headers=headers)
     assert too_many.status_code == 422 and too_many.json()["detail"][0]["loc"] == ["body", "variants"]
 

@@ -4,7 +4,6 @@
 and an in-memory store. Every endpoint only translates: the library decides.
 """
 
-from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
@@ -33,7 +32,8 @@ ERRORS = {code: {"model": s.Problem, "description": text} for code, text in {
     400: "The request is valid but the shop's data cannot serve it (the detail says why).",
     401: "No API key, or not a valid one.",
     403: "The key's scope does not cover this endpoint.",
-    404: "The shopper, product or campaign is not known.",
+    404: "The shopper, product, segment, template or campaign is not known.",
+    409: "The request contradicts itself or the shop's state (e.g. a template for another channel).",
     413: "The request body is over the size limit.",
     429: "This key's rate limit; wait Retry-After seconds.",
 }.items()}
@@ -129,6 +129,8 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
     request_rate = RateLimiter(settings.requests_per_minute, settings.request_burst)
     generation_rate = RateLimiter(settings.generations_per_minute, settings.generation_burst)
     queue = FairQueue(settings.max_queued_generations, settings.max_queued_per_key)
+    RecommendRequest, GenerateRequest, FeedbackRequest = s.limited_requests(  # noqa: N806 - classes
+        settings.max_recommendations, settings.max_variants, settings.max_feedback_rows)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -170,10 +172,6 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
 
         return authorised
 
-    def too_many(field: tuple, value: int, limit: int) -> RequestValidationError:
-        return RequestValidationError([{"loc": ("body", *field), "type": "less_than_equal", "input": value,
-                                        "msg": f"Input should be less than or equal to {limit} (this service's limit)"}])
-
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
         # where and why, never the rejected input echoed back (it may be huge or hostile)
@@ -210,10 +208,8 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
             refitting=state.refitting, live_events=state.live_events)
 
     @app.post("/recommend", response_model=s.RecommendResponse, responses=ERRORS, tags=["recommend"])
-    def recommend(request: s.RecommendRequest, _key: ApiKey = Depends(caller("read"))) -> s.RecommendResponse:
+    def recommend(request: RecommendRequest, _key: ApiKey = Depends(caller("read"))) -> s.RecommendResponse:
         """The shopper's best products now, each with the reasons a person can read."""
-        if request.k > settings.max_recommendations:
-            raise too_many(("k",), request.k, settings.max_recommendations)
         with state.lock:
             service = state.service
             known_shopper(service, request.shopper_id)
@@ -224,18 +220,21 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
                                        recommendations=recommendations_out(service, recs))
 
     @app.post("/generate", response_model=s.GenerateResponse, responses={**ERRORS, **BUSY}, tags=["generate"])
-    async def generate(request: s.GenerateRequest, key: ApiKey = Depends(caller("generate"))) -> s.GenerateResponse:
+    async def generate(request: GenerateRequest, key: ApiKey = Depends(caller("generate"))) -> s.GenerateResponse:
         """Checked copy variants for one shopper or a segment. Requests wait their turn for the model
         (round-robin between keys); the answer comes when the copy is written."""
-        if request.variants > settings.max_variants:
-            raise too_many(("variants",), request.variants, settings.max_variants)
         if request.template is not None:
-            template = state.templates.get(request.template)  # TemplateError (400) lists the names
+            if request.template not in state.templates.names:
+                raise HTTPException(404, f"no template {request.template!r}; available: {', '.join(state.templates.names)}")
+            template = state.templates.get(request.template)
             if (template.channel, template.language) != (request.channel, request.language):
-                raise HTTPException(400, f"template {request.template!r} is for {template.channel}/{template.language}, "
+                raise HTTPException(409, f"template {request.template!r} is for {template.channel}/{template.language}, "
                                          f"not {request.channel}/{request.language}")
-        if request.shopper_id is not None:
-            known_shopper(state.service, request.shopper_id)
+        shopper_id, segment = getattr(request, "shopper_id", None), getattr(request, "segment", None)
+        if shopper_id is not None:
+            known_shopper(state.service, shopper_id)
+        elif segment not in set(state.service.profiles.frame["segment"].astype(str)):
+            raise HTTPException(404, f"no shopper of shop {state.service.shop.name!r} is in segment {segment!r} now")
         wait = generation_rate.take(key.key_id)
         if wait:
             raise HTTPException(429, f"this key's generation limit ({settings.generations_per_minute:g} a minute) is "
@@ -246,8 +245,8 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
             started = time.perf_counter()
             with state.lock:
                 service = state.service
-                brief = (service.brief(request.shopper_id, request.channel, request.language) if request.shopper_id
-                         else service.segment_brief(request.segment, request.channel, request.language))
+                brief = (service.brief(shopper_id, request.channel, request.language) if shopper_id is not None
+                         else service.segment_brief(segment, request.channel, request.language))
             copies = state.writer_for(request.variants).write(brief, request.template)
             return brief, copies, started
 
@@ -262,7 +261,7 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
             raise
         done = time.perf_counter()
         return s.GenerateResponse(
-            channel=brief.channel, language=brief.language, shopper_id=request.shopper_id, segment=request.segment,
+            channel=brief.channel, language=brief.language, shopper_id=shopper_id, segment=segment,
             products=[p.name for p in brief.products], offer=brief.offer.description if brief.offer else None,
             variants=[s.CopyOut(variant=c.variant, template=c.template, fields=dict(c.fields), text=c.text,
                                 fallback=c.fallback, passed=c.passed, generator=c.generator,
@@ -295,11 +294,9 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
                                    segment=result.segment_after, recommendations=recommendations_out(service, recs))
 
     @app.post("/feedback", response_model=s.FeedbackResponse, responses=ERRORS, tags=["campaigns"])
-    def feedback(request: s.FeedbackRequest, key: ApiKey = Depends(caller("generate"))) -> s.FeedbackResponse:
+    def feedback(request: FeedbackRequest, key: ApiKey = Depends(caller("generate"))) -> s.FeedbackResponse:
         """Outcomes (sent, opened, clicked, converted, ...) of stored messages. Idempotent: a repeated
         event adds nothing."""
-        if len(request.events) > settings.max_feedback_rows:
-            raise too_many(("events",), len(request.events), settings.max_feedback_rows)
         raw = pd.DataFrame([{"message_id": e.message_id, "event_type": e.event_type,
                              "occurred_at": e.occurred_at.isoformat(), "revenue": str(e.revenue),
                              "event_id": e.event_id or ""} for e in request.events], dtype=str)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from contentgen.brief import CHANNELS, LANGUAGES
 from contentgen.profile.config import SEGMENTS
@@ -45,21 +45,27 @@ class RecommendRequest(Strict):
     exclude_purchased: bool = Field(True, description="False allows buy-again picks.")
 
 
-class GenerateRequest(Strict):
-    """Copy for one shopper, or one message for a whole lifecycle segment: give exactly one."""
-
+class _Generate(Strict):
     channel: Channel = "email"
     language: Language = "en"
-    shopper_id: Identifier | None = None
-    segment: Segment | None = None
     template: TemplateName | None = Field(None, description="A template name from prompts/; default: the channel's.")
     variants: int = Field(3, ge=1, le=20, description="Checked variants for A/B tests (at most max_variants).")
 
-    @model_validator(mode="after")
-    def _one_audience(self) -> "GenerateRequest":
-        if (self.shopper_id is None) == (self.segment is None):
-            raise ValueError("give exactly one of shopper_id (copy for one shopper) or segment (one message for a segment)")
-        return self
+
+class ShopperGenerateRequest(_Generate):
+    """Copy for one shopper."""
+
+    shopper_id: Identifier
+
+
+class SegmentGenerateRequest(_Generate):
+    """One message for every shopper of a lifecycle segment (no name, the segment's favourite products)."""
+
+    segment: Segment
+
+
+# Exactly one audience: each form forbids the other's field, so the schema itself says so.
+GenerateRequest = ShopperGenerateRequest | SegmentGenerateRequest
 
 
 class EventRequest(Strict):
@@ -192,3 +198,21 @@ class HealthResponse(BaseModel):
     generating: bool
     refitting: bool
     live_events: int
+
+
+def limited_requests(max_recommendations: int, max_variants: int, max_feedback_rows: int):
+    """The request models with this service's limits in their fields, so the published schema and
+    the 422s say the same thing (subclasses under the same names; the validators carry over)."""
+    from pydantic import create_model
+
+    recommend = create_model("RecommendRequest", __base__=RecommendRequest, __doc__=RecommendRequest.__doc__,
+                             k=(int, Field(3, ge=1, le=max_recommendations, description="How many products.")))
+    variants = (int, Field(min(3, max_variants), ge=1, le=max_variants, description="Checked variants for A/B tests."))
+    shopper = create_model("ShopperGenerateRequest", __base__=ShopperGenerateRequest,
+                           __doc__=ShopperGenerateRequest.__doc__, variants=variants)
+    segment = create_model("SegmentGenerateRequest", __base__=SegmentGenerateRequest,
+                           __doc__=SegmentGenerateRequest.__doc__, variants=variants)
+    generate = shopper | segment
+    feedback = create_model("FeedbackRequest", __base__=FeedbackRequest, __doc__=FeedbackRequest.__doc__,
+                            events=(list[OutcomeIn], Field(..., min_length=1, max_length=max_feedback_rows)))
+    return recommend, generate, feedback
