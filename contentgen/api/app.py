@@ -16,7 +16,7 @@ import time
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 import pandas as pd
 
@@ -37,6 +37,7 @@ ERRORS = {code: {"model": s.Problem, "description": text} for code, text in {
     413: "The request body is over the size limit.",
     429: "This key's rate limit; wait Retry-After seconds.",
 }.items()}
+NO_CAMPAIGNS = "campaign runs are off on this server: start it with --campaigns-dir (and the campaign engine installed)"
 BUSY = {503: {"model": s.Problem, "description": "The generation queue is full; wait Retry-After seconds."}}
 
 
@@ -48,6 +49,7 @@ class ServiceState:
         self.store = store
         self.base_shop = service.shop  # the shop as loaded; stored live events are added on refit
         self.lock = threading.RLock()
+        self.model_lock = threading.Lock()  # one model call at a time: /generate and campaign runs take turns
         self.refitting = False
         self.live_events = 0
         self._writers: dict[tuple[int, int], object] = {}
@@ -117,14 +119,20 @@ class ServiceState:
             self.refitting = False
 
 
-def create_app(service, store, settings: ApiSettings | None = None, *, campaigns=None) -> FastAPI:
-    """The HTTP service over a built ContentService and an open Store.
-
-    Args:
-        campaigns: a campaign runner (``contentgen.api.campaigns.CampaignRunner``); None answers 501.
-    """
+def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
+    """The HTTP service over a built ContentService and an open Store (campaign runs when
+    ``settings.campaigns_dir`` is set and the campaign engine is installed)."""
     settings = settings or ApiSettings()
     state = ServiceState(service, store)
+    campaigns = None
+    if settings.campaigns_dir is not None:
+        try:
+            from contentgen.api.campaigns import CampaignRunner
+            import contentgen.campaign  # noqa: F401 - the engine the runner drives
+        except ImportError:
+            logger.warning("no campaign engine (contentgen.campaign) in this build: /campaigns answers 501")
+        else:
+            campaigns = CampaignRunner(state, settings.campaigns_dir, settings.audience_dir, state.model_lock)
     keys = ApiKeys(store)
     request_rate = RateLimiter(settings.requests_per_minute, settings.request_burst)
     generation_rate = RateLimiter(settings.generations_per_minute, settings.generation_burst)
@@ -136,7 +144,7 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
     async def lifespan(_app: FastAPI):
         await asyncio.to_thread(state.warm)
         if campaigns is not None:
-            campaigns.resume()
+            campaigns.resume()  # runs a restart cut short go on from their checkpoints
         yield
         queue.close()
 
@@ -149,6 +157,7 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
         lifespan=lifespan,
     )
     app.state.contentgen = state
+    app.state.campaigns = campaigns
     app.state.queue = queue
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     bearer = HTTPBearer(auto_error=False, description="An API key from `contentgen keys create`.")
@@ -247,7 +256,8 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
                 service = state.service
                 brief = (service.brief(shopper_id, request.channel, request.language) if shopper_id is not None
                          else service.segment_brief(segment, request.channel, request.language))
-            copies = state.writer_for(request.variants).write(brief, request.template)
+            with state.model_lock:
+                copies = state.writer_for(request.variants).write(brief, request.template)
             return brief, copies, started
 
         try:
@@ -315,21 +325,33 @@ def create_app(service, store, settings: ApiSettings | None = None, *, campaigns
         return health()
 
     @app.post("/campaigns", status_code=202, response_model=s.CampaignResponse,
-              responses={**ERRORS, 501: {"model": s.Problem, "description": "No campaign engine in this build."}},
+              responses={**ERRORS, 501: {"model": s.Problem, "description": "No campaign runs on this server."}},
               tags=["campaigns"])
     def start_campaign(request: s.CampaignRequest, key: ApiKey = Depends(caller("admin"))) -> s.CampaignResponse:
         """Start a campaign run over an audience file; returns its id at once (poll GET /campaigns/{id})."""
         if campaigns is None:
-            raise HTTPException(501, "campaign runs are not available in this build (contentgen.campaign is missing)")
+            raise HTTPException(501, NO_CAMPAIGNS)
         return campaigns.start(request, key.key_id)
 
     @app.get("/campaigns/{campaign_id}", response_model=s.CampaignResponse,
-             responses={**ERRORS, 501: {"model": s.Problem, "description": "No campaign engine in this build."}},
+             responses={**ERRORS, 501: {"model": s.Problem, "description": "No campaign runs on this server."}},
              tags=["campaigns"])
     def campaign_status(campaign_id: s.Identifier, _key: ApiKey = Depends(caller("read"))) -> s.CampaignResponse:
-        """A campaign run's progress, counts and, when done, where its output is."""
+        """A campaign run's progress, counts and, when done, where to download its messages."""
         if campaigns is None:
-            raise HTTPException(501, "campaign runs are not available in this build (contentgen.campaign is missing)")
+            raise HTTPException(501, NO_CAMPAIGNS)
         return campaigns.status(campaign_id)
+
+    @app.get("/campaigns/{campaign_id}/messages", response_class=FileResponse, tags=["campaigns"],
+             responses={**ERRORS, 501: {"model": s.Problem, "description": "No campaign runs on this server."},
+                        200: {"description": "The ESP-ready messages file.",
+                              "content": {"text/csv": {}, "application/json": {}, "application/octet-stream": {}}}})
+    def campaign_messages(campaign_id: s.Identifier, _key: ApiKey = Depends(caller("read"))) -> FileResponse:
+        """The finished run's messages file (one row per recipient, ready for the email/SMS service)."""
+        if campaigns is None:
+            raise HTTPException(501, NO_CAMPAIGNS)
+        path = campaigns.messages_file(campaign_id)
+        media = {".csv": "text/csv", ".jsonl": "application/json"}.get(path.suffix, "application/octet-stream")
+        return FileResponse(path, media_type=media, filename=path.name)
 
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator
 
 from contentgen.brief import CHANNELS, LANGUAGES
 from contentgen.profile.config import SEGMENTS
@@ -64,8 +64,18 @@ class SegmentGenerateRequest(_Generate):
     segment: Segment
 
 
-# Exactly one audience: each form forbids the other's field, so the schema itself says so.
-GenerateRequest = ShopperGenerateRequest | SegmentGenerateRequest
+def _audience(value) -> str:
+    # a body naming a shopper is the shopper form (so "segment" as well is an extra field there)
+    return "shopper" if isinstance(value, dict) and "shopper_id" in value or hasattr(value, "shopper_id") else "segment"
+
+
+def _one_of(shopper: type, segment: type):
+    """Exactly one audience: each form forbids the other's field, so the schema itself says so, and
+    a 422 speaks of the form the body meant."""
+    return Annotated[Annotated[shopper, Tag("shopper")] | Annotated[segment, Tag("segment")], Discriminator(_audience)]
+
+
+GenerateRequest = _one_of(ShopperGenerateRequest, SegmentGenerateRequest)
 
 
 class EventRequest(Strict):
@@ -104,13 +114,28 @@ class FeedbackRequest(Strict):
     events: list[OutcomeIn] = Field(..., min_length=1, max_length=10_000)
 
 
-class CampaignRequest(Strict):
-    """Start a campaign run over an audience file the server can read."""
+Text = Annotated[str, StringConstraints(max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
-    audience_path: Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^[^\x00-\x1f\x7f]+$")]
-    channel: Channel = "email"
-    language: Language = "en"
-    name: Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+
+class CampaignRequest(Strict):
+    """Start (or resume) one send of a list campaign over an audience file in the server's audience folder.
+
+    Unset options take the campaign engine's defaults (``contentgen.campaign.CampaignSettings``)."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*[A-Za-z0-9][^\x00-\x1f\x7f]*$")]
+    audience_path: Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[^\x00-\x1f\x7f]+$")] = Field(
+        description="CSV/TSV/Parquet/JSONL, relative to the server's audience folder.")
+    channel: Literal["email", "sms", "push"] | None = None
+    language: Language | None = None
+    variants: int | None = Field(None, ge=1, le=26)
+    cohort: Literal["auto", "segment", "interest", "recipient"] | None = None
+    esp: Literal["generic", "mailchimp", "klaviyo"] | None = None
+    postal_address: Text | None = None
+    unsubscribe_link_template: Text | None = None
+    link_template: Text | None = None
+    next_send: bool | None = None
+    allow_changed_audience: bool | None = None
+    chunk_size: int | None = Field(None, ge=1, le=10_000, description="Recipients per checkpoint.")
 
 
 # -- responses --------------------------------------------------------------------------------
@@ -212,7 +237,7 @@ def limited_requests(max_recommendations: int, max_variants: int, max_feedback_r
                            __doc__=ShopperGenerateRequest.__doc__, variants=variants)
     segment = create_model("SegmentGenerateRequest", __base__=SegmentGenerateRequest,
                            __doc__=SegmentGenerateRequest.__doc__, variants=variants)
-    generate = shopper | segment
+    generate = _one_of(shopper, segment)
     feedback = create_model("FeedbackRequest", __base__=FeedbackRequest, __doc__=FeedbackRequest.__doc__,
                             events=(list[OutcomeIn], Field(..., min_length=1, max_length=max_feedback_rows)))
     return recommend, generate, feedback

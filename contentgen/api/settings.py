@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -22,3 +24,7 @@ class ApiSettings(BaseModel):
     max_variants: int = Field(5, ge=1, le=20)
     max_recommendations: int = Field(50, ge=1, le=500)
     max_feedback_rows: int = Field(1000, ge=1)
+    # Campaign runs (POST /campaigns): their files and records go under campaigns_dir; audience
+    # files are read only from inside audience_dir. None: no campaign runs (501).
+    campaigns_dir: Path | None = None
+    audience_dir: Path = Path(".")
