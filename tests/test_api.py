@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 
 import pandas as pd
 import pytest
@@ -286,3 +287,22 @@ def test_events_survive_a_restart(pristine, store, keys, client):
         answer = restarted.post("/recommend", json={"shopper_id": "web-visitor-9"}, headers=auth(keys["read"]))
         assert answer.status_code == 200 and not answer.json()["cold_start"]
         assert restarted.get("/health").json()["live_events"] == len(live_events(store))
+
+
+def test_refit_on_command_includes_the_live_events_and_keeps_answering(client, keys, service):
+    assert client.post("/refit", headers=auth(keys["generate"])).status_code == 403
+    accepted = client.post("/refit", headers=auth(keys["admin"]))
+    assert accepted.status_code == 202 and accepted.json()["refitting"]
+    # answers go on from the current fit while the new one is built
+    assert client.post("/recommend", json={"shopper_id": "web-visitor-9"}, headers=auth(keys["read"])).status_code == 200
+    state = client.app.state.contentgen
+    deadline = time.monotonic() + 300
+    while client.get("/health").json()["refitting"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    refitted = state.service
+    assert refitted is not service
+    # the newcomer's purchase is now part of the shop the models were fitted on, not a fold-in
+    assert (refitted.shop.events["shopper_id"] == "web-visitor-9").any()
+    assert not refitted.recommender.is_cold(["web-visitor-9"])[0]
+    answer = client.post("/recommend", json={"shopper_id": "web-visitor-9"}, headers=auth(keys["read"]))
+    assert answer.status_code == 200 and not answer.json()["cold_start"]

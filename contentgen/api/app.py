@@ -6,6 +6,7 @@ and an in-memory store. Every endpoint only translates: the library decides.
 
 
 import asyncio
+from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -54,6 +55,30 @@ class ServiceState:
         self.live_events = 0
         self._writers: dict[tuple[int, int], object] = {}
         self._templates = None
+        # Answers of /recommend per shopper, by (k, exclude_purchased). Valid until that shopper's next
+        # event (a fold-in changes only its own row) or the next refit; bounded, least recent out first.
+        self._answers: OrderedDict[str, dict[tuple[int, bool], object]] = OrderedDict()
+        self.max_answers = 100_000  # shoppers
+
+    def cached_answer(self, shopper_id: str, k: int, exclude: bool):
+        mine = self._answers.get(shopper_id)
+        if mine is None:
+            return None
+        self._answers.move_to_end(shopper_id)
+        return mine.get((k, exclude))
+
+    def remember(self, shopper_id: str, k: int, exclude: bool, answer) -> None:
+        self._answers.setdefault(shopper_id, {})[(k, exclude)] = answer
+        self._answers.move_to_end(shopper_id)
+        if len(self._answers) > self.max_answers:
+            self._answers.popitem(last=False)
+
+    def forget(self, shopper_id: str | None = None) -> None:
+        """Drop the cached answers of one shopper (after its event), or all (after a refit)."""
+        if shopper_id is None:
+            self._answers.clear()
+        else:
+            self._answers.pop(shopper_id, None)
 
     def warm(self, replay: bool = True) -> None:
         """Fit what /recommend needs now, not on the first request; fold in events stored earlier."""
@@ -64,6 +89,7 @@ class ServiceState:
             self.service.profiles, self.service.recommender, self.service.offer_plan  # noqa: B018 - built once
             if replay:
                 stored = live_events(self.store)
+                self.forget()
                 for row in stored.itertuples(index=False):
                     self.service.record_event(LiveEvent(row.shopper_id, row.product_id, row.event_type,
                                                          pd.Timestamp(row.timestamp), row.quantity, row.value,
@@ -112,6 +138,7 @@ class ServiceState:
                                                pd.Timestamp(row.timestamp), row.quantity, row.value, row.order_id))
                 self.service = new
                 self._writers.clear()
+                self.forget()
             logger.info("refit on %d events (%d live)", len(new.shop.events), len(stored) + len(later))
         except Exception:
             logger.exception("refit failed; the service keeps the previous fit")
@@ -219,14 +246,20 @@ def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
     @app.post("/recommend", response_model=s.RecommendResponse, responses=ERRORS, tags=["recommend"])
     def recommend(request: RecommendRequest, _key: ApiKey = Depends(caller("read"))) -> s.RecommendResponse:
         """The shopper's best products now, each with the reasons a person can read."""
+        key = (request.shopper_id, request.k, request.exclude_purchased)
         with state.lock:
+            answer = state.cached_answer(*key)
+            if answer is not None:
+                return answer
             service = state.service
             known_shopper(service, request.shopper_id)
             recs = service.recommender.recommend(request.shopper_id, request.k, request.exclude_purchased)
             segment = str(service.profiles.frame.at[request.shopper_id, "segment"])
             cold = bool(service.recommender.is_cold([request.shopper_id])[0])
-            return s.RecommendResponse(shopper_id=request.shopper_id, segment=segment, cold_start=cold,
-                                       recommendations=recommendations_out(service, recs))
+            answer = s.RecommendResponse(shopper_id=request.shopper_id, segment=segment, cold_start=cold,
+                                         recommendations=recommendations_out(service, recs))
+            state.remember(*key, answer)
+            return answer
 
     @app.post("/generate", response_model=s.GenerateResponse, responses={**ERRORS, **BUSY}, tags=["generate"])
     async def generate(request: GenerateRequest, key: ApiKey = Depends(caller("generate"))) -> s.GenerateResponse:
@@ -297,6 +330,7 @@ def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
                                          event_type=request.event_type, occurred_at=when, quantity=request.quantity,
                                          value=request.value, order_id=request.order_id, api_key_id=key.key_id)
             state.live_events += 1
+            state.forget(request.shopper_id)
             result = service.record_event(LiveEvent(request.shopper_id, request.product_id, request.event_type,
                                                     pd.Timestamp(when), request.quantity, request.value, request.order_id))
             recs = service.recommender.recommend(request.shopper_id, service.settings.recommendations)
