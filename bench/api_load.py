@@ -1,7 +1,8 @@
 """Load test of the HTTP service on loopback: concurrent /recommend and /generate, bounded in count and time.
 
-Starts `create_app` under uvicorn on 127.0.0.1 (a free port, never another interface) with a temp
-store and keys, fits the models before the clock starts ("models in memory"), then:
+Starts `contentgen serve` in its own process on 127.0.0.1 (a free port, never another interface)
+with a temp store and keys, waits until it has fitted its models ("models in memory") and loaded
+the generator, then:
 
 - /recommend: ``--concurrency`` clients; first every shopper once (each answer computed), then
   random shoppers for ``--seconds`` (at most ``--max-requests``; a repeat is answered from the
@@ -21,11 +22,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -118,39 +120,46 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    import uvicorn
+    import httpx
 
-    from contentgen.api import ApiSettings, create_app
-    from contentgen.cli.common import load_shop_from_options
-    from contentgen.generate.factory import create_generator
-    from contentgen.service import ContentService, ServiceSettings
+    from contentgen.cli.common import service_from_options
     from contentgen.store import open_store
     from contentgen.store.keys import ApiKeys
 
-    shop = load_shop_from_options(args.data)
-    options = {"generator_backend": args.backend, **({"generator_model": args.model} if args.model else {})}
-    service = ContentService(shop, ServiceSettings(content=args.content, variants=1, **options))
+    folder = Path(tempfile.mkdtemp(prefix="api-load-"))
+    db = folder / "store.db"
+    with open_store(db) as store:
+        keys = {name: ApiKeys(store).create("generate", name=f"load {name}")[1] for name in ("A", "B", "R")}
+    port = free_loopback_port()
+    # the server is `contentgen serve` in its own process (as deployed): the load below does not share its GIL.
+    # Limits above the load: this measures latency, not the limiter.
+    command = [sys.executable, "-m", "contentgen.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db),
+               "--data", args.data, "--backend", args.backend, "--content" if args.content else "--no-content",
+               "--requests-per-minute", "10000000", "--generations-per-minute", "1000000",
+               "--campaigns-dir", str(folder / "campaigns")] + (["--model", args.model] if args.model else [])
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "server.log", "w"))
+    base = f"http://127.0.0.1:{port}"
     t = time.perf_counter()
-    service.profiles, service.recommender, service.offer_plan  # noqa: B018 - models in memory before the clock
-    service.writer  # noqa: B018 - and the generator loaded
-    print(f"fitted and loaded in {time.perf_counter() - t:.1f}s ({service.writer.generator.name})")
+    while True:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited; see {folder / 'server.log'}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    print(f"server fitted and listening after {time.perf_counter() - t:.1f}s")
+    # warm the generator (it loads on the first /generate), off the clock
+    httpx.post(f"{base}/generate", json={"segment": "loyal", "channel": args.channel, "variants": 1},
+               headers={"Authorization": f"Bearer {keys['R']}"}, timeout=600)
+
+    options = {"backend": args.backend, "model": args.model} if args.model else {"backend": args.backend}
+    service = service_from_options(None, args.data, None, content=args.content, variants=1, **options)
+    service.profiles, service.recommender  # noqa: B018 - the baseline's models in memory (reused from the server's fit)
     buyers = service.shop.purchases["shopper_id"].astype(str).unique()
     shoppers = sorted(set(buyers) & set(service.profiles.frame.index.astype(str)))
-
-    folder = Path(tempfile.mkdtemp(prefix="api-load-"))
-    store = open_store(folder / "store.db")
-    keys = {name: ApiKeys(store).create("generate", name=f"load {name}")[1] for name in ("A", "B", "R")}
-    # limits above the load: this measures latency, not the limiter
-    settings = ApiSettings(requests_per_minute=1e7, request_burst=10**6, generations_per_minute=1e6,
-                           generation_burst=10**6, max_queued_per_key=max(8, args.flood))
-    app = create_app(service, store, settings)
-    port = free_loopback_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
 
     # the baseline: the same work in-process, one call at a time, no HTTP
     rng = np.random.default_rng(args.seed)
@@ -170,15 +179,16 @@ def main() -> None:
             generate_load(base, keys, shoppers, args.flood, args.channel))
         return first, *rest
 
-    (cold_lat, cold_fail, _, cold_wall), (rec_lat, rec_fail, rec_sent, rec_wall), (gen_lat, gen_fail, order) = \
-        asyncio.run(both())
-    server.should_exit = True
-    thread.join(10)
-    store.close()
+    try:
+        (cold_lat, cold_fail, _, cold_wall), (rec_lat, rec_fail, rec_sent, rec_wall), (gen_lat, gen_fail, order) = \
+            asyncio.run(both())
+    finally:
+        server.terminate()
+        server.wait(30)
 
     print(f"\nloopback load test: {args.data} shop, {len(shoppers):,} shoppers, {args.concurrency} /recommend clients for "
           f"{args.seconds:g}s (cap {args.max_requests}), /generate burst of {args.flood} (key A) + 2 (key B), "
-          f"backend {service.writer.generator.name}")
+          f"backend {args.backend}{' ' + args.model if args.model else ''}; server and load in separate processes")
     print("| what | requests | failed | p50 ms | p95 ms | p99 ms | throughput |")
     print("|---|---|---|---|---|---|---|")
     p = percentiles(cold_lat).split()

@@ -25,7 +25,7 @@ from contentgen.api import schemas as s
 from contentgen.api.limits import BodySizeLimit, FairQueue, QueueFull, RateLimiter, retry_after_header
 from contentgen.api.settings import ApiSettings
 from contentgen.errors import ContentgenError
-from contentgen.store.keys import ApiKey, ApiKeys
+from contentgen.store.keys import ApiKey, ApiKeys, hash_key
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ ERRORS = {code: {"model": s.Problem, "description": text} for code, text in {
     413: "The request body is over the size limit.",
     429: "This key's rate limit; wait Retry-After seconds.",
 }.items()}
+KEY_CACHE_SECONDS = 5.0
 NO_CAMPAIGNS = "campaign runs are off on this server: start it with --campaigns-dir (and the campaign engine installed)"
 BUSY = {503: {"model": s.Problem, "description": "The generation queue is full; wait Retry-After seconds."}}
 
@@ -189,13 +190,30 @@ def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     bearer = HTTPBearer(auto_error=False, description="An API key from `contentgen keys create`.")
 
+    known: dict[str, tuple[ApiKey, float]] = {}  # sha256 of a key -> (its record, until when to trust it)
+
+    def verified(key: str) -> ApiKey | None:
+        """``keys.verify`` with the answer kept a few seconds, so a busy key costs no database read per
+        request; a revoked key is refused within ``KEY_CACHE_SECONDS``."""
+        digest = hash_key(key)
+        hit = known.get(digest)
+        now = time.monotonic()
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        record = keys.verify(key)
+        if record is not None:
+            if len(known) > 10_000:
+                known.clear()
+            known[digest] = (record, now + KEY_CACHE_SECONDS)
+        return record
+
     def caller(scope: str):
         def authorised(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> ApiKey:
             challenge = {"WWW-Authenticate": "Bearer"}
             if credentials is None:
                 raise HTTPException(401, "no API key: send 'Authorization: Bearer <key>'; create one with "
                                          f"`contentgen keys create --scope {scope}`", headers=challenge)
-            key = keys.verify(credentials.credentials)
+            key = verified(credentials.credentials)
             if key is None:
                 raise HTTPException(401, "this API key is not valid (unknown, mistyped or revoked)", headers=challenge)
             if not key.allows(scope):
