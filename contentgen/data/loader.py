@@ -21,7 +21,17 @@ from contentgen.data.mapping import (
     Mapping,
     read_mapping,
 )
-from contentgen.data.readers import FILE, LINE, invalid_error, parse_datetime, parse_number, read_table, resolve_columns
+from contentgen.data.dialect import detect_decimal
+from contentgen.data.readers import (
+    FILE,
+    LINE,
+    TextFormat,
+    invalid_error,
+    parse_datetime,
+    parse_number,
+    read_table,
+    resolve_columns,
+)
 from contentgen.data.report import LoadReport
 from contentgen.data.schema import CATALOG_COLUMNS, EVENT_COLUMNS, EVENT_TYPES, SHOPPER_COLUMNS, Shop, conform
 from contentgen.errors import DataError
@@ -30,7 +40,13 @@ log = logging.getLogger(__name__)
 
 REAL_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "online-retail"
 
-_FIX_NUMBER = "Fix or remove the row, or set on_invalid = \"reject\" in the mapping to set bad rows aside."
+_FIX_NUMBER = (
+    "Fix or remove the row, set decimal / thousands in [{section}] of the mapping if the file writes "
+    "numbers another way (read with decimal mark {decimal!r}), or set on_invalid = \"reject\" to set bad rows aside."
+)
+# the fields read as numbers, per input: the decimal mark is detected from their values
+_NUMBER_FIELDS = ("quantity", "unit_price", "price", "stock", "margin", "value", "rating")
+_DETECT_SAMPLE = 20_000
 _FIX_DATE = (
     "Fix or remove the row, set date_format in the mapping (now {fmt}), "
     "or set on_invalid = \"reject\" to set bad rows aside."
@@ -103,11 +119,7 @@ def load_shop(
 
     unknown_products = ~events["product_id"].isin(catalog["product_id"])
     if unknown_products.any():
-        missing = events.loc[unknown_products, "product_id"].iloc[0]
-        raise DataError(
-            f"{unknown_products.sum():,} events name products missing from the catalog "
-            f"(first: {missing!r}); add them to the catalog file or fix the product ids"
-        )
+        raise _orphan_events_error(events.loc[unknown_products, "product_id"], loader.catalog_rejects)
 
     report.rejected = (
         pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=[FILE, LINE, cleaning.REASON])
@@ -118,6 +130,37 @@ def load_shop(
     report.seconds = time.perf_counter() - started
     log.info("loaded %s in %.1fs", mapping.name, report.seconds)
     return Shop(catalog, shoppers, events, mapping.currency, mapping.name, report)
+
+
+def _orphan_events_error(missing: pd.Series, catalog_rejects: list[pd.DataFrame]) -> DataError:
+    """Events whose products are not in the catalog; when catalog rows naming them were set aside,
+    the error says which rows and why, since fixing those rows is the fix."""
+    message = (f"{len(missing):,} events name products missing from the catalog "
+               f"(first: {missing.iloc[0]!r})")
+    rejected = pd.concat(catalog_rejects, ignore_index=True) if catalog_rejects else pd.DataFrame()
+    if len(rejected) and "product_id" in rejected:
+        rejected = rejected[rejected["product_id"].isin(set(missing))]
+    if not len(rejected):
+        return DataError(message + "; add them to the catalog file or fix the product ids")
+    orphaned = int(missing.isin(set(rejected["product_id"])).sum())
+    reasons = rejected.groupby(cleaning.REASON, sort=False).size().sort_values(ascending=False)
+    examples = []
+    for reason in reasons.index[:3]:
+        rows = rejected[rejected[cleaning.REASON] == reason]
+        first = rows.iloc[0]
+        column = reason.split(":", 1)[1] if reason.startswith("invalid_values:") else None
+        value = f" {column}={first.get('_value', '')!r}" if column and first.get("_value") is not None else ""
+        lines = ", ".join(str(int(n)) for n in rows[LINE].head(5))
+        more = f" and {len(rows) - 5:,} more" if len(rows) > 5 else ""
+        examples.append(f"{len(rows):,} set aside as {reason} ({first[FILE]} lines {lines}{more}; first{value})")
+    first = rejected.iloc[0]
+    return DataError(
+        f"{message}: {orphaned:,} of them name products whose catalog rows were set aside: "
+        + "; ".join(examples)
+        + ". Fix those catalog rows (or the mapping: a decimal comma needs decimal = \",\" in [catalog]), "
+        "or write the set-aside rows out with the load report to see them all",
+        path=str(first[FILE]), line=int(first[LINE]),
+    )
 
 
 def _events_from_lines(lines: pd.DataFrame) -> pd.DataFrame:
@@ -146,6 +189,7 @@ class _Loader:
 
     def __init__(self, mapping: Mapping, base: Path, policy: str, report: LoadReport, rejects: list[pd.DataFrame]):
         self.mapping, self.base, self.policy, self.report, self.rejects = mapping, base, policy, report, rejects
+        self.catalog_rejects: list[pd.DataFrame] = []  # kept apart: they explain events left without a product
 
     # -- shared steps ---------------------------------------------------------------------
 
@@ -153,14 +197,23 @@ class _Loader:
         frames = []
         for name in spec.files:
             path = self.base / name
-            raw = read_table(path)
+            raw = read_table(path, TextFormat(spec.encoding, spec.delimiter))
             self.report.rows_read[str(path)] = len(raw)
             found = resolve_columns(raw, fields, spec.columns, path=str(path), section=section)
-            frame = pd.DataFrame({field: raw[column] for field, column in found.items()})
+            frame = pd.DataFrame({field: raw[column] for field, column in found.items()}, index=raw.index)
             frame[LINE] = raw[LINE]
             frame[FILE] = raw[FILE]
-            frame.attrs["path"] = str(path)
-            frame.attrs["columns"] = found
+            numbers = [frame[f].dropna().head(_DETECT_SAMPLE) for f in _NUMBER_FIELDS if f in frame]
+            if spec.decimal is not None:
+                decimal = spec.decimal
+            elif numbers and "delimiter" in raw.attrs:
+                sample = pd.concat(numbers).astype("string").str.strip()
+                decimal = detect_decimal(sample.tolist(), raw.attrs["delimiter"])
+            else:
+                decimal = "."  # Parquet and JSON carry numbers as numbers, or text in the usual form
+            frame.attrs.update(path=str(path), columns=found, section=section, decimal=decimal, thousands=spec.thousands)
+            self.report.formats[str(path)] = ", ".join(
+                [f"{k} {raw.attrs[k]!r}" for k in ("encoding", "delimiter") if k in raw.attrs] + [f"decimal {decimal!r}"])
             frames.append(frame)
         return frames
 
@@ -170,12 +223,14 @@ class _Loader:
             return frame
         path = frame.attrs["path"]
         if kind == "number":
-            values, invalid = parse_number(frame, field, path=path)
-            what, fix = "a number", _FIX_NUMBER
+            decimal = frame.attrs.get("decimal", ".")
+            values, invalid = parse_number(frame, field, path=path, decimal=decimal, thousands=frame.attrs.get("thousands"))
+            what = "a number"
+            fix = _FIX_NUMBER.format(section=frame.attrs.get("section", "the input"), decimal=decimal)
             if required:
                 invalid = invalid | values.isna()
         else:
-            values, invalid = parse_datetime(frame, field, date_format, path=path)
+            values, invalid = parse_datetime(frame, field, date_format, path=path, timezone=self.mapping.timezone)
             what = f"a date in format {date_format}" if date_format else "an ISO-8601 date"
             fix = _FIX_DATE.format(fmt=repr(date_format))
         frame = self._drop_invalid(frame, invalid, field, what, fix)
@@ -190,7 +245,10 @@ class _Loader:
         if self.policy == "raise":
             raise invalid_error(frame.rename(columns={field: column}), invalid, column, path=path, what=what, fix=fix)
         self.report.count("invalid_values", int(invalid.sum()), rejects=True)
-        self.rejects.append(frame.loc[invalid].assign(**{cleaning.REASON: f"invalid_values:{column}"}))
+        rejected = frame.loc[invalid].assign(**{cleaning.REASON: f"invalid_values:{column}"})
+        self.rejects.append(rejected)
+        if frame.attrs.get("section") == "catalog":
+            self.catalog_rejects.append(rejected.assign(_value=frame.loc[invalid, field].astype("string")))
         attrs = frame.attrs
         frame = frame.loc[~invalid].copy()
         frame.attrs = attrs
@@ -248,8 +306,8 @@ class _Loader:
             if "quantity" not in frame:
                 frame["quantity"] = 1.0
             frame["quantity"] = frame["quantity"].fillna(1.0)
-            if "value" not in frame:
-                frame["value"] = 0.0
+            # an empty value cell (a view, a cart) is worth nothing, as an absent column is
+            frame["value"] = frame["value"].fillna(0.0) if "value" in frame else 0.0
             parts.append(frame)
         return pd.concat(parts, ignore_index=True)
 

@@ -7,11 +7,13 @@ mapping serves exports whose headers changed over time), its date format and its
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 import tomllib
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 import yaml
 
 from contentgen.data.schema import EVENT_TYPES
@@ -49,6 +51,36 @@ class FileInput(_Strict):
     files: list[str]
     columns: dict[str, ColumnRef] = Field(default_factory=dict)
     date_format: str | None = None  # strptime format; None lets pandas infer ISO-8601
+    # How another shop's text export is written; each one left unset is detected per file.
+    encoding: str | None = None  # e.g. "utf-8", "cp1252"; detected: BOM, then utf-8, cp1252, latin-1
+    delimiter: str | None = None  # e.g. ";"; detected from the first lines (",", ";", tab, "|")
+    decimal: Literal[".", ","] | None = None  # detected from the numeric columns' values
+    thousands: str | None = None  # e.g. "." or " "; "" = none; unset = the usual marks in whole groups
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding {value!r}; use e.g. \"utf-8\", \"cp1252\" or \"latin-1\"") from None
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 1 or value in "\"\r\n"):
+            raise ValueError(f"delimiter must be one character such as \",\", \";\" or \"\\t\", not {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _marks_differ(self) -> "FileInput":
+        if self.thousands and self.decimal and self.thousands == self.decimal:
+            raise ValueError(f"thousands and decimal are both {self.decimal!r}; a number needs two different marks")
+        if self.thousands is not None and len(self.thousands) > 1:
+            raise ValueError(f"thousands must be one character (\".\", \",\", \" \", \"'\") or \"\", not {self.thousands!r}")
+        return self
 
     @field_validator("files", mode="before")
     @classmethod
@@ -108,6 +140,9 @@ class Mapping(_Strict):
     name: str = "shop"
     currency: str = "GBP"
     on_invalid: Literal["raise", "reject"] = "raise"
+    # The shop's clock: timestamps with a UTC offset are converted to it, naive ones are read in it.
+    # Unset: offsets are converted to UTC. An IANA name such as "Europe/London".
+    timezone: str | None = None
     order_lines: OrderLinesInput | None = None
     catalog: FileInput | None = None
     shoppers: FileInput | None = None
@@ -115,6 +150,16 @@ class Mapping(_Strict):
     cleaning: Cleaning = Field(default_factory=Cleaning)
     default_consent: Consent = Field(default_factory=Consent)
     source: Path | None = Field(default=None, exclude=True)  # the file it was read from
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown timezone {value!r}; use an IANA name such as \"Europe/London\" or \"UTC\"") from None
+        return value
 
     def check_complete(self) -> None:
         if self.order_lines is None and (self.catalog is None or self.events is None):

@@ -18,6 +18,7 @@ class LoadReport:
     """
 
     rows_read: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)  # per file: encoding, delimiter, decimal mark used
     rule_counts: dict[str, int] = field(default_factory=dict)
     rejecting_rules: set[str] = field(default_factory=set)
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -43,7 +44,8 @@ class LoadReport:
         """A table a person reads: files, rules with counts, and the totals."""
         lines = ["Load report"]
         for path, n in self.rows_read.items():
-            lines.append(f"  read      {n:>10,}  {path}")
+            how = f"  ({self.formats[path]})" if path in self.formats else ""
+            lines.append(f"  read      {n:>10,}  {path}{how}")
         for rule, n in self.rule_counts.items():
             kind = "rejected" if rule in self.rejecting_rules else "changed "
             lines.append(f"  {kind}  {n:>10,}  {rule}")
