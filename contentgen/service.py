@@ -7,7 +7,7 @@ the front ends only format what these methods return.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cached_property
 import logging
@@ -49,6 +49,13 @@ class ServiceSettings:
     store_url: str = "contentgen.db"  # campaign store: SQLite path or SQLAlchemy URL
     index_dir: Path = Path("indexes/default")  # this shop's saved product index and fitted recommender
     templates_dir: Path | None = None  # prompt templates (*.j2); None = the shipped ones
+
+
+# ServiceSettings fields that do not change the fitted recommender (the saved fit's key skips them)
+_NOT_IN_FIT = frozenset({
+    "offers_path", "generator_backend", "generator_model", "variants", "candidates", "recommendations",
+    "voice", "policy", "send_date", "as_of", "clusters", "embedding_cache", "store_url", "index_dir", "templates_dir",
+})
 
 
 class ContentService:
@@ -105,8 +112,11 @@ class ContentService:
         from contentgen.fitted import FittedStore, Lazy, code_checksum, fit_key, shop_checksum
 
         store = FittedStore(self.settings.index_dir)
+        # every setting is part of the key except those known not to touch the fit, so a setting
+        # added later refits by default rather than reusing a fit made without it
+        fit_settings = {f.name: getattr(self.settings, f.name) for f in fields(self.settings) if f.name not in _NOT_IN_FIT}
         key = fit_key(
-            shop_checksum(self.shop), self.settings.content, self.settings.embedding_model,
+            shop_checksum(self.shop), sorted(fit_settings.items()),
             code_checksum("contentgen.service", "contentgen.rank", "contentgen.retrieval", "contentgen.data"),
         )
         frames = {"shop": self.shop, "catalog": self.shop.catalog, "events": self.shop.events, "shoppers": self.shop.shoppers}

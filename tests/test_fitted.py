@@ -122,3 +122,17 @@ def test_the_saved_index_is_loaded_and_synced_instead_of_rebuilt(small_shop, tmp
     synced = read_manifest(settings.index_dir)
     assert synced.data_checksum != manifest.data_checksum and synced.count == manifest.count
     assert service.recommender.scorers["content"].model.embedder.encoded == 1
+
+
+def test_settings_that_shape_the_fit_are_in_the_key_and_the_others_are_not(small_shop, tmp_path, monkeypatch):
+    from contentgen.brief import BrandVoice
+
+    settings = _settings(tmp_path, content=False)
+    ContentService(small_shop, settings).recommender
+    with monkeypatch.context() as patch:
+        _forbid(patch, "contentgen.rank.Recommender.fit", "the fitted recommender")
+        # the voice, the generator and message counts do not change what was fitted
+        ContentService(small_shop, replace(settings, voice=BrandVoice("Other"), variants=1, generator_backend="echo")).recommender
+    key = FittedStore(settings.index_dir).saved_key("recommender")
+    ContentService(small_shop, replace(settings, content=True)).recommender  # another fit: refit
+    assert FittedStore(settings.index_dir).saved_key("recommender") != key
