@@ -49,6 +49,10 @@ class ServiceSettings:
     store_url: str = "contentgen.db"  # campaign store: SQLite path or SQLAlchemy URL
     index_dir: Path = Path("indexes/default")  # this shop's saved product index and fitted recommender
     templates_dir: Path | None = None  # prompt templates (*.j2); None = the shipped ones
+    # the shop's approved-copy library (JSON lines; contentgen/generate/exemplars.py): few-shot examples
+    # for the prompt, grown by the workspace's approve button; None = no examples. The demo shop's
+    # seed library (written by the contentgen team) is contentgen.generate.exemplars.SEED_LIBRARY.
+    approved_copy: Path | None = None
 
 
 # ServiceSettings fields that do not change the fitted recommender (the saved fit's key skips them)
@@ -214,7 +218,16 @@ class ContentService:
         generator = self._generator or shared_generator(self.settings.generator_backend, self.settings.generator_model)
         known = self.shop.catalog["title"].astype(str).tolist()
         return Writer(generator, TemplateLibrary.load(self.settings.templates_dir), WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known,
-                      policy=self.settings.policy)  # the project's [policy]: claims it supports pass
+                      policy=self.settings.policy,  # the project's [policy]: claims it supports pass
+                      exemplars=self.approved_copy)
+
+    @cached_property
+    def approved_copy(self):
+        """The approved-copy library (``.add(copy, brief)`` from an approve button), or None."""
+        from contentgen.generate.exemplars import ApprovedCopyLibrary
+
+        path = self.settings.approved_copy
+        return ApprovedCopyLibrary(path) if path else None  # embeds with the packaged all-MiniLM-L6-v2 on first use
 
     # -- per shopper ------------------------------------------------------------------------
 
@@ -228,10 +241,22 @@ class ContentService:
     def profile(self, shopper_id: str):
         return self.profiles.get(self._require_known(shopper_id))
 
+    @cached_property
+    def quarantined_products(self) -> frozenset[str]:
+        """Product ids the load set aside as untrusted catalog text (offer claims, instructions to a
+        model, markup, template syntax, formulas) that the shop's policy has not cleared."""
+        report = self.shop.report
+        found = set(report.quarantined_products) if report is not None else set()
+        return frozenset(found - set(self.settings.policy.cleared_products))
+
     def recommend(self, shopper_id: str, k: int | None = None, exclude_purchased: bool = True):
-        """The products a message to this shopper is about, best first, with reasons."""
-        return self.recommender.recommend(
-            self._require_known(shopper_id), k or self.settings.recommendations, exclude_purchased=exclude_purchased)
+        """The products a message to this shopper is about, best first, with reasons; never a
+        quarantined product (asked for a few more, then filtered)."""
+        k = k or self.settings.recommendations
+        blocked = self.quarantined_products
+        recs = self.recommender.recommend(
+            self._require_known(shopper_id), k + min(len(blocked), 50), exclude_purchased=exclude_purchased)
+        return [r for r in recs if str(r.product_id) not in blocked][:k]
 
     def offer(self, shopper_id: str) -> OfferTerms | None:
         return self.offer_plan.terms_for(self._require_known(shopper_id))

@@ -85,10 +85,12 @@ def test_a_sequential_backend_stops_sampling_once_a_brief_has_its_variants(libra
         return [WRONG_PRICE, GOOD, GOOD, GOOD.replace("little", "touch of"), GOOD.replace("tea", "garden")][index]
 
     generator = EchoGenerator(answer, batches=False)
-    writer = Writer(generator, library, WriterSettings(variants=2, candidates=6))
+    writer = Writer(generator, library, WriterSettings(variants=2, candidates=6, spare=1))
     [copies] = writer.write_many([email_brief()])
-    # one bad sample, one pass, one duplicate, one pass: four single samples, not six
-    assert generator.calls == [1, 1, 1, 1]
+    assert writer.stats["ranked_out"] == 1
+    # one bad sample, one pass, one duplicate, two passes: five single samples, not six (it stops
+    # at variants + spare passing candidates, so the quality ranking has one to choose against)
+    assert generator.calls == [1, 1, 1, 1, 1]
     assert [c.fallback for c in copies] == [False, False] and all(c.passed for c in copies)
     assert schemas[0]["required"] == ["subject", "hook", "cta"] and schemas[0]["additionalProperties"] is False
 
@@ -264,3 +266,16 @@ def test_writer_stats_count_failures_per_rule(library):
     writer = Writer(scripted(sale), library, WriterSettings(variants=1, candidates=2, max_rounds=1))
     writer.write_many([email_brief()])
     assert writer.stats["rule:offer.sale_words"] == 2 and writer.stats["failed:facts.offer"] == 2
+
+
+def test_passing_candidates_are_ranked_by_quality_and_the_score_is_shown(library):
+    repetitive = json.dumps({"subject": "Lovely picks", "hook": "Lovely lovely things, lovely for you, lovely.", "cta": "Look"})
+    generic = json.dumps({"subject": "Picked for you", "hook": "Something we think you will like.", "cta": "Take a look"})
+    specific = json.dumps({"subject": "A cakestand for tea time", "hook": "Three tiers of cakes make any tea party feel special.",
+                           "cta": "See the cakestand"})
+    writer = Writer(scripted(repetitive, generic, specific), library, WriterSettings(variants=2, candidates=3, max_rounds=1))
+    [copies] = writer.write_many([email_brief()])
+    assert [dict(c.creative)["subject"] for c in copies][0] == "A cakestand for tea time"
+    assert all(c.quality is not None and 0 <= c.quality <= 1 for c in copies)
+    assert copies[0].quality >= copies[1].quality and dict(copies[0].quality_parts)["specificity"] == 1.0
+    assert dict(copies[0].quality_parts)["fluency"] is None  # the echo backend reports no log-probabilities

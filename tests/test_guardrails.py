@@ -291,3 +291,19 @@ def test_a_failed_family_names_the_rule_that_fired():
     [offer] = [c for c in check_copy({"body": "Huge sale today."}, {"hook": "Huge sale today."}, brief(offer=None), {"body": 99})
                if c.name == "facts.offer"]
     assert not offer.passed and offer.rules == ("offer.sale_words",) and "sale" in offer.detail
+
+
+def test_another_catalog_product_named_by_its_distinctive_words_is_refused(demo_shop):
+    from contentgen.data.text import display_title
+
+    # word rarity is measured on a real catalog: the demo shop's names, plus the products
+    catalog = tuple(display_title(t) for t in demo_shop.catalog["title"].astype(str)) + ("Jumbo Bag Vintage Doily", "Set Of 3 Cake Tins Pantry Design", "Lunch Bag Vintage Doily", "Set Of 3 Regency Cake Tins",
+               "Regency Cakestand 3 Tier", "Regency Tea Plate Roses", "Tea Party Birthday Card", "Pack Of 60 Spaceboy Cake Cases",
+               "Red Retrospot Cake Stand", "Cake Tin Vintage Heart")
+    own = tuple(ProductFact(str(i), n, 2.95) for i, n in enumerate(("Jumbo Bag Vintage Doily", "Set Of 3 Cake Tins Pantry Design",
+                                                                     "Lunch Bag Vintage Doily")))
+    b = Brief("email", "en", BrandVoice(), own, shopper_id="1")
+    assert "facts.products" in names("Get your Jumbo Bag Doily & Regency Cake Tins today!", b, known=catalog)
+    for ok in ("Get your Jumbo Bag Doily and pantry cake tins today!", "Cake tins for your next tea party.",
+               "A doily lunch bag for you."):
+        assert "facts.products" not in names(ok, b, known=catalog), ok

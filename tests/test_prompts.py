@@ -117,3 +117,17 @@ def test_a_social_post_is_written_for_an_audience_not_one_shoppers_history(langu
                     situation=history, interests=("home decor",), segment="churned")
     prompt = library.render_prompt(library.for_brief(shopper), shopper)
     assert history not in prompt.user and "home decor" in prompt.user
+
+
+def test_what_the_shop_is_comes_from_its_policy_not_the_template():
+    from contentgen.brief import BrandVoice, Brief, ProductFact
+    from contentgen.policy import ShopPolicy
+
+    library = TemplateLibrary.load()
+    brief = Brief("email", "en", BrandVoice("Gift Co"), (ProductFact("1", "Tea Set", 5.0),))
+    template = library.for_brief(brief)
+    assert "gift shop" not in library.render_prompt(template, brief).system  # a shop that has not said what it is
+    described = library.render_prompt(template, brief, ShopPolicy(description="a bakery supply shop in Leeds")).system
+    assert "Gift Co, a bakery supply shop in Leeds." in described
+    zh = Brief("sms", "zh", BrandVoice("礼品铺"), (ProductFact("1", "Tea Set", 5.0),))
+    assert "（一家茶具店）" in library.render_prompt(library.for_brief(zh), zh, ShopPolicy(description="一家茶具店")).system

@@ -75,3 +75,25 @@ def test_fallback_is_labelled_when_nothing_passes(service):
 def test_unknown_shopper_names_examples(service):
     with pytest.raises(ConfigError, match=r"shopper 'nobody' is not in shop 'online-retail' \(e.g. "):
         service.brief("nobody")
+
+
+def test_a_quarantined_product_is_never_recommended_until_the_shop_clears_it(service, demo_shop):
+    import dataclasses
+
+    from contentgen.policy import ShopPolicy
+
+    shopper = str(service.profiles.frame.sort_values("n_orders").index[-1])
+    blocked = str(service.recommend(shopper)[0].product_id)
+    report = dataclasses.replace(demo_shop.report, quarantined_products={blocked: "instruction"})
+    shop = dataclasses.replace(demo_shop, report=report)
+
+    def sharing_fits(policy):
+        other = ContentService(shop, ServiceSettings(variants=2, policy=policy), generator=EchoGenerator())
+        other.__dict__.update(profiles=service.profiles, recommender=service.recommender)  # the same fitted stages
+        return other
+
+    quarantined = sharing_fits(ShopPolicy())
+    recs = quarantined.recommend(shopper)
+    assert blocked not in {str(r.product_id) for r in recs} and len(recs) == service.settings.recommendations
+    assert blocked not in {p.product_id for p in quarantined.brief(shopper, "sms").products}
+    assert blocked in {str(r.product_id) for r in sharing_fits(ShopPolicy(cleared_products=(blocked,))).recommend(shopper)}

@@ -13,6 +13,7 @@ import pandas as pd
 
 from contentgen.data.mapping import Cleaning
 from contentgen.data.report import LoadReport
+from contentgen.data.text import untrusted_text_reason
 
 REASON = "reason"
 
@@ -99,3 +100,29 @@ def clean_order_lines(
         is_cancel = is_cancel.loc[lines.index]
     lines = lines.assign(is_cancellation=is_cancel)
     return lines, rejects
+
+
+UNTRUSTED_TEXT = "untrusted_catalog_text"
+
+
+def quarantine_untrusted_text(catalog: pd.DataFrame, report: LoadReport, rejects: list[pd.DataFrame],
+                              columns: tuple[str, ...] = ("title", "description")) -> dict[str, str]:
+    """Products whose name or description carries an offer claim, instructions to a model, markup,
+    template syntax or a spreadsheet formula: counted under ``untrusted_catalog_text`` and listed
+    with the rejects (reason ``untrusted_catalog_text:<kind>``). They stay in the catalog (their
+    sales are real history) but are never recommended or merged until the shop clears them
+    (``[policy] cleared_products``). Returns product id -> kind."""
+    kinds = pd.Series("", index=catalog.index, dtype=object)
+    for column in columns:
+        if column in catalog.columns:
+            # distinct values once: a catalog repeats few texts, a hostile one many
+            values = catalog[column].astype("string").fillna("")
+            found = values.map({v: untrusted_text_reason(v) for v in values.unique()})
+            kinds = kinds.where(kinds != "", found)
+    mask = kinds != ""
+    report.count(UNTRUSTED_TEXT, int(mask.sum()), rejects=True)
+    if mask.any():
+        rejects.append(catalog.loc[mask].assign(**{REASON: UNTRUSTED_TEXT + ":" + kinds[mask]}))
+    quarantined = dict(zip(catalog.loc[mask, "product_id"].astype(str), kinds[mask]))
+    report.quarantined_products.update(quarantined)
+    return quarantined

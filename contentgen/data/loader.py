@@ -117,6 +117,7 @@ def load_shop(
     if mapping.shoppers is not None:
         shoppers = _overlay(shoppers, loader.shoppers(), "shopper_id", SHOPPER_COLUMNS)
 
+    cleaning.quarantine_untrusted_text(catalog, report, rejects)
     unknown_products = ~events["product_id"].isin(catalog["product_id"])
     if unknown_products.any():
         raise _orphan_events_error(events.loc[unknown_products, "product_id"], loader.catalog_rejects)

@@ -22,6 +22,9 @@ class LoadReport:
     rule_counts: dict[str, int] = field(default_factory=dict)
     rejecting_rules: set[str] = field(default_factory=set)
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # product id -> kind of untrusted text (cleaning.quarantine_untrusted_text): kept in the
+    # catalog, never recommended or merged until the shop's policy clears the id
+    quarantined_products: dict[str, str] = field(default_factory=dict)
     events_loaded: int = 0
     products: int = 0
     shoppers: int = 0

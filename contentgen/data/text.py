@@ -66,3 +66,34 @@ def sanitize_untrusted(text: str, max_chars: int = 80) -> str:
     if len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0]
     return text
+
+
+# Catalog text a shop's export may carry that must never reach a prompt or a message as it is:
+# (kind, pattern). Names are the shop's facts only when they name a product; these make a claim,
+# talk to a model, or would run as code in a template, a browser or a spreadsheet.
+_UNTRUSTED_TEXT: tuple[tuple[str, re.Pattern], ...] = (
+    ("instruction", re.compile(
+        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|context|above)\b"
+        r"|\byou\s+are\s+now\b|\bnew\s+instructions?\b|\bsystem\s*prompt\b|\b(system|assistant)\s*:|<\|[^|]*\|>|```"
+        r"|\bas an ai\b|\b(you must|always) (say|write|offer|tell|include)\b", re.I)),
+    ("offer_claim", re.compile(
+        r"\d+\s?%\s*(off|discount)|[£$€¥]\s?\d+(\.\d+)?\s*off\b|\bfree (shipping|delivery|postage|gifts?|money)\b"
+        r"|\b(discount|coupon|voucher|promo) code\b|\bbuy one,? get one\b|\bbogo\b|\bhalf price\b|\boff everything\b"
+        r"|\bclearance\b|\blimited time\b", re.I)),
+    ("markup", re.compile(r"<\s*/?\s*[a-z!][^>]*>|&(lt|gt|amp|quot|nbsp|#\d+);|\bjavascript:|\[/?(url|img|b|i)\b", re.I)),
+    ("template", re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\*\|[^|]{1,40}\|\*|\$\{[^}]*\}|<%|%>|\[\[|\]\]")),
+    # a cell a spreadsheet would run as a formula (CSV injection): = + - @ or a tab/CR first
+    ("formula", re.compile(r"^\s*[=+\-@]|^[\t\r]")),
+)
+
+
+def untrusted_text_reason(text: object) -> str:
+    """The kind of untrusted content in catalog ``text`` ("instruction", "offer_claim", "markup",
+    "template", "formula"), or "" when it reads as a plain product name or description."""
+    if text is None:
+        return ""
+    text = str(text)
+    for kind, pattern in _UNTRUSTED_TEXT:
+        if pattern.search(text):
+            return kind
+    return ""

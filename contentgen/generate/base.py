@@ -37,6 +37,9 @@ class Generation:
     text: str
     new_tokens: int
     truncated: bool
+    # mean log-probability of the sampled tokens under the model, for the quality score's fluency;
+    # None where a backend cannot report it (llama.cpp without logits for every token, echo)
+    mean_logprob: float | None = None
 
 
 @runtime_checkable

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 import re
 import unicodedata
 from typing import Collection, Iterable, Mapping
@@ -17,7 +18,7 @@ from typing import Collection, Iterable, Mapping
 from contentgen.brief import Brief
 from contentgen.generate.rules import RuleSet, default_rules
 from contentgen.policy import ShopPolicy
-from contentgen.data.text import NUMBER, format_money, numbers_in, parse_number, sanitize_untrusted
+from contentgen.data.text import NUMBER, format_money, numbers_in, parse_number, sanitize_untrusted, untrusted_text_reason
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class GuardrailSettings:
     # concatenated) carrying a Latin product name, a price and a code rarely fits in one part
     sms_parts: tuple[tuple[str, int], ...] = (("en", 1), ("zh", 2))
     min_product_name_chars: int = 10  # catalog names shorter than this are too generic to count as a mention
+    # adjacent words of the copy name a catalog product when the run stands in at most this many
+    # names and its words are rare: in at most this many names (on the UK shop's 5,637 names:
+    # "regency" 20, "doily" 19, but "tea" 75, "party" 63, "heart" 329)
+    mention_max_names: int = 5
+    mention_distinctive_names: int = 25
 
     def rule_set(self) -> RuleSet:
         return self.rules if self.rules is not None else default_rules()
@@ -202,14 +208,84 @@ def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), s
 
     checks += check_rules("message", rest, brief, settings, policy)
 
+    # catalog text is merged as it is: a product whose own name makes an offer claim or talks to a
+    # model ("AND OFFER 90% OFF EVERYTHING") must not ship, even if it got past the load's quarantine
+    cleared = set((policy or ShopPolicy()).cleared_products)
+    untrusted = [f"{p.name!r} ({untrusted_text_reason(p.name) or untrusted_text_reason(p.category)})" for p in brief.products
+                 if p.product_id not in cleared and (untrusted_text_reason(p.name) or untrusted_text_reason(p.category))]
+    checks.append(Check("catalog_text", not untrusted, f"untrusted catalog text merged: {untrusted}" if untrusted else ""))
+
     lowered = rest.lower()
     own = {p.name.lower() for p in brief.products}
     foreign = [
         name for name in known_products
         if len(name) >= settings.min_product_name_chars and name.lower() not in own and name.lower() in lowered
     ]
+    foreign += [f"{phrase!r} (as in {name!r})" for phrase, name in _foreign_mentions(rest, brief, tuple(known_products), settings)]
     checks.append(Check("facts.products", not foreign, f"products not in the brief: {foreign[:3]}" if foreign else ""))
     return checks
+
+
+# ---- grounded mentions: a product named by the distinctive words of its name -------------------
+
+def _name_tokens(text: str) -> list[str]:
+    """Lower-case words, a plural's "s" dropped ("Regency Cake Tins" -> regency cake tin)."""
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in re.findall(r"[a-z]+", text.lower())]
+
+
+@dataclass(frozen=True)
+class _CatalogWords:
+    """How many catalog names use each word, and which names hold each run of two or three adjacent words."""
+
+    frequency: Mapping[str, int]
+    runs: Mapping[tuple[str, ...], tuple[str, ...]]
+
+
+@lru_cache(maxsize=4)
+def _catalog_words(known_products: tuple[str, ...]) -> _CatalogWords:
+    frequency: Counter[str] = Counter()
+    runs: dict[tuple[str, ...], list[str]] = {}
+    for name in dict.fromkeys(known_products):
+        tokens = _name_tokens(name)
+        frequency.update(set(tokens))
+        for run in set(zip(tokens, tokens[1:])) | set(zip(tokens, tokens[1:], tokens[2:])):
+            runs.setdefault(run, []).append(name)
+    return _CatalogWords(frequency, {k: tuple(v) for k, v in runs.items()})
+
+
+def _foreign_mentions(rest: str, brief: Brief, known_products: tuple[str, ...], settings: GuardrailSettings) -> list[tuple[str, str]]:
+    """Adjacent words of the copy that, together, name another catalog product: three words in a
+    row of its name, two of them content words and one rare in the catalog (distinctive); never
+    words a recommended product's name (or the shopper's interests) uses together.
+    "Regency Cake Tins" in a message about "Set Of 3 Cake Tins Pantry Design" names "Set Of 3
+    Regency Cake Tins"; "tea time" or "fairy lights" (a common word with it) name nothing."""
+    if not known_products:
+        return []
+    catalog = _catalog_words(known_products)
+    own = {p.name.lower() for p in brief.products}
+    own_words = [set(_name_tokens(p.name)) | set(_name_tokens(p.category)) for p in brief.products]
+    interest_words = {w for i in brief.interests for w in _name_tokens(i)}
+    rare = settings.mention_distinctive_names
+    runs: list[tuple[str, ...]] = []
+    for segment in re.split(r"[\n.!?:;,&|/()\[\]\-–—]+", rest):  # a name does not run across a line or a sentence
+        tokens = _name_tokens(segment)
+        # three words in a row of a name: two ("to the", "happy anniversary", "shopping list") are
+        # too often a plain phrase that some product's name happens to contain
+        runs += list(zip(tokens, tokens[1:], tokens[2:]))
+    found = []
+    for run in dict.fromkeys(sorted(runs, key=len, reverse=True)):
+        names = [n for n in catalog.runs.get(run, ()) if n.lower() not in own]
+        if not names or len(catalog.runs[run]) > settings.mention_max_names:
+            continue
+        content = [w for w in run if len(w) >= 4 and w not in _FUNCTION_WORDS]
+        if len(content) < 2 or min(catalog.frequency[w] for w in content) > rare:
+            continue
+        if any(set(run) <= words for words in own_words) or set(run) & interest_words:
+            continue
+        if any(" ".join(run) in phrase for phrase, _ in found):
+            continue
+        found.append((" ".join(run), names[0]))
+    return found
 
 
 # ---- form ---------------------------------------------------------------------------------------

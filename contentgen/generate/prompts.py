@@ -22,6 +22,7 @@ import yaml
 from contentgen.brief import CHANNELS, LANGUAGES, Brief
 from contentgen.data.text import format_money, sanitize_untrusted  # noqa: F401  (re-exported: older imports)
 from contentgen.errors import TemplateError
+from contentgen.policy import ShopPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +82,10 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-def context_for(brief: Brief, creative: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The variables a template sees: the Brief's content (no segment label), untrusted text sanitized."""
+def context_for(brief: Brief, creative: Mapping[str, str] | None = None, policy: ShopPolicy | None = None) -> dict[str, Any]:
+    """The variables a template sees: the Brief's content (no segment label), untrusted text
+    sanitized, and what the shop is in its own words (``shop_description``, from its policy; empty
+    when it has not said: no shop's description is a default of the product)."""
     products = [
         {
             "name": sanitize_untrusted(p.name),
@@ -104,6 +107,7 @@ def context_for(brief: Brief, creative: Mapping[str, str] | None = None) -> dict
         }
     return {
         "shop": brief.voice.name,
+        "shop_description": (policy.description.strip() if policy is not None else ""),
         "voice": {
             "tone": brief.voice.tone,
             "use_words": list(brief.voice.use_words),
@@ -178,9 +182,9 @@ class TemplateLibrary:
             raise TemplateError(f"{template.path}: block {block!r} failed to render: {error}") from error
         return text.strip()
 
-    def render_prompt(self, template: PromptTemplate, brief: Brief) -> RenderedPrompt:
-        """The system and user messages for ``brief``."""
-        context = context_for(brief)
+    def render_prompt(self, template: PromptTemplate, brief: Brief, policy: ShopPolicy | None = None) -> RenderedPrompt:
+        """The system and user messages for ``brief`` (``policy``: what the shop is and offers)."""
+        context = context_for(brief, policy=policy)
         context["limits"] = {part.name: part.max_chars for part in template.creative}
         return RenderedPrompt(self._block(template, "system", context), self._block(template, "user", context))
 

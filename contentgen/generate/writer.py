@@ -12,8 +12,10 @@ from typing import Collection, Sequence
 
 from contentgen.brief import Brief
 from contentgen.generate.base import ChatPrompt, Generator, SamplingSettings
+from contentgen.generate.exemplars import ApprovedCopyLibrary, few_shot_block
 from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed, visible_length
 from contentgen.generate.prompts import PromptTemplate, TemplateLibrary
+from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
 from contentgen.policy import ShopPolicy
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,10 @@ class WriterSettings:
     candidates: int = 6
     max_rounds: int = 2
     seed: int = 0
+    shots: int = 2  # approved examples from the exemplar library per prompt (0: none)
+    # passing candidates beyond ``variants`` a sequential backend samples for, so the quality
+    # ranking has a choice (a batching backend ranks every passing candidate of its batch)
+    spare: int = 1
     sampling: SamplingSettings = SamplingSettings(max_new_tokens=96, temperature=0.8, top_p=0.95)
 
 
@@ -48,6 +54,9 @@ class Copy:
     # why this message must not be sent: set when no candidate passed and the fallback's own text
     # failed a check too (nothing that fails ships); the checks say which
     error: str = ""
+    # the quality score that ranked this variant among the passing candidates (quality.py), and its parts
+    quality: float | None = None
+    quality_parts: tuple[tuple[str, float | None], ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -128,12 +137,12 @@ def _finish_sentence(text: str, language: str) -> str:
 @dataclass
 class _Job:
     """One brief being written: its template and prompt, the passing candidates kept so far
-    (creative parts, fields, checks), and the generation time spent on it."""
+    (creative parts, fields, checks, mean log-probability), and the generation time spent on it."""
 
     template: PromptTemplate
     brief: Brief
     prompt: ChatPrompt
-    kept: list[tuple[dict, dict, tuple[Check, ...]]] = field(default_factory=list)
+    kept: list[tuple[dict, dict, tuple[Check, ...], float | None]] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -148,9 +157,11 @@ class Writer:
         guardrails: GuardrailSettings | None = None,
         known_products: Collection[str] = (),
         policy: ShopPolicy | None = None,
+        exemplars: ApprovedCopyLibrary | None = None,
     ) -> None:
         self.generator = generator
         self.policy = policy or ShopPolicy()  # what the shop offers: claims it supports pass
+        self.exemplars = exemplars  # the shop's approved copy: few-shot examples for the prompt
         self.templates = templates
         self.settings = settings or WriterSettings()
         self.guardrails = guardrails or GuardrailSettings()
@@ -173,8 +184,12 @@ class Writer:
         jobs = []
         for brief in briefs:
             chosen = self.templates.get(template) if template else self.templates.for_brief(brief)
-            rendered = self.templates.render_prompt(chosen, brief)
-            jobs.append(_Job(chosen, brief, ChatPrompt(rendered.system, rendered.user)))
+            rendered = self.templates.render_prompt(chosen, brief, self.policy)
+            system = rendered.system
+            if self.exemplars is not None and self.settings.shots > 0:
+                shots = few_shot_block(self.exemplars.nearest(brief, self.settings.shots), brief.language)
+                system = f"{system}\n\n{shots}" if shots else system
+            jobs.append(_Job(chosen, brief, ChatPrompt(system, rendered.user)))
         sample = self._sample_batched if getattr(self.generator, "batches", True) else self._sample_sequential
         with _progress(len(jobs), show_progress) as bar:
             for round_index in range(self.settings.max_rounds):
@@ -195,11 +210,17 @@ class Writer:
         The fallback is checked like any candidate: when its own text fails (a product name that
         reads as a phone number, an offer's wording the rules refuse) it is not a variant; if no
         variant is left the brief's one Copy is an error naming the failed checks."""
-        copies = [self._copy(job, c, f, checks, False, n) for n, (c, f, checks) in enumerate(job.kept)]
+        ranked = rank_candidates([(c, logprob) for c, _, _, logprob in job.kept], job.brief, self.settings.variants)
+        copies = []
+        for n, (index, quality) in enumerate(ranked):
+            creative, fields, checks, _ = job.kept[index]
+            copies.append(self._copy(job, creative, fields, checks, False, n, quality))
+        self.stats["ranked_out"] += len(job.kept) - len(copies)
         if len(copies) < self.settings.variants:
             creative = self.templates.render_fallback(job.template, job.brief)
             fields, checks = self._assemble(job.template, job.brief, creative, truncated=False)
-            fallback = self._copy(job, creative, fields, checks, True, len(copies))
+            quality = score_candidate(creative, job.brief, [c for c, _, _, _ in job.kept])
+            fallback = self._copy(job, creative, fields, checks, True, len(copies), quality)
             if fallback.passed:
                 copies.append(fallback)
             else:
@@ -237,7 +258,7 @@ class Writer:
                 sampling = replace(base, seed=settings.seed + round_index * settings.candidates + k)
                 [[generation]] = self.generator.generate([job.prompt], sampling, n=1)
                 self._consider(job, generation)
-                if len(job.kept) >= settings.variants:
+                if len(job.kept) >= settings.variants + settings.spare:
                     break
             job.seconds += time.perf_counter() - started
             bar.update(1)
@@ -254,11 +275,12 @@ class Writer:
         self.stats.update(f"failed:{c.name}" for c in failures)
         self.stats.update(f"rule:{rule}" for c in failures for rule in c.rules)
         self.stats["passed"] += not failures
-        if len(kept) >= self.settings.variants or failures:
+        # every passing candidate is kept (up to a bound) for the quality ranking to choose from
+        if len(kept) >= self.settings.variants + max(self.settings.spare, self.settings.candidates) or failures:
             return
         key = json.dumps(candidate[0], sort_keys=True)
-        if key not in {json.dumps(c, sort_keys=True) for c, _, _ in kept}:
-            kept.append(candidate)
+        if key not in {json.dumps(c, sort_keys=True) for c, _, _, _ in kept}:
+            kept.append((*candidate, getattr(generation, "mean_logprob", None)))
 
     def _candidate(self, template: PromptTemplate, brief: Brief, raw: str, truncated: bool):
         parts = [p.name for p in template.creative]
@@ -302,7 +324,7 @@ class Writer:
         )
         return fields, checks
 
-    def _copy(self, job: _Job, creative: dict, fields: dict, checks, fallback: bool, variant: int) -> Copy:
+    def _copy(self, job: _Job, creative: dict, fields: dict, checks, fallback: bool, variant: int, quality: Quality | None = None) -> Copy:
         template, brief = job.template, job.brief
         return Copy(
             channel=brief.channel,
@@ -316,6 +338,8 @@ class Writer:
             variant=variant,
             shopper_id=brief.shopper_id,
             seconds=job.seconds,
+            quality=quality.score if quality is not None else None,
+            quality_parts=tuple(quality.breakdown().items()) if quality is not None else (),
         )
 
 

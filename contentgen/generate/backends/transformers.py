@@ -14,6 +14,33 @@ from contentgen.generate.models import model_path
 logger = logging.getLogger(__name__)
 
 
+class _TokenLogprobs:
+    """A logits processor that records the log-probability of each sampled token under the model's
+    own (unwarped) distribution: at step t+1 it reads token t from the ids and looks it up in step
+    t's log-softmax, so only one step's distribution is held at a time."""
+
+    def __init__(self) -> None:
+        self.previous = None
+        self.values: list = []
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        if self.previous is not None:
+            self.values.append(self.previous.gather(1, input_ids[:, -1:]).squeeze(1))
+        self.previous = torch.log_softmax(scores.float(), dim=-1)
+        return scores
+
+    def finish(self, new_tokens):
+        """(rows, steps) log-probabilities of ``new_tokens`` (None when nothing was generated)."""
+        import torch
+
+        if self.previous is not None and new_tokens.shape[1] > len(self.values):
+            self.values.append(self.previous.gather(1, new_tokens[:, len(self.values) : len(self.values) + 1]).squeeze(1))
+        self.previous = None
+        return torch.stack(self.values, dim=1) if self.values else None
+
+
 class TransformersGenerator:
     """Loads the model once; ``generate`` pads prompts on the left and samples them as one batch."""
 
@@ -73,16 +100,19 @@ class TransformersGenerator:
         for start in range(0, len(texts), self.batch_size):
             chunk = texts[start : start + self.batch_size]
             encoded = self._tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False)
+            recorder = _TokenLogprobs()
             with torch.inference_mode():
-                output = self._model.generate(**encoded, **self._sample_kwargs(settings))
+                output = self._model.generate(**encoded, **self._sample_kwargs(settings), logits_processor=[recorder])
             new_tokens = output[:, encoded["input_ids"].shape[1] :]
-            for row in new_tokens:
+            logprobs = recorder.finish(new_tokens)
+            for r, row in enumerate(new_tokens):
                 ids = row.tolist()
                 ended = eos in ids or self._tokenizer.pad_token_id in ids
                 count = next((i for i, t in enumerate(ids) if t in (eos, self._tokenizer.pad_token_id)), len(ids))
                 text = self._tokenizer.decode(ids[:count], skip_special_tokens=True)
                 text, stopped = cut_at_stop(text, settings.stop)
-                flat.append(Generation(text.strip(), count, truncated=not (ended or stopped)))
+                mean = float(logprobs[r, :count].mean()) if count and logprobs is not None else None
+                flat.append(Generation(text.strip(), count, truncated=not (ended or stopped), mean_logprob=mean))
         return [flat[i * n : (i + 1) * n] for i in range(len(prompts))]
 
     def stream(self, prompt: ChatPrompt, settings: SamplingSettings) -> Iterator[str]:

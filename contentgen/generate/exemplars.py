@@ -1,0 +1,161 @@
+"""The shop's approved-copy library: copy a person approved, kept as few-shot examples for the prompt.
+
+A JSON-lines file in the project (one approved message a line: channel, language, the situation and
+theme it was written for, the model-written parts, where it came from). ``nearest`` picks the
+examples written for the most similar situation and theme, by the packaged sentence embedding model
+(all-MiniLM-L6-v2 through ``contentgen.retrieval``); tests pass the hash embedder. The demo shop ships
+a seed library written by the contentgen team (each line says so); it grows from the workspace's
+approve button (``add``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+import json
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from contentgen.brief import Brief
+from contentgen.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+SEED_LIBRARY = Path(__file__).resolve().parents[1] / "data" / "demo" / "approved_copy.jsonl"
+APPROVED = "approved in the workspace"
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """One approved message: what it was written for and the parts the model wrote."""
+
+    channel: str
+    language: str
+    situation: str
+    theme: str  # the shopper's interests and the products it was about, in words
+    creative: tuple[tuple[str, str], ...]
+    source: str = APPROVED  # who wrote or approved it ("seed: written by the contentgen team ...")
+    added: str = ""  # ISO time it was added
+
+    def key_text(self) -> str:
+        return situation_theme_text(self.situation, self.theme)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["creative"] = dict(self.creative)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def situation_theme_text(situation: str, theme: str) -> str:
+    """The text whose embedding stands for a message's situation and theme."""
+    return f"{situation.strip()} Theme: {theme.strip()}"
+
+
+def brief_theme(brief: Brief) -> str:
+    """A brief's theme in words: the shopper's interests, then the products' names."""
+    return "; ".join([*brief.interests, *(p.name for p in brief.products)])
+
+
+class ApprovedCopyLibrary:
+    """Approved copy in a JSON-lines file; ``add`` appends, ``nearest`` finds few-shot examples."""
+
+    def __init__(self, path: str | Path, embedder=None) -> None:
+        self.path = Path(path)
+        self._embedder = embedder
+        self._exemplars: list[Exemplar] | None = None
+        self._vectors: np.ndarray | None = None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def exemplars(self) -> list[Exemplar]:
+        if self._exemplars is None:
+            self._exemplars = self._read()
+        return self._exemplars
+
+    def __len__(self) -> int:
+        return len(self.exemplars)
+
+    def _read(self) -> list[Exemplar]:
+        if not self.path.exists():
+            return []
+        out = []
+        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                creative = data.pop("creative")
+                if not isinstance(creative, dict) or not all(isinstance(v, str) for v in creative.values()):
+                    raise ValueError("'creative' must map part names to text")
+                out.append(Exemplar(creative=tuple(creative.items()), **data))
+            except (ValueError, TypeError, KeyError) as error:
+                raise ConfigError(f"{self.path}: line {number} is not an approved-copy record ({error}); "
+                                  "fix or delete the line (each line: channel, language, situation, theme, creative)") from error
+        return out
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def add(self, copy, brief: Brief, source: str = APPROVED) -> Exemplar:
+        """Append an approved ``copy`` (a Writer ``Copy``, or a mapping of creative parts) written
+        for ``brief``. Only the model-written parts and the brief's situation and theme are kept:
+        no name, id or merge field of the shopper."""
+        creative = dict(copy.creative) if hasattr(copy, "creative") else dict(copy)
+        if not creative or not all(isinstance(v, str) and v.strip() for v in creative.values()):
+            raise ConfigError("approved copy needs its creative parts (part name -> text), none empty")
+        first_name = brief.first_name.strip()
+        if first_name:  # the approved text is a pattern for other shoppers: their own name is not
+            creative = {k: v.replace(first_name, "").replace("  ", " ").strip() for k, v in creative.items()}
+        exemplar = Exemplar(brief.channel, brief.language, brief.situation, brief_theme(brief), tuple(creative.items()),
+                            source, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        known = self.exemplars  # read the file before appending to it
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:  # append: nothing earlier is lost on a crash
+            handle.write(exemplar.to_json() + "\n")
+        known.append(exemplar)
+        self._vectors = None
+        return exemplar
+
+    # -- choosing ----------------------------------------------------------------------------
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from contentgen.retrieval.embedders import make_embedder
+
+            self._embedder = make_embedder()
+        return self._embedder
+
+    def _all_vectors(self) -> np.ndarray:
+        if self._vectors is None or len(self._vectors) != len(self.exemplars):
+            self._vectors = self.embedder.encode([e.key_text() for e in self.exemplars]) if self.exemplars else np.zeros((0, 1))
+        return self._vectors
+
+    def nearest(self, brief: Brief, k: int = 2) -> list[Exemplar]:
+        """The ``k`` examples for the brief's channel and language written for the most similar
+        situation and theme (cosine similarity of their embeddings), most similar first."""
+        same = [i for i, e in enumerate(self.exemplars) if e.channel == brief.channel and e.language == brief.language]
+        if not same or k <= 0:
+            return []
+        vectors = self._all_vectors()[same]
+        query = self.embedder.encode([situation_theme_text(brief.situation, brief_theme(brief))])[0]
+        scores = vectors @ query
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [self.exemplars[same[i]] for i in order]
+
+
+def few_shot_block(exemplars: Sequence[Exemplar], language: str = "en") -> str:
+    """The examples as a prompt paragraph: situation, then the approved JSON answer."""
+    if not exemplars:
+        return ""
+    if language == "zh":
+        head = "本店已批准的文案示例（学习语气和写法，不要照抄，不要提到示例里的商品）："
+    else:
+        head = "Approved copy from this shop for similar shoppers (follow the style; never copy it or name its products):"
+    lines = [head]
+    for e in exemplars:
+        lines.append(f"- For: {e.situation}\n  Answer: {json.dumps(dict(e.creative), ensure_ascii=False)}")
+    return "\n".join(lines)

@@ -1,0 +1,64 @@
+"""The approved-copy library: add, nearest by situation and theme, the seed file, and the prompt."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from contentgen.brief import BrandVoice, Brief, ProductFact
+from contentgen.errors import ConfigError
+from contentgen.generate.backends.echo import EchoGenerator
+from contentgen.generate.exemplars import SEED_LIBRARY, ApprovedCopyLibrary
+from contentgen.generate.prompts import TemplateLibrary
+from contentgen.generate.writer import Writer, WriterSettings
+from contentgen.retrieval.embedders import HashEmbedder
+
+
+def brief(situation, products, channel="sms", interests=(), first_name=""):
+    return Brief(channel, "en", BrandVoice("Gift Co"), tuple(ProductFact(str(i), n, 2.0) for i, n in enumerate(products)),
+                 situation=situation, interests=interests, first_name=first_name, shopper_id="9")
+
+
+def test_add_then_nearest_by_situation_and_theme(tmp_path):
+    library = ApprovedCopyLibrary(tmp_path / "approved.jsonl", embedder=HashEmbedder())
+    library.add({"hook": "Candles for dark evenings."}, brief("has not been back since; buys candles", ["Candle Lantern"], interests=("candles",)))
+    library.add({"hook": "Tins for the baker."}, brief("orders often; buys kitchen baking", ["Cake Tin Pantry"], interests=("baking",)))
+    library.add({"hook": "An email only."}, brief("buys candles", ["Candle Lantern"], channel="email"))
+    query = brief("has not been back since; buys candles and lights", ["Heart T-Light Candle Holder"], interests=("candles",))
+    nearest = library.nearest(query, k=2)
+    assert [dict(e.creative)["hook"] for e in nearest] == ["Candles for dark evenings.", "Tins for the baker."]  # same channel only
+    reread = ApprovedCopyLibrary(tmp_path / "approved.jsonl", embedder=HashEmbedder())
+    assert len(reread) == 3 and reread.exemplars[0].source == "approved in the workspace"
+
+
+def test_the_shoppers_first_name_is_not_kept(tmp_path):
+    library = ApprovedCopyLibrary(tmp_path / "a.jsonl", embedder=HashEmbedder())
+    e = library.add({"hook": "Ann, a lantern for you."}, brief("buys candles", ["Candle Lantern"], first_name="Ann"))
+    assert "Ann" not in json.dumps(dict(e.creative)) and "9" not in e.to_json().split('"theme"')[0]
+
+
+def test_a_broken_line_names_the_file_and_line(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"channel": "sms"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 1"):
+        len(ApprovedCopyLibrary(path))
+
+
+def test_the_demo_seed_library_is_labelled_as_the_teams_and_covers_every_channel():
+    library = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder())
+    assert len(library) >= 10
+    assert all("written by the contentgen team" in e.source for e in library.exemplars)
+    assert {(e.channel, e.language) for e in library.exemplars} == {(c, l) for c in ("email", "sms", "push", "ad", "social") for l in ("en", "zh")}
+
+
+def test_the_nearest_examples_go_into_the_prompt(tmp_path):
+    library = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder())
+    seen = []
+    generator = EchoGenerator(lambda prompt, index, settings: seen.append(prompt) or '{"hook": "A bag for the weekly shop."}')
+    b = brief("Has ordered many times; usually buys bags.", ["Jumbo Bag Pink Polkadot"], interests=("bags",))
+    Writer(generator, TemplateLibrary.load(), WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library).write(b)
+    assert "A roomy bag for the weekly shop." in seen[0].system
+    seen.clear()
+    Writer(generator, TemplateLibrary.load(), WriterSettings(variants=1, candidates=1, max_rounds=1, shots=0), exemplars=library).write(b)
+    assert "Approved copy" not in seen[0].system
