@@ -279,3 +279,20 @@ def test_passing_candidates_are_ranked_by_quality_and_the_score_is_shown(library
     assert all(c.quality is not None and 0 <= c.quality <= 1 for c in copies)
     assert copies[0].quality >= copies[1].quality and dict(copies[0].quality_parts)["specificity"] == 1.0
     assert dict(copies[0].quality_parts)["fluency"] is None  # the echo backend reports no log-probabilities
+
+
+def test_the_transformers_backend_records_each_sampled_tokens_log_probability():
+    torch = pytest.importorskip("torch")
+    from contentgen.generate.backends.transformers import _TokenLogprobs
+
+    recorder = _TokenLogprobs()
+    prompt = torch.tensor([[5, 6], [7, 8]])
+    step_scores = [torch.tensor([[0.0, 2.0, 0.0], [1.0, 1.0, 1.0]]), torch.tensor([[3.0, 0.0, 0.0], [0.0, 0.0, 5.0]])]
+    drawn = torch.tensor([[1, 0], [2, 2]])  # the tokens "sampled" at each step
+    ids = prompt
+    for step, scores in enumerate(step_scores):  # as generate calls a logits processor: ids so far, this step's scores
+        assert recorder(ids, scores) is scores
+        ids = torch.cat([ids, drawn[:, step : step + 1]], dim=1)
+    logprobs = recorder.finish(drawn)
+    expected = torch.stack([torch.log_softmax(s, -1).gather(1, drawn[:, i : i + 1]).squeeze(1) for i, s in enumerate(step_scores)], 1)
+    assert torch.allclose(logprobs, expected)
