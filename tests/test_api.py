@@ -220,6 +220,8 @@ def test_a_campaign_cut_short_by_a_restart_resumes_once_and_writes_everyone_once
         assert api.post("/campaigns", json={**start, "audience_path": "../escape.csv"},
                         headers=auth(keys["admin"])).status_code == 403
         assert api.post("/campaigns", json={**start, "audience_path": "none.csv"}, headers=auth(keys["admin"])).status_code == 404
+        assert api.post("/campaigns", json={**start, "audience_path": "x" * 400}, headers=auth(keys["admin"])).status_code == 404
+        assert api.get("/campaigns/..%2F..%2Fetc", headers=auth(keys["read"])).status_code in (404, 422)
         started = api.post("/campaigns", json=start, headers=auth(keys["admin"]))
         assert started.status_code == 202, started.text
         campaign_id = started.json()["campaign_id"]

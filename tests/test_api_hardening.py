@@ -49,7 +49,9 @@ def test_no_request_makes_the_service_fail(served):
         excluded = [positive_data_acceptance] if operation.path in ("/events", "/feedback") else []
 
         @given(operation.as_strategy())
-        @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        # derandomized: CI runs the same cases every time (a failure reproduces); run with
+        # derandomize=False locally to explore further
+        @settings(max_examples=25, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
         def call(case):
             case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, excluded_checks=excluded)
 
@@ -71,7 +73,7 @@ MODELS = [schemas.RecommendRequest, schemas.GenerateRequest, schemas.EventReques
                                                                 "channel", "variants", "template", "events", "timestamp",
                                                                 "value", "quantity", "audience_path", "other"]),
                                               JSONISH, max_size=6))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 def test_request_models_accept_only_what_they_promise(model, data):
     try:
         parsed = pydantic.TypeAdapter(model).validate_python(data)
@@ -83,7 +85,8 @@ def test_request_models_accept_only_what_they_promise(model, data):
     for name in ("shopper_id", "product_id"):
         value = getattr(parsed, name, None)
         if value is not None:
-            assert 1 <= len(value) <= 64 and value == value.strip() and value.isprintable()
+            assert 1 <= len(value) <= 64 and value == value.strip(" \t\n\r\x0b\x0c\xa0")
+            assert not any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in value)  # no control characters
     if model is schemas.GenerateRequest:  # exactly one audience
         assert hasattr(parsed, "shopper_id") != hasattr(parsed, "segment")
 

@@ -388,7 +388,7 @@ def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
     @app.get("/campaigns/{campaign_id}", response_model=s.CampaignResponse,
              responses={**ERRORS, 501: {"model": s.Problem, "description": "No campaign runs on this server."}},
              tags=["campaigns"])
-    def campaign_status(campaign_id: s.Identifier, _key: ApiKey = Depends(caller("read"))) -> s.CampaignResponse:
+    def campaign_status(campaign_id: s.CampaignId, _key: ApiKey = Depends(caller("read"))) -> s.CampaignResponse:
         """A campaign run's progress, counts and, when done, where to download its messages."""
         if campaigns is None:
             raise HTTPException(501, NO_CAMPAIGNS)
@@ -398,7 +398,7 @@ def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
              responses={**ERRORS, 501: {"model": s.Problem, "description": "No campaign runs on this server."},
                         200: {"description": "The ESP-ready messages file.",
                               "content": {"text/csv": {}, "application/json": {}, "application/octet-stream": {}}}})
-    def campaign_messages(campaign_id: s.Identifier, _key: ApiKey = Depends(caller("read"))) -> FileResponse:
+    def campaign_messages(campaign_id: s.CampaignId, _key: ApiKey = Depends(caller("read"))) -> FileResponse:
         """The finished run's messages file (one row per recipient, ready for the email/SMS service)."""
         if campaigns is None:
             raise HTTPException(501, NO_CAMPAIGNS)

@@ -74,10 +74,15 @@ class CampaignRunner:
         os.replace(partial, path)  # a crash mid-write leaves the old record whole
 
     def _audience(self, relative: str) -> Path:
-        path = (self.audience_dir / relative).resolve()
-        if not path.is_relative_to(self.audience_dir):
+        try:
+            path = (self.audience_dir / relative).resolve()
+            inside = path.is_relative_to(self.audience_dir)
+            exists = inside and path.is_file()
+        except OSError:  # e.g. a name longer than the file system allows
+            inside, exists = True, False
+        if not inside:
             raise HTTPException(403, "audience_path must name a file inside the server's audience folder")
-        if not path.is_file():
+        if not exists:
             raise HTTPException(404, f"no audience file {relative!r} in the server's audience folder")
         return path
 

@@ -16,7 +16,11 @@ Segment = Literal[SEGMENTS]  # type: ignore[valid-type]
 EventType = Literal["view", "cart", "purchase"]
 
 # Ids are the shop's own (stock codes, customer numbers): printable, no surrounding space, bounded.
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$")]
+# Explicit ranges, not \s: the published schema (ECMA regex) and the validator (Rust regex) must agree
+# on what whitespace is. No C0/C1 control characters anywhere; no space or NBSP at either end.
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x20\x7f-\xa0]([^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0])?$")]
+# Campaign ids are the campaign engine's slugs (lowercase letters, digits, dashes): never a path.
+CampaignId = Annotated[str, StringConstraints(min_length=1, max_length=48, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 TemplateName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
@@ -87,7 +91,7 @@ class EventRequest(Strict):
     timestamp: datetime | None = Field(None, description="When it happened (shop-local); default: now.")
     quantity: float = Field(1.0, gt=0, le=1_000_000)
     value: float = Field(0.0, ge=0, le=1_000_000_000, description="Money value of a purchase, in the shop's currency.")
-    order_id: Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+    order_id: Annotated[str, StringConstraints(max_length=64, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")] = ""
 
     @field_validator("timestamp")
     @classmethod
@@ -114,7 +118,7 @@ class FeedbackRequest(Strict):
     events: list[OutcomeIn] = Field(..., min_length=1, max_length=10_000)
 
 
-Text = Annotated[str, StringConstraints(max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Text = Annotated[str, StringConstraints(max_length=300, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 
 
 class CampaignRequest(Strict):
@@ -122,8 +126,8 @@ class CampaignRequest(Strict):
 
     Unset options take the campaign engine's defaults (``contentgen.campaign.CampaignSettings``)."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*[A-Za-z0-9][^\x00-\x1f\x7f]*$")]
-    audience_path: Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[^\x00-\x1f\x7f]+$")] = Field(
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]*[A-Za-z0-9][^\x00-\x1f\x7f-\x9f]*$")]
+    audience_path: Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")] = Field(
         description="CSV/TSV/Parquet/JSONL, relative to the server's audience folder.")
     channel: Literal["email", "sms", "push"] | None = None
     language: Language | None = None
