@@ -1,88 +1,385 @@
-"""The Gradio UI for copywriters: a thin layer over ``contentgen.service.ContentService``.
+"""The copywriters' workspace: a Gradio app, a thin layer over ``contentgen.service.ContentService``.
 
 Run ``.venv/bin/python app.py`` (./contentgen.toml, else the demo shop), ``app.py --project FILE`` or
-``app.py --data real``; it serves on
-http://127.0.0.1:7860. Every button calls one service method and formats what it returns.
+``app.py --data real``; it serves on http://127.0.0.1:7860. Every button calls the library (the
+service, ``contentgen.workspace``, the campaign store) and formats what it returns; no business
+logic lives here.
+
+Tabs: Shopper (profile, recommendations, offer), Write (prompt preview, variants streamed as they
+pass their checks, edit, approve, export), Campaign (report and next split of a stored campaign).
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, replace
+import functools
+import inspect
+import logging
+from pathlib import Path
+import time
 
 import gradio as gr
 import pandas as pd
 
-from contentgen.brief import CHANNELS, LANGUAGES
+from contentgen.brief import CHANNELS, LANGUAGES, BrandVoice
 from contentgen.errors import ContentgenError
-from contentgen.presenters import copy_markdown, offer_text, recommendations_frame
+from contentgen.presenters import (
+    offer_reason,
+    profile_card,
+    prompt_text,
+    recommendations_frame,
+    variant_card,
+)
 from contentgen.service import ContentService
+from contentgen.workspace import Review, ReviewLog, approved_frame, edit_text, export_approved, parse_edit, store_approved
+
+log = logging.getLogger("contentgen.app")
+
+MAX_VARIANTS = 5  # variant slots on the Write tab
+MODEL_QUEUE = "model"  # every event that calls the model shares this queue: one call at a time
 
 
-def build_app(service: ContentService) -> gr.Blocks:
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    """Where the app keeps what copywriters produce."""
+
+    folder: Path = Path("workspace")  # reviews.jsonl, exports, audiences, campaign files
+    store: str | None = None  # campaign store (SQLite path or SQLAlchemy URL); None = no Campaign tab data
+
+    @property
+    def reviews(self) -> Path:
+        return self.folder / "reviews.jsonl"
+
+    @property
+    def exports(self) -> Path:
+        return self.folder / "exports"
+
+
+def readable(fn):
+    """Turn library errors into a visible message and anything unexpected into a short one (never a trace)."""
+
+    def convert(error: Exception):
+        if isinstance(error, gr.Error):
+            return error
+        if isinstance(error, ContentgenError):
+            return gr.Error(str(error))
+        log.exception("unexpected error in %s", fn.__name__)
+        return gr.Error(f"Something went wrong ({type(error).__name__}: {error}). The app's log has the details.")
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def stream(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as error:
+                raise convert(error) from error
+
+        return stream
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:
+            raise convert(error) from error
+
+    return call
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.strip() for w in str(text or "").split(",") if w.strip())
+
+
+def build_app(service: ContentService, workspace: WorkspaceSettings | None = None) -> gr.Blocks:
     """The UI over a built service (the app never loads data or models itself)."""
+    workspace = workspace or WorkspaceSettings()
+    reviews = ReviewLog(workspace.reviews)
     shopper_ids = service.profiles.frame.index.astype(str).tolist()
+    currency = service.shop.currency
+    default_voice = service.settings.voice
 
+    # -- Shopper ----------------------------------------------------------------------------
+
+    @readable
     def look_up(shopper_id: str):
-        try:
-            return (
-                service.profiles.describe(shopper_id),
-                recommendations_frame(service.recommend(shopper_id)),
-                offer_text(service.offer(shopper_id)),
-            )
-        except ContentgenError as error:
-            raise gr.Error(str(error)) from error
+        profile = service.profile(shopper_id)
+        offer = service.offer(profile.shopper_id)
+        return (
+            profile_card(profile, currency),
+            recommendations_frame(service.recommend(profile.shopper_id)),
+            offer_reason(service.offer_plan.assignments, profile.shopper_id, offer, currency),
+            f"Writing for shopper **{profile.shopper_id}** ({profile.segment}).",
+        )
 
-    def write(shopper_id: str, channel: str, language: str):
-        try:
-            return copy_markdown(service.write(shopper_id, channel, language))
-        except ContentgenError as error:
-            raise gr.Error(str(error)) from error
+    # -- Write ------------------------------------------------------------------------------
 
-    def segments():
-        table = service.segment_table().reset_index()
-        clusters = service.profiles.clusters
-        cluster_table = clusters.table().reset_index() if clusters is not None else pd.DataFrame()
-        return table, cluster_table
+    def voice_from(tone: str, use: str, avoid: str) -> BrandVoice:
+        return replace(default_voice, tone=tone.strip() or default_voice.tone, use_words=_words(use),
+                       avoid_words=_words(avoid))
 
-    with gr.Blocks(title="contentgen") as app:
-        gr.Markdown(f"# contentgen — {service.shop.name}\nPersonalized copy grounded in the catalog.")
+    @readable
+    def templates_for(channel: str, language: str):
+        names = service.template_names(channel, language)
+        return gr.update(choices=names, value=names[0] if names else None)
+
+    @readable
+    def preview(shopper_id, channel, language, template, tone, use, avoid):
+        rendered = service.prompt(shopper_id, channel, language, template or None, voice_from(tone, use, avoid))
+        return prompt_text(rendered)
+
+    def slot_updates(copies, statuses):
+        out = []
+        for i in range(MAX_VARIANTS):
+            if i < len(copies):
+                copy = copies[i]
+                out += [gr.update(visible=True), variant_card(copy, statuses[i]), edit_text(copy.creative)]
+            else:
+                out += [gr.update(visible=False), "", ""]
+        return out
+
+    @readable
+    def generate(shopper_id, channel, language, template, n, tone, use, avoid):
+        voice = voice_from(tone, use, avoid)
+        n = max(1, min(MAX_VARIANTS, int(n)))
+        started = time.perf_counter()
+        copies: list = []
+        state = {"copies": [], "originals": [], "statuses": [], "voice": voice}
+        yield [state, "Writing… the first variant appears as soon as it "
+               "passes every check.", *slot_updates([], [])]
+        for copy in service.stream(shopper_id, channel, language, template or None, voice, n):
+            copies.append(copy)
+            elapsed = time.perf_counter() - started
+            if len(copies) == 1:
+                log.info("first variant after %.2f s", elapsed)
+            note = " (fallback: fewer variants than asked passed their checks)" if copy.fallback else ""
+            status = f"{len(copies)} variant{'s' if len(copies) > 1 else ''} ready after {elapsed:.1f} s{note}."
+            state = {"copies": list(copies), "originals": list(copies), "statuses": [""] * len(copies), "voice": voice}
+            yield [state, status, *slot_updates(copies, state["statuses"])]
+        yield [state, status.rstrip(".") + " — done. Edit, then approve or reject each variant.",
+               *slot_updates(copies, state["statuses"])]
+
+    def revised(state, index: int, text: str):
+        """The variant as the edit box now reads, re-checked, and whether it differs from the model's words."""
+        original = state["originals"][index]
+        creative = parse_edit(text, [name for name, _ in original.creative])
+        if creative == dict(original.creative):
+            return original, False
+        return service.revise(original, creative, state["voice"]), True
+
+    def _need(state, index):
+        if not state or index >= len(state.get("copies", [])):
+            raise gr.Error("Generate variants first, then edit or approve one.")
+
+    def slot_handlers(index: int):
+        @readable
+        def recheck(state, text):
+            _need(state, index)
+            copy, edited = revised(state, index, text)
+            state["copies"][index] = copy
+            status = ("edited · re-checked" if edited else "unchanged") + (" · ready to approve" if copy.passed
+                                                                            else " · fix the failed checks")
+            state["statuses"][index] = status
+            return state, variant_card(copy, status)
+
+        @readable
+        def decide(state, text, decision):
+            _need(state, index)
+            copy, edited = revised(state, index, text)
+            state["copies"][index] = copy
+            if decision == "approved" and not copy.passed:
+                # the edit is re-checked before approval: copy that fails a check is never stored as approved
+                failures = ", ".join(c.name for c in copy.checks if not c.passed)
+                state["statuses"][index] = f"not approved: fails {failures}"
+                gr.Warning(f"Variant {index + 1} not approved: it fails {failures}. Edit it and try again.")
+                return state, variant_card(copy, state["statuses"][index]), approved_table()
+            reviews.add(Review.of(copy, decision, edited=edited, reviewer="copywriter"))
+            if decision == "approved":
+                store_approved(service, copy, state["voice"])
+            state["statuses"][index] = decision + (" (edited)" if edited else "")
+            return state, variant_card(copy, state["statuses"][index]), approved_table()
+
+        return recheck, (lambda s, t: decide(s, t, "approved")), (lambda s, t: decide(s, t, "rejected"))
+
+    def approved_table():
+        frame = approved_frame(reviews.approved())
+        keep = [c for c in ("shopper_id", "channel", "language", "subject", "title", "headline", "body", "edited",
+                            "quality", "approved_at") if c in frame.columns]
+        frame = frame[keep].copy()
+        if "body" in frame.columns:  # the table is for finding a message; the export has it whole
+            frame["body"] = frame["body"].map(lambda text: " ".join(str(text).split())[:100] + "…")
+        return frame
+
+    @readable
+    def export(kind: str):
+        approved = reviews.approved()
+        if not approved:
+            raise gr.Error("Nothing approved yet: approve a variant first, then export.")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = export_approved(approved, workspace.exports / f"approved-{stamp}.{kind}")
+        return str(path), f"Exported {len(approved)} approved message{'s' if len(approved) != 1 else ''} to {path.name}."
+
+    # -- Campaign: a stored campaign's report and next split --------------------------------
+
+    def open_store():
+        if not workspace.store:
+            raise gr.Error("No campaign store: start the app with --db PATH (the store `contentgen report` reads).")
+        from contentgen.store import open_store as open_campaign_store
+
+        return open_campaign_store(workspace.store)
+
+    @readable
+    def campaign_list():
+        with open_store() as store:
+            frame = store.campaigns()
+        ids = frame["campaign_id"].astype(str).tolist() if "campaign_id" in frame.columns else []
+        return gr.update(choices=ids, value=ids[-1] if ids else None), frame
+
+    @readable
+    def campaign_report_view(campaign_id: str, messages: int):
+        if not campaign_id:
+            raise gr.Error("Pick a campaign first (press Refresh to list the store's campaigns).")
+        from contentgen.store import BanditConfig, campaign_report, next_split
+
+        with open_store() as store:
+            report = campaign_report(store, campaign_id)
+            split = next_split(store, campaign_id, int(messages), BanditConfig())
+        columns = [c for c in ("variant", "sent", "clicked", "converted", "ctr", "ctr_low", "ctr_high", "cvr",
+                               "cvr_low", "cvr_high", "revenue", "cost", "roi") if c in report.by_variant.columns]
+        summary = "\n".join(f"- {line}" for line in report.summary_lines())
+        next_table = split.stats.set_index("variant").assign(share=split.shares, next_send=split.messages).reset_index()
+        figures = list(report.figures.values())
+        plots = [gr.update(value=figures[i], visible=True) if i < len(figures) else gr.update(visible=False)
+                 for i in range(4)]
+        return (summary, report.by_variant[columns].round(4), report.ab_tests.round(4), next_table.round(3), *plots)
+
+    # -- the page ---------------------------------------------------------------------------
+
+    with gr.Blocks(title=f"contentgen — {service.shop.name}") as app:
+        gr.Markdown(f"# contentgen — {service.shop.name}\n"
+                    "**1.** Pick a shopper and look them up · **2.** *Write*: preview the prompt, generate variants, "
+                    "edit, approve, export · **3.** *Campaign*: read a campaign's report and plan its next send.")
+        with gr.Row():
+            shopper = gr.Dropdown(shopper_ids, value=shopper_ids[0], label="Shopper (type an id to search)",
+                                  allow_custom_value=True, filterable=True, scale=3)
+            look = gr.Button("Look up", scale=1)
+        writing_for = gr.Markdown()
         with gr.Tab("Shopper"):
             with gr.Row():
-                shopper = gr.Dropdown(shopper_ids, value=shopper_ids[0], label="Shopper", allow_custom_value=True)
+                card = gr.Markdown(label="Profile")
+                offer = gr.Markdown(label="Offer")
+            recs = gr.Dataframe(label="Recommended products and why", wrap=True)
+        with gr.Tab("Write"):
+            with gr.Row():
                 channel = gr.Radio(list(CHANNELS), value="email", label="Channel")
                 language = gr.Radio(list(LANGUAGES), value="en", label="Language")
-            look = gr.Button("Look up")
-            profile = gr.Textbox(label="Profile", lines=9)
-            recs = gr.Dataframe(label="Recommended products")
-            offer = gr.Textbox(label="Offer")
-            go = gr.Button("Write copy", variant="primary")
-            copy = gr.Markdown()
-            look.click(look_up, [shopper], [profile, recs, offer])
-            go.click(write, [shopper, channel, language], [copy])
-        with gr.Tab("Segments"):
-            refresh = gr.Button("Show segments and clusters")
-            segment_table = gr.Dataframe(label="Lifecycle segments")
-            cluster_table = gr.Dataframe(label="Behavioural clusters")
-            refresh.click(segments, [], [segment_table, cluster_table])
+                first_templates = service.template_names("email", "en")
+                template = gr.Dropdown(first_templates, value=first_templates[0] if first_templates else None,
+                                       label="Template")
+                n_variants = gr.Slider(1, MAX_VARIANTS, value=min(service.settings.variants, MAX_VARIANTS), step=1,
+                                       label="Variants")
+            with gr.Accordion("Brand voice", open=False):
+                tone = gr.Textbox(default_voice.tone, label="Tone")
+                use_words = gr.Textbox(", ".join(default_voice.use_words), label="Words to use (comma-separated)")
+                avoid_words = gr.Textbox(", ".join(default_voice.avoid_words), label="Words to avoid (comma-separated)")
+            with gr.Accordion("Prompt the model will see", open=False):
+                show_prompt = gr.Button("Preview prompt")
+                prompt_box = gr.Textbox(label="Prompt", lines=14, max_lines=30, interactive=False)
+            generate_button = gr.Button("Generate variants", variant="primary")
+            write_status = gr.Markdown()
+            state = gr.State({"copies": [], "originals": [], "statuses": [], "voice": default_voice})
+            slots = []
+            for i in range(MAX_VARIANTS):
+                with gr.Group(visible=False, elem_id=f"variant-{i + 1}") as group:
+                    slot_card = gr.Markdown(elem_id=f"variant-{i + 1}-card")
+                    slot_edit = gr.Textbox(label=f"Edit variant {i + 1} (the model's words, one part per line: name: text)",
+                                           lines=3, elem_id=f"variant-{i + 1}-edit")
+                    with gr.Row():
+                        slot_check = gr.Button(f"Re-check edit {i + 1}", size="sm")
+                        slot_approve = gr.Button(f"Approve {i + 1}", variant="primary", size="sm")
+                        slot_reject = gr.Button(f"Reject {i + 1}", variant="stop", size="sm")
+                slots.append((group, slot_card, slot_edit, slot_check, slot_approve, slot_reject))
+            gr.Markdown("### Approved copy")
+            approved = gr.Dataframe(approved_table(), wrap=True, interactive=False)
+            with gr.Row():
+                export_csv = gr.Button("Export approved as CSV")
+                export_json = gr.Button("Export approved as JSON")
+            export_status = gr.Markdown()
+            export_file = gr.File(label="Download", interactive=False, elem_id="export-file")
+        with gr.Tab("Campaign"):
+            gr.Markdown("Read a stored campaign's report (rates with intervals, A/B tests, charts) and the split of its "
+                        "next send (Thompson sampling over the outcomes so far).")
+            with gr.Row():
+                campaign = gr.Dropdown([], label="Campaign", allow_custom_value=True, scale=3)
+                refresh = gr.Button("Refresh campaigns", scale=1)
+                next_size = gr.Number(1000, label="Next send size", precision=0, scale=1)
+            open_report = gr.Button("Open report", variant="primary")
+            campaigns_table = gr.Dataframe(label="Campaigns in the store", interactive=False)
+            summary = gr.Markdown()
+            by_variant = gr.Dataframe(label="By variant (with confidence intervals)", interactive=False)
+            ab = gr.Dataframe(label="A/B tests against the control", interactive=False)
+            next_split_table = gr.Dataframe(label="Next split", interactive=False)
+            with gr.Row():
+                plots = [gr.Plot(visible=False) for _ in range(2)]
+            with gr.Row():
+                plots += [gr.Plot(visible=False) for _ in range(2)]
+
+        look.click(look_up, [shopper], [card, recs, offer, writing_for])
+        shopper.change(look_up, [shopper], [card, recs, offer, writing_for])
+        app.load(look_up, [shopper], [card, recs, offer, writing_for])
+        for control in (channel, language):
+            control.change(templates_for, [channel, language], [template])
+        voice_inputs = [tone, use_words, avoid_words]
+        show_prompt.click(preview, [shopper, channel, language, template, *voice_inputs], [prompt_box])
+        slot_outputs = [c for group, card_, edit, *_ in slots for c in (group, card_, edit)]
+        generate_button.click(
+            generate, [shopper, channel, language, template, n_variants, *voice_inputs],
+            [state, write_status, *slot_outputs], concurrency_limit=1, concurrency_id=MODEL_QUEUE,
+        )
+        for i, (group, slot_card, slot_edit, slot_check, slot_approve, slot_reject) in enumerate(slots):
+            recheck, approve, reject = slot_handlers(i)
+            slot_check.click(recheck, [state, slot_edit], [state, slot_card])
+            slot_approve.click(approve, [state, slot_edit], [state, slot_card, approved])
+            slot_reject.click(reject, [state, slot_edit], [state, slot_card, approved])
+        export_csv.click(lambda: export("csv"), [], [export_file, export_status])
+        export_json.click(lambda: export("json"), [], [export_file, export_status])
+        refresh.click(campaign_list, [], [campaign, campaigns_table])
+        open_report.click(campaign_report_view, [campaign, next_size],
+                          [summary, by_variant, ab, next_split_table, *plots])
+    app.queue(default_concurrency_limit=4)
     return app
 
 
 def main(argv: list[str] | None = None) -> None:
     from contentgen.cli.common import DATA_HELP, MAPPING_HELP, PROJECT_HELP, service_from_options
+    from contentgen.generate.factory import BACKENDS
 
-    parser = argparse.ArgumentParser(description="contentgen web UI")
+    parser = argparse.ArgumentParser(description="contentgen copywriters' workspace (web UI)")
     parser.add_argument("--project", default=None, help=PROJECT_HELP)
     parser.add_argument("--data", default=None, help=DATA_HELP)
     parser.add_argument("--mapping", default=None, help=MAPPING_HELP)
     parser.add_argument("--model", default=None, help="generator model name (default: the project's [model] name)")
-    parser.add_argument("--backend", default=None, help="generator backend (default: the project's [model] backend)")
+    parser.add_argument("--backend", default=None, choices=BACKENDS,
+                        help="generator backend (default: the project's [model] backend; echo: no model, "
+                             "for trying the UI — every variant is then the fallback text)")
+    parser.add_argument("--workspace", type=Path, default=WorkspaceSettings().folder,
+                        help="folder for reviews, exports, audiences and campaign files")
+    parser.add_argument("--db", default=None, help="campaign store (SQLite path or SQLAlchemy URL; default: the "
+                                                   "project's store_url)")
     parser.add_argument("--port", type=int, default=7860)
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         service = service_from_options(args.project, args.data, args.mapping, backend=args.backend, model=args.model)
+        started = time.perf_counter()
+        # build every stage before serving, so the first click does not pay for the data or the model load
+        service.profiles, service.recommender, service.offer_plan, service.writer
     except ContentgenError as error:
         parser.exit(2, f"error: {error}\n")
-    build_app(service).launch(server_name="127.0.0.1", server_port=args.port)
+    log.info("shop and model ready in %.1f s", time.perf_counter() - started)
+    app = build_app(service, WorkspaceSettings(args.workspace, args.db or service.settings.store_url))
+    app.launch(server_name="127.0.0.1", server_port=args.port, show_error=True,
+               allowed_paths=[str(args.workspace.resolve())])
 
 
 if __name__ == "__main__":

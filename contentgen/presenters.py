@@ -56,3 +56,88 @@ def copy_text(copy) -> str:
     for name, value in copy.fields:
         lines.append(f"{name}: {value}" if name != "body" else value)
     return "\n".join(lines)
+
+
+# -- the copywriters' workspace -------------------------------------------------------------------
+
+
+def _money(value, currency: str) -> str:
+    from contentgen.generate.prompts import format_money
+
+    return format_money(float(value), currency)
+
+
+def profile_card(profile, currency: str = "GBP") -> str:
+    """A shopper's profile as a Markdown card: segment, RFM, favourite categories, propensity."""
+    lines = [f"### Shopper {profile.shopper_id}" + (f" · {profile.country}" if profile.country else "")]
+    lines.append(f"**Segment:** {profile.segment}" + (f" · cluster: {profile.cluster_name}" if profile.cluster_name else ""))
+    if not profile.known or profile.n_orders == 0:
+        lines.append("No purchase history yet (cold start): recommendations fall back to what sells.")
+    else:
+        recency = "?" if profile.recency_days is None else f"{profile.recency_days:.0f} days ago"
+        aov = "" if profile.avg_order_value is None else f", average order {_money(profile.avg_order_value, currency)}"
+        lines.append(f"**RFM:** {profile.rfm_score} (recency, frequency, monetary; 5 = top fifth) — last order {recency}, "
+                     f"{profile.n_orders} order{'s' if profile.n_orders != 1 else ''}, "
+                     f"{_money(profile.monetary, currency)} spent{aov}")
+    from contentgen.profile.categories import OTHER
+
+    # "other" is where unmatched products land, not a taste (the brief leaves it out too)
+    named = [c for c in profile.top_categories if c != OTHER]
+    categories = ", ".join(named) if named else "none yet"
+    lines.append(f"**Favourite categories:** {categories}")
+    if profile.propensity is None:
+        lines.append("**Chance of buying next period:** not estimated (too little history to fit the model)")
+    else:
+        lines.append(f"**Chance of buying next period:** {profile.propensity:.0%}")
+    return "\n\n".join(lines)
+
+
+def offer_reason(assignments: pd.DataFrame, shopper_id: str, offer, currency: str = "GBP") -> str:
+    """The chosen offer and why, from the offer plan's row for this shopper (Markdown)."""
+    row = assignments.loc[assignments["shopper_id"] == str(shopper_id)]
+    if offer is None:
+        head = "**No offer.** " + offer_text(None)
+    else:
+        head = f"**Offer:** {offer_text(offer)}"
+    if row.empty:
+        return head
+    r = row.iloc[0]
+    without = r["propensity"]
+    if offer is None:
+        return head + f"\n\nChance of buying without an offer: {without:.0%}."
+    return (head + f"\n\n**Why:** it adds the most expected value per unit of cost for this shopper — chance of buying "
+            f"{without:.0%} without an offer, {r['propensity_with_offer']:.0%} with it; average order "
+            f"{_money(r['avg_order_value'], currency)}; expected extra value {_money(r['incremental_value'], currency)} "
+            f"for an expected cost of {_money(r['expected_cost'], currency)}.")
+
+
+def variant_card(copy, status: str = "") -> str:
+    """One variant as Markdown: its message fields, every check with its result, the quality score."""
+    label = "fallback — safe template text" if copy.fallback else copy.generator
+    title = f"#### Variant {copy.variant + 1} · {label}"
+    quality = getattr(copy, "quality", None)
+    if quality is not None:
+        title += f" · quality {quality:.2f}"
+    if status:
+        title += f" · **{status}**"
+    lines = [title]
+    for name, value in copy.fields:
+        if name == "body":
+            lines.append("```text\n" + value + "\n```")
+        else:
+            lines.append(f"**{name}:** {value}")
+    failed = [c for c in copy.checks if not c.passed]
+    passed = ", ".join(c.name for c in copy.checks if c.passed)
+    if not failed:
+        lines.append(f"**Checks:** ✓ all {len(copy.checks)} checks passed ({passed})")
+    else:
+        lines.append(f"**Checks:** ✗ {len(failed)} of {len(copy.checks)} checks failed")
+        lines.append("\n".join(f"- ✗ **{c.name}**" + (f": {c.detail}" if c.detail else "") for c in failed))
+        if passed:
+            lines.append(f"✓ passed: {passed}")
+    return "\n\n".join(lines)
+
+
+def prompt_text(rendered) -> str:
+    """The prompt as the model sees it: the system message, then the user message."""
+    return f"[system]\n{rendered.system}\n\n[user]\n{rendered.user}"

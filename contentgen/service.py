@@ -210,6 +210,13 @@ class ContentService:
         return self.settings.send_date or self.profiles.as_of.date()
 
     @cached_property
+    def templates(self):
+        """The prompt templates (loaded without the model, so prompts can be previewed before it loads)."""
+        from contentgen.generate.prompts import TemplateLibrary
+
+        return TemplateLibrary.load(self.settings.templates_dir)
+
+    @cached_property
     def writer(self):
         from contentgen.generate.factory import shared_generator
         from contentgen.generate.prompts import TemplateLibrary
@@ -217,7 +224,7 @@ class ContentService:
 
         generator = self._generator or shared_generator(self.settings.generator_backend, self.settings.generator_model)
         known = self.shop.catalog["title"].astype(str).tolist()
-        return Writer(generator, TemplateLibrary.load(self.settings.templates_dir), WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known,
+        return Writer(generator, self.templates, WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known,
                       policy=self.settings.policy,  # the project's [policy]: claims it supports pass
                       exemplars=self.approved_copy)
 
@@ -261,7 +268,7 @@ class ContentService:
     def offer(self, shopper_id: str) -> OfferTerms | None:
         return self.offer_plan.terms_for(self._require_known(shopper_id))
 
-    def brief(self, shopper_id: str, channel: str = "email", language: str = "en") -> Brief:
+    def brief(self, shopper_id: str, channel: str = "email", language: str = "en", voice: BrandVoice | None = None) -> Brief:
         """Everything one message to this shopper may say."""
         from contentgen.briefing import make_brief, product_fact, situation_from_features
         from contentgen.profile.categories import OTHER, category_name
@@ -285,7 +292,7 @@ class ContentService:
             channel=channel,
             language=language,
             products=products,
-            voice=self.settings.voice,
+            voice=voice or self.settings.voice,
             offer=offer.in_language(language) if offer is not None else None,
             first_name=first_name,
             segment=profile.segment,
@@ -363,3 +370,30 @@ class ContentService:
         if "_live" not in self.__dict__:
             self._live = LiveFolder(self)
         return self._live.fold(event)
+
+    # -- the copywriters' workspace: preview, stream, revise --------------------------------
+
+    def prompt(self, shopper_id: str, channel: str = "email", language: str = "en", template: str | None = None,
+               voice: BrandVoice | None = None):
+        """The system and user messages the model will see for this shopper (the model is not loaded)."""
+        from contentgen.generate.writer import Writer
+
+        brief = self.brief(shopper_id, channel, language, voice)
+        # a Writer without a generator renders prompts; the template checks are the writer's own
+        return Writer(None, self.templates, policy=self.settings.policy, exemplars=self.approved_copy).prompt(brief, template)
+
+    def stream(self, shopper_id: str, channel: str = "email", language: str = "en", template: str | None = None,
+               voice: BrandVoice | None = None, variants: int | None = None):
+        """Checked variants for one shopper, each yielded as soon as it passes (fallback last if too few)."""
+        brief = self.brief(shopper_id, channel, language, voice)
+        yield from self.writer.stream(brief, template, variants)
+
+    def revise(self, copy, creative, voice: BrandVoice | None = None):
+        """A variant with a person's edit of its creative parts, re-checked by every guardrail."""
+        brief = self.brief(copy.shopper_id, copy.channel, copy.language, voice)
+        return self.writer.revise(copy, brief, creative)
+
+    def template_names(self, channel: str, language: str) -> list[str]:
+        """The templates that write ``channel`` copy in ``language``."""
+        return [n for n in self.templates.names
+                if (self.templates.get(n).channel, self.templates.get(n).language) == (channel, language)]

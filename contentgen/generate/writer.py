@@ -8,13 +8,14 @@ import logging
 import re
 import time
 from collections import Counter
-from typing import Collection, Sequence
+from typing import Collection, Iterator, Mapping, Sequence
 
 from contentgen.brief import Brief
+from contentgen.errors import TemplateError
 from contentgen.generate.base import ChatPrompt, Generator, SamplingSettings
 from contentgen.generate.exemplars import ApprovedCopyLibrary, few_shot_block
 from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed, visible_length
-from contentgen.generate.prompts import PromptTemplate, TemplateLibrary
+from contentgen.generate.prompts import PromptTemplate, RenderedPrompt, TemplateLibrary
 from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
 from contentgen.policy import ShopPolicy
 
@@ -144,6 +145,7 @@ class _Job:
     prompt: ChatPrompt
     kept: list[tuple[dict, dict, tuple[Check, ...], float | None]] = field(default_factory=list)
     seconds: float = 0.0
+    wanted: int = 0  # variants to keep; 0 = the writer's settings.variants
 
 
 class Writer:
@@ -174,6 +176,87 @@ class Writer:
         """``settings.variants`` variants for one brief."""
         return self.write_many([brief], template)[0]
 
+    def prompt(self, brief: Brief, template: str | None = None) -> RenderedPrompt:
+        """The system and user messages the model sees for ``brief`` (no model call)."""
+        prompt = self._chat_prompt(self._template(brief, template), brief)
+        return RenderedPrompt(prompt.system, prompt.user)
+
+    def stream(self, brief: Brief, template: str | None = None, variants: int | None = None) -> Iterator[Copy]:
+        """One brief's variants, each yielded as soon as it passes every check; the labelled
+        fallback comes last when fewer than ``settings.variants`` passed. Same samples (seeds) as
+        ``write``, so a UI that streams shows what the batch job would have written."""
+        settings = self.settings
+        chosen = self._template(brief, template)
+        wanted = variants or settings.variants
+        job = _Job(chosen, brief, self._chat_prompt(chosen, brief), wanted=wanted)
+        sequential = not getattr(self.generator, "batches", True)
+        started = time.perf_counter()
+        shown = 0
+        for round_index in range(settings.max_rounds):
+            if len(job.kept) >= wanted:
+                break
+            if sequential:
+                base = replace(settings.sampling, json_schema=chosen.json_schema())
+                draws = ((replace(base, seed=settings.seed + round_index * settings.candidates + k), 1)
+                         for k in range(settings.candidates))
+            else:
+                draws = iter([(replace(settings.sampling, seed=settings.seed + round_index), settings.candidates)])
+            for sampling, n in draws:
+                [generations] = self.generator.generate([job.prompt], sampling, n=n)
+                for generation in generations:
+                    self._consider(job, generation)
+                job.seconds = time.perf_counter() - started
+                while shown < len(job.kept):
+                    creative, fields, checks, _ = job.kept[shown]
+                    # shown as it passes, so scored against what came before, not ranked among all
+                    quality = score_candidate(creative, brief, [c for c, _, _, _ in job.kept[:shown]])
+                    yield self._copy(job, creative, fields, checks, False, shown, quality)
+                    shown += 1
+                if len(job.kept) >= wanted:
+                    break
+        if shown < wanted:
+            # the same top-up as write's: the fallback only when its own text passes, an error if nothing did
+            creative = self.templates.render_fallback(chosen, brief)
+            fields, checks = self._assemble(chosen, brief, creative, truncated=False)
+            fallback = self._copy(job, creative, fields, checks, True, shown)
+            if fallback.passed:
+                yield fallback
+            elif not shown:
+                reasons = "; ".join(f"{c.name}: {c.detail}" for c in failed(checks))
+                yield replace(fallback, error=f"no candidate and not the fallback passed every check ({reasons})")
+
+    def revise(self, copy: Copy, brief: Brief, creative: Mapping[str, str]) -> Copy:
+        """``copy`` with a person's edit of its creative parts, re-rendered and re-checked by every guardrail."""
+        chosen = self.templates.get(copy.template)
+        expected = [part.name for part in chosen.creative]
+        if sorted(creative) != sorted(expected):
+            raise TemplateError(f"template {chosen.name!r} has the creative parts {', '.join(expected)}; "
+                                f"the edit has {', '.join(creative) or 'none'}")
+        sentences = {part.name for part in chosen.creative if part.sentence}
+        # the same finishing as the model's words get: a sentence part missing its full stop gains one
+        creative = {name: _clean(str(creative[name])) for name in expected}
+        creative = {k: _finish_sentence(v, brief.language) if k in sentences else v for k, v in creative.items()}
+        fields, checks = self._assemble(chosen, brief, creative, truncated=False)
+        job = _Job(chosen, brief, ChatPrompt("", ""), seconds=copy.seconds)
+        revised = self._copy(job, creative, fields, checks, False, copy.variant, score_candidate(creative, brief, [creative]))
+        return replace(revised, generator=f"edited ({copy.generator})" if not copy.generator.startswith("edited") else copy.generator)
+
+    def _chat_prompt(self, chosen: PromptTemplate, brief: Brief) -> ChatPrompt:
+        """The rendered prompt with the shop's nearest approved copy as few-shot examples."""
+        rendered = self.templates.render_prompt(chosen, brief, self.policy)
+        system = rendered.system
+        if self.exemplars is not None and self.settings.shots > 0:
+            shots = few_shot_block(self.exemplars.nearest(brief, self.settings.shots), brief.language)
+            system = f"{system}\n\n{shots}" if shots else system
+        return ChatPrompt(system, rendered.user)
+
+    def _template(self, brief: Brief, template: str | None) -> PromptTemplate:
+        chosen = self.templates.get(template) if template else self.templates.for_brief(brief)
+        if (chosen.channel, chosen.language) != (brief.channel, brief.language):
+            raise TemplateError(f"template {chosen.name!r} is for {chosen.channel}/{chosen.language}, not "
+                                f"{brief.channel}/{brief.language}; pick a template for that channel and language")
+        return chosen
+
     def write_many(self, briefs: Sequence[Brief], template: str | None = None, show_progress: bool = False) -> list[list[Copy]]:
         """Variants for each brief: sample candidates, keep the distinct ones that pass every check,
         regenerate (bounded by ``max_rounds``) and fill what is still missing with the fallback.
@@ -184,12 +267,7 @@ class Writer:
         jobs = []
         for brief in briefs:
             chosen = self.templates.get(template) if template else self.templates.for_brief(brief)
-            rendered = self.templates.render_prompt(chosen, brief, self.policy)
-            system = rendered.system
-            if self.exemplars is not None and self.settings.shots > 0:
-                shots = few_shot_block(self.exemplars.nearest(brief, self.settings.shots), brief.language)
-                system = f"{system}\n\n{shots}" if shots else system
-            jobs.append(_Job(chosen, brief, ChatPrompt(system, rendered.user)))
+            jobs.append(_Job(chosen, brief, self._chat_prompt(chosen, brief)))
         sample = self._sample_batched if getattr(self.generator, "batches", True) else self._sample_sequential
         with _progress(len(jobs), show_progress) as bar:
             for round_index in range(self.settings.max_rounds):
@@ -275,8 +353,9 @@ class Writer:
         self.stats.update(f"failed:{c.name}" for c in failures)
         self.stats.update(f"rule:{rule}" for c in failures for rule in c.rules)
         self.stats["passed"] += not failures
-        # every passing candidate is kept (up to a bound) for the quality ranking to choose from
-        if len(kept) >= self.settings.variants + max(self.settings.spare, self.settings.candidates) or failures:
+        # every passing candidate is kept (up to a bound) for the quality ranking to choose from; a
+        # streamed job keeps what it shows
+        if len(kept) >= (job.wanted or self.settings.variants + max(self.settings.spare, self.settings.candidates)) or failures:
             return
         key = json.dumps(candidate[0], sort_keys=True)
         if key not in {json.dumps(c, sort_keys=True) for c, _, _, _ in kept}:
