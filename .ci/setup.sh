@@ -37,5 +37,17 @@ if ! .venv/bin/python -c "import llama_cpp" >/dev/null 2>&1; then
     echo "warning: continuing without llama.cpp; generation uses the slower transformers backend" >&2
   fi
 fi
+# The app's end-to-end test drives Debian's Chromium through Playwright (pip playwright comes with
+# the test extra; `playwright install` downloads browsers and cannot work offline, so it is not used).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's chromium for the browser test..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif [ "${CI:-}" = "true" ]; then
+    echo "error: CI needs /usr/bin/chromium for tests/test_app_e2e.py (apt-get install chromium)" >&2; exit 1
+  else
+    echo "warning: /usr/bin/chromium is missing; tests/test_app_e2e.py will fail until you apt-get install chromium" >&2
+  fi
+fi
 # Fail loudly here rather than in the first test if something did not install.
-HF_HUB_OFFLINE=1 .venv/bin/python -c "import contentgen, torch, faiss, transformers, sentence_transformers, gradio, sklearn, implicit, sqlalchemy, alembic; print('contentgen set up: torch', torch.__version__)"
+HF_HUB_OFFLINE=1 .venv/bin/python -c "import contentgen, torch, faiss, transformers, sentence_transformers, gradio, sklearn, implicit, sqlalchemy, alembic, playwright; print('contentgen set up: torch', torch.__version__)"
