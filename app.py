@@ -32,7 +32,17 @@ from contentgen.presenters import (
     variant_card,
 )
 from contentgen.service import ContentService
-from contentgen.workspace import Review, ReviewLog, approved_frame, edit_text, export_approved, parse_edit, store_approved
+from contentgen.workspace import (
+    Review,
+    ReviewLog,
+    approved_frame,
+    edit_text,
+    export_approved,
+    parse_edit,
+    preview_campaign,
+    segment_audience,
+    store_approved,
+)
 
 log = logging.getLogger("contentgen.app")
 
@@ -228,11 +238,14 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
 
         return open_campaign_store(workspace.store)
 
-    @readable
-    def campaign_list():
+    def stored_campaigns():
         with open_store() as store:
             frame = store.campaigns()
-        ids = frame["campaign_id"].astype(str).tolist() if "campaign_id" in frame.columns else []
+        return frame["campaign_id"].astype(str).tolist(), frame
+
+    @readable
+    def campaign_list():
+        ids, frame = stored_campaigns()
         return gr.update(choices=ids, value=ids[-1] if ids else None), frame
 
     @readable
@@ -252,6 +265,62 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
         plots = [gr.update(value=figures[i], visible=True) if i < len(figures) else gr.update(visible=False)
                  for i in range(4)]
         return (summary, report.by_variant[columns].round(4), report.ab_tests.round(4), next_table.round(3), *plots)
+
+    # -- Campaign: audience, preview, launch ---------------------------------------------------
+
+    def campaign_settings(name, channel, variants, cohort, esp, postal, unsubscribe, out_dir):
+        from pydantic import ValidationError
+
+        from contentgen.campaign import CampaignSettings
+
+        try:
+            return CampaignSettings(name=name, out_dir=out_dir, channel=channel, variants=int(variants), cohort=cohort,
+                                    esp=esp, store=workspace.store, postal_address=postal or None,
+                                    unsubscribe_link_template=unsubscribe or None)
+        except ValidationError as error:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+            raise gr.Error(f"Campaign settings: {problems}") from None
+
+    def audience_for(source, segment, size, upload):
+        if source == "a segment":
+            if not segment:
+                raise gr.Error("Pick a segment (or switch to an audience file).")
+            return segment_audience(service, segment, workspace.folder / "audiences", int(size) if size else None)
+        if not upload:
+            raise gr.Error("Upload an audience file (CSV, TSV, Parquet or JSONL) or pick a segment.")
+        return Path(upload)
+
+    @readable
+    def campaign_preview(source, segment, size, upload, name, channel, variants, cohort, esp, postal, unsubscribe):
+        audience = audience_for(source, segment, size, upload)
+        settings = campaign_settings(name, channel, variants, cohort, esp, postal, unsubscribe, workspace.folder)
+        result, messages = preview_campaign(service, audience, settings, workspace.folder / "preview")
+        keep = [c for c in ("email", "phone", "first_name", "subject", "title", "body_text", "body", "variant",
+                            "fallback", "offer") if c in messages.columns]
+        note = (f"Preview of {len(messages)} sampled recipients of {audience.name} (the launch's own code, in a scratch "
+                f"store: nothing is recorded as sent). Skipped in the sample: "
+                + (", ".join(f"{k} {v}" for k, v in result.skipped.items()) or "none") + ".")
+        return messages[keep], note
+
+    @readable
+    def campaign_launch(source, segment, size, upload, name, channel, variants, cohort, esp, postal, unsubscribe,
+                        progress=gr.Progress()):
+        from contentgen.campaign import campaign_slug, run_campaign
+
+        audience = audience_for(source, segment, size, upload)
+        out_dir = workspace.folder / "campaigns" / (campaign_slug(name) or "campaign")
+        settings = campaign_settings(name, channel, variants, cohort, esp, postal, unsubscribe, out_dir)
+        stages = {"plan": "planning recipients", "cohorts": "writing cohort copy", "recipients": "merging and checking"}
+
+        def report(step):
+            progress((step.done, max(step.total, 1)), desc=stages.get(step.stage, step.stage), unit="")
+
+        result = run_campaign(service, audience, settings, on_progress=report)
+        skipped = pd.DataFrame(sorted(result.skipped.items()), columns=["reason", "recipients"])
+        summary_text = "\n".join(f"- {line.strip()}" for line in result.summary_lines())
+        files = [str(path) for path in result.files.values()]
+        ids, table = stored_campaigns()
+        return (summary_text, skipped, files, gr.update(choices=ids, value=result.campaign_id), table)
 
     # -- the page ---------------------------------------------------------------------------
 
@@ -307,8 +376,37 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
             export_status = gr.Markdown()
             export_file = gr.File(label="Download", interactive=False, elem_id="export-file")
         with gr.Tab("Campaign"):
-            gr.Markdown("Read a stored campaign's report (rates with intervals, A/B tests, charts) and the split of its "
-                        "next send (Thompson sampling over the outcomes so far).")
+            gr.Markdown("### 1. Audience and settings\nPick a segment (synthetic example.com addresses are made for "
+                        "its shoppers, with a few problem rows the screening skips) or upload an audience file.")
+            segments = sorted(set(service.profiles.frame["segment"].astype(str)))
+            with gr.Row():
+                source = gr.Radio(["a segment", "an audience file"], value="a segment", label="Audience")
+                segment = gr.Dropdown(segments, value=segments[0] if segments else None, label="Segment")
+                size = gr.Number(40, label="Recipients (segment)", precision=0)
+                upload = gr.File(label="Audience file", file_types=[".csv", ".tsv", ".parquet", ".jsonl"],
+                                 type="filepath")
+            with gr.Row():
+                campaign_name = gr.Textbox("Workspace campaign", label="Campaign name")
+                campaign_channel = gr.Radio(["email", "sms", "push"], value="email", label="Channel")
+                campaign_variants = gr.Slider(1, 4, value=2, step=1, label="Variants (A/B)")
+                cohort = gr.Dropdown(["segment", "interest", "auto", "recipient"], value="segment",
+                                     label="Write once per (cohort)")
+                esp = gr.Dropdown(["generic", "mailchimp", "klaviyo"], value="generic", label="Email service")
+            with gr.Row():
+                postal = gr.Textbox(default_voice.postal_address, label="Postal address (email footer)")
+                unsubscribe = gr.Textbox(default_voice.unsubscribe_link_template,
+                                         label="Unsubscribe link with {token} (generic email service)")
+            with gr.Row():
+                preview_button = gr.Button("Preview 20 recipients")
+                launch_button = gr.Button("Launch campaign", variant="primary")
+            preview_note = gr.Markdown()
+            preview_table = gr.Dataframe(label="Merged messages of sampled recipients", wrap=True, interactive=False)
+            launch_summary = gr.Markdown()
+            skipped_table = gr.Dataframe(label="Skipped recipients by reason", interactive=False)
+            esp_files = gr.File(label="ESP files (messages, errors, skipped, summary)", file_count="multiple",
+                                interactive=False, elem_id="esp-files")
+            gr.Markdown("### 2. Report and next split\nA stored campaign's report (rates with intervals, A/B tests, "
+                        "charts) and the split of its next send (Thompson sampling over the outcomes so far).")
             with gr.Row():
                 campaign = gr.Dropdown([], label="Campaign", allow_custom_value=True, scale=3)
                 refresh = gr.Button("Refresh campaigns", scale=1)
@@ -344,6 +442,13 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
         export_csv.click(lambda: export("csv"), [], [export_file, export_status])
         export_json.click(lambda: export("json"), [], [export_file, export_status])
         refresh.click(campaign_list, [], [campaign, campaigns_table])
+        campaign_inputs = [source, segment, size, upload, campaign_name, campaign_channel, campaign_variants, cohort,
+                           esp, postal, unsubscribe]
+        preview_button.click(campaign_preview, campaign_inputs, [preview_table, preview_note],
+                             concurrency_limit=1, concurrency_id=MODEL_QUEUE)
+        launch_button.click(campaign_launch, campaign_inputs,
+                            [launch_summary, skipped_table, esp_files, campaign, campaigns_table],
+                            concurrency_limit=1, concurrency_id=MODEL_QUEUE)
         open_report.click(campaign_report_view, [campaign, next_size],
                           [summary, by_variant, ab, next_split_table, *plots])
     app.queue(default_concurrency_limit=4)

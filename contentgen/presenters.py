@@ -121,6 +121,8 @@ def variant_card(copy, status: str = "") -> str:
     if status:
         title += f" · **{status}**"
     lines = [title]
+    if getattr(copy, "error", ""):
+        lines.append(f"**Not sendable:** {copy.error}")
     for name, value in copy.fields:
         if name == "body":
             lines.append("```text\n" + value + "\n```")

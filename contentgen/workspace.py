@@ -60,6 +60,8 @@ class Review:
             details = "; ".join(f"{c.name}: {c.detail}" for c in copy.checks if not c.passed)
             raise ReviewError(f"this variant fails {', '.join(failed)} ({details}); edit it until every check passes, "
                               f"then approve")
+        if decision == "approved" and getattr(copy, "error", ""):
+            raise ReviewError(f"this message is not sendable: {copy.error}; write new variants or edit this one")
         quality = getattr(copy, "quality", None)
         return cls(
             decision=decision, shopper_id=copy.shopper_id, channel=copy.channel, language=copy.language,
@@ -188,3 +190,54 @@ def parse_edit(text: str, parts: Sequence[str]) -> dict[str, str]:
         raise ReviewError(f"the edit has no {', '.join(p + ':' for p in missing)} line; every part needs one "
                           f"({', '.join(parts)})")
     return {name: " ".join(lines).strip() for name, lines in ((p, out[p]) for p in parts)}
+
+
+# -- campaigns from the workspace -------------------------------------------------------------------
+
+PREVIEW_RECIPIENTS = 20
+
+
+def segment_audience(service, segment: str, folder: str | Path, n: int | None = None, seed: int = 0) -> Path:
+    """An audience file for one lifecycle segment, with synthetic addresses under example.com (the
+    shop's exports carry no addresses); problem rows are planted as ``synth_audience`` does, so the
+    skipped counts show what screening catches."""
+    from contentgen.campaign import synth_audience
+
+    frame = service.profiles.frame
+    members = frame.index[frame["segment"].astype(str) == segment].astype(str).tolist()
+    if not members:
+        present = sorted(set(frame["segment"].astype(str)))
+        raise ConfigError(f"no shopper is in segment {segment!r}; segments with shoppers: {', '.join(present)}")
+    path = Path(folder) / f"audience-{segment}-{seed}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    synth_audience(members, n or len(members), seed=seed).to_csv(path, index=False)
+    return path
+
+
+def sample_audience(audience_path: str | Path, n: int, folder: str | Path, seed: int = 0) -> Path:
+    """``n`` rows of an audience file drawn with a seed, as a CSV in ``folder``."""
+    from contentgen.campaign.audience import read_table
+
+    frame = read_table(audience_path)
+    sample = frame.sample(n=min(n, len(frame)), random_state=seed) if len(frame) > n else frame
+    path = Path(folder) / f"sample-{Path(audience_path).stem}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sample.to_csv(path, index=False)
+    return path
+
+
+def preview_campaign(service, audience_path: str | Path, settings, folder: str | Path, n: int = PREVIEW_RECIPIENTS,
+                     seed: int = 0):
+    """The merged messages ``n`` sampled recipients would get: the launch's own code path
+    (``run_campaign``) on a sample, into a scratch store and folder, so nothing is recorded as sent."""
+    from contentgen.campaign import run_campaign
+
+    folder = Path(folder)
+    sample = sample_audience(audience_path, n, folder, seed)
+    scratch = settings.model_copy(update={"out_dir": folder / "out", "store": str(folder / "preview.db"),
+                                          "formats": ("csv",)})
+    if (folder / "preview.db").exists():
+        (folder / "preview.db").unlink()  # a fresh scratch store: a preview is never a resumed run
+    result = run_campaign(service, sample, scratch)
+    messages = pd.read_csv(result.files["messages.csv"], dtype=str).fillna("")
+    return result, messages

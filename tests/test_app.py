@@ -15,3 +15,31 @@ def test_app_builds_and_lists_shoppers(demo_shop):
     assert isinstance(blocks, gr.Blocks)
     dropdowns = [b for b in blocks.blocks.values() if isinstance(b, gr.Dropdown)]
     assert dropdowns and len(dropdowns[0].choices) == len(service.profiles.frame)
+
+
+def test_handler_errors_become_readable_messages():
+    from contentgen.errors import ConfigError
+
+    @ui.readable
+    def known():
+        raise ConfigError("shopper 'x' is not in shop 'demo' (e.g. 12347)")
+
+    @ui.readable
+    def streaming():
+        yield 1
+        raise KeyError("boom")
+
+    try:
+        known()
+    except gr.Error as error:
+        assert "shopper 'x' is not in shop" in str(error.message)
+    else:
+        raise AssertionError("no gr.Error")
+    stream = streaming()
+    assert next(stream) == 1
+    try:
+        next(stream)
+    except gr.Error as error:
+        assert "Something went wrong (KeyError" in str(error.message) and "Traceback" not in str(error.message)
+    else:
+        raise AssertionError("no gr.Error")

@@ -2,7 +2,8 @@
 against the app served on a free local port, with the echo backend scripted to answer in JSON.
 
 Pick a shopper, preview the prompt, generate, make an edit the guardrails refuse, fix it, approve,
-reject, export and read the exported file; open a stored campaign's report and next split.
+reject, export and read the exported file; preview a segment's campaign, launch it, download the
+ESP file and open its report; open a stored campaign's report (with outcomes) and next split.
 Screenshots go to a tmp dir and are copied to ``$CONTENTGEN_SCREENSHOTS`` when that is set.
 """
 
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-TIMEOUT_MS = 30_000  # generous: two shared cores, Gradio's first render
+TIMEOUT_MS = 90_000  # generous: two shared cores (report charts and a campaign run take seconds to tens)
 
 PHRASES = [
     {"subject": "A few picks for your shelves", "hook": "We chose these with your favourite things in mind",
@@ -200,12 +201,36 @@ def test_a_copywriter_writes_edits_approves_exports_and_reads_a_report(served, p
     [exported] = json.loads(sorted(workspace.exports.glob("*.json"))[-1].read_text())
     assert exported["decision"] == "approved" and exported["failed_checks"] == []
 
-    # -- Campaign: open a stored campaign's report and its next split ---------------------------
+    # -- Campaign: preview a segment's recipients, launch, download the ESP file ---------------
     page.get_by_role("tab", name="Campaign").click()
+    page.get_by_label("Campaign name").fill("E2E loyal")
+    page.get_by_label("Recipients (segment)").fill("12")
+    page.get_by_label("Postal address (email footer)").fill("1 High Street, London")
+    page.get_by_label("Unsubscribe link with {token} (generic email service)").fill("https://shop.example/u/{token}")
+    page.get_by_role("button", name="Preview 20 recipients").click()
+    expect(page.get_by_text("sampled recipients of audience-", exact=False)).to_be_visible()
+    expect(page.get_by_text("@example.com").filter(visible=True).first).to_be_visible()
+    page.screenshot(path=str(shots / "05-campaign-preview.png"), full_page=True)
+    page.get_by_role("button", name="Launch campaign").click()
+    expect(page.get_by_text("campaign e2e-loyal (send 0):", exact=False)).to_be_visible()
+    expect(page.get_by_text("skipped:", exact=False).first).to_be_visible()
+    with page.expect_download() as download_info:
+        page.locator("#esp-files a[download]").first.click()
+    esp = pd.read_csv(download_info.value.path(), dtype=str)
+    assert len(esp) > 0 and esp["email"].str.endswith("@example.com").all()
+    assert esp["body_text"].str.contains("1 High Street, London").all()  # the footer is merged in
+    page.screenshot(path=str(shots / "06-campaign-launched.png"), full_page=True)
+    page.get_by_role("button", name="Open report").click()
+    expect(page.get_by_text("campaign e2e-loyal: ", exact=False)).to_be_visible()
+
+    # -- a campaign with outcomes: its report and next split ------------------------------------
     page.get_by_role("button", name="Refresh campaigns").click()
     expect(page.get_by_text("Spring picks").filter(visible=True).first).to_be_visible()
+    page.get_by_label("Campaign", exact=True).click()
+    page.get_by_role("option", name="spring", exact=True).click()
+    expect(page.get_by_label("Campaign", exact=True)).to_have_value("spring")
     page.get_by_role("button", name="Open report").click()
     expect(page.get_by_text("campaign spring: 40 sent", exact=False)).to_be_visible()
     expect(page.get_by_text("CTR B vs A", exact=False).first).to_be_visible()
     expect(page.get_by_text("Next split").first).to_be_visible()
-    page.screenshot(path=str(shots / "05-campaign-report.png"), full_page=True)
+    page.screenshot(path=str(shots / "07-campaign-report.png"), full_page=True)

@@ -45,6 +45,8 @@ def rates_chart(report: "CampaignReport") -> "Figure":
         x = np.arange(len(table))
         rates = table[metric].to_numpy()
         errors = np.vstack([rates - table[f"{metric}_low"].to_numpy(), table[f"{metric}_high"].to_numpy() - rates])
+        # a rate of 0 gives a Wilson bound a rounding error below it (-1e-17), which matplotlib refuses
+        errors = np.clip(np.nan_to_num(errors), 0.0, None)
         axes.bar(x, rates, yerr=errors, capsize=4, color=[_COLOURS[i % len(_COLOURS)] for i in x])
         axes.set_xticks(x, table["variant"])
         axes.yaxis.set_major_formatter(lambda value, _: f"{value:.1%}")
