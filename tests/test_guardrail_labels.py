@@ -95,5 +95,6 @@ def test_check_names_map_onto_label_families():
     assert families_of("facts.freshness", new) == ("facts.freshness",)
     assert families_of("voice.first_person", new) == ("voice",)
     assert families_of("segment_label", old) == ("voice",)
+    assert families_of("facts.product_type", new) == ("facts.products",)
     assert families_of("something_else", old) == ()
     assert set(FACT_FAMILIES) <= set(FAMILIES)
