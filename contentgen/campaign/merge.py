@@ -17,6 +17,7 @@ from typing import Collection, Mapping, Sequence
 from contentgen.brief import Brief
 from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed
 from contentgen.generate.prompts import PromptTemplate, TemplateLibrary
+from contentgen.policy import ShopPolicy
 
 # The ESP's unsubscribe merge tag is checked as the link it becomes: tags like Klaviyo's
 # "{% unsubscribe %}" would otherwise read as an unfilled placeholder.
@@ -76,10 +77,11 @@ class Merger:
     """Merges and checks recipients' messages for one template library and guardrail settings."""
 
     def __init__(self, templates: TemplateLibrary, known_products: Collection[str] = (),
-                 guardrails: GuardrailSettings | None = None) -> None:
+                 guardrails: GuardrailSettings | None = None, policy: ShopPolicy | None = None) -> None:
         self.templates = templates
         self.known_products = tuple(known_products)
         self.guardrails = guardrails or GuardrailSettings()
+        self.policy = policy or ShopPolicy()  # the shop's own facts: claims they support pass
 
     def _message(self, template: PromptTemplate, brief: Brief, creative: Mapping[str, str], footer: Footer):
         fields = self.templates.render_message(template, brief, creative)
@@ -91,7 +93,7 @@ class Merger:
             fields["body"] = f"{fields['body']}\n\n--\n{block}"
         checks = check_copy(
             fields, creative, brief, template.field_limits(), {p.name: p.max_chars for p in template.creative},
-            {p.name for p in template.creative if p.sentence}, False, self.known_products, self.guardrails,
+            {p.name for p in template.creative if p.sentence}, False, self.known_products, self.guardrails, self.policy,
         )
         return fields, checks
 

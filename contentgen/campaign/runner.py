@@ -30,6 +30,7 @@ from contentgen.campaign.recipients import plan_recipients
 from contentgen.campaign.settings import CampaignSettings, check_footer_settings
 from contentgen.campaign.sink import CampaignSink, RecipientOutcome, ensure_campaign, last_round, message_id_for
 from contentgen.errors import ConfigError
+from contentgen.policy import ShopPolicy
 from contentgen.generate.writer import WriterSettings
 from contentgen.profile.categories import category_name
 
@@ -195,6 +196,7 @@ def run_campaign(service, audience_path: str | Path, settings: CampaignSettings,
             writer=WriterSettings(variants=settings.variants, candidates=settings.candidates, seed=settings.seed),
             known_products=tuple(service.shop.catalog["title"].astype(str)),
             granularity=granularity, variant_names=tuple(names),
+            policy=getattr(service.settings, "policy", None) or ShopPolicy(),
             footer=make_footer(settings.channel, settings.esp, voice.name, voice.postal_address, voice.unsubscribe_link_template),
         )
         library = spec.templates()

@@ -18,6 +18,7 @@ from contentgen.generate.base import Generator
 from contentgen.generate.guardrails import GuardrailSettings
 from contentgen.generate.prompts import TemplateLibrary
 from contentgen.generate.writer import Writer, WriterSettings
+from contentgen.policy import ShopPolicy
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,19 @@ class EngineSpec:
     variant_names: tuple[str, ...]
     footer: Footer = Footer()
     guardrails: GuardrailSettings = field(default_factory=GuardrailSettings)
+    policy: ShopPolicy = field(default_factory=ShopPolicy)
     cohorts_per_call: int = 4  # cohorts handed to the Writer at once (a batching backend batches them)
 
     def templates(self) -> TemplateLibrary:
         return TemplateLibrary.load(self.templates_dir)
 
     def merger(self) -> Merger:
-        return Merger(self.templates(), self.known_products, self.guardrails)
+        return Merger(self.templates(), self.known_products, self.guardrails, self.policy)
+
+
+def make_writer(generator, spec: EngineSpec) -> Writer:
+    return Writer(generator, spec.templates(), spec.writer, spec.guardrails, known_products=spec.known_products,
+                  policy=spec.policy)
 
 
 class CountingGenerator:

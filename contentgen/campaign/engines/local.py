@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from contentgen.campaign.engines.base import (
-    CohortCreative, CohortJob, CountingGenerator, EngineSpec, MergeJob, merge_jobs, write_cohort_batch,
+    CohortCreative, CohortJob, CountingGenerator, EngineSpec, MergeJob, make_writer, merge_jobs, write_cohort_batch,
 )
 from contentgen.generate.base import Generator
 from contentgen.generate.writer import Writer
@@ -26,8 +26,7 @@ class LocalEngine:
     def _ensure_writer(self) -> Writer:
         if self._writer is None:
             self._counter = CountingGenerator(self._factory())
-            self._writer = Writer(self._counter, self.spec.templates(), self.spec.writer,
-                                  self.spec.guardrails, known_products=self.spec.known_products)
+            self._writer = make_writer(self._counter, self.spec)
         return self._writer
 
     def write_cohorts(self, jobs: Sequence[CohortJob], on_cohort: Callable[[CohortCreative], None]) -> None:

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 from contentgen.campaign.codec import brief_from_dict, brief_to_dict
 from contentgen.campaign.engines.base import (
-    CohortCreative, CohortJob, CountingGenerator, EngineSpec, MergeJob, merge_jobs, write_cohort_batch,
+    CohortCreative, CohortJob, CountingGenerator, EngineSpec, MergeJob, make_writer, merge_jobs, write_cohort_batch,
 )
 from contentgen.errors import ConfigError
 
@@ -38,11 +38,9 @@ class _CohortWriter:
     """A Ray Data actor: loads one model at start, then writes the cohorts of each batch."""
 
     def __init__(self, spec: EngineSpec, generator_factory) -> None:
-        from contentgen.generate.writer import Writer
-
         self.spec = spec
         self.counter = CountingGenerator(generator_factory())
-        self.writer = Writer(self.counter, spec.templates(), spec.writer, spec.guardrails, known_products=spec.known_products)
+        self.writer = make_writer(self.counter, spec)
 
     def __call__(self, batch):
         jobs = [CohortJob(key, brief_from_dict(json.loads(brief)), template, int(members))
