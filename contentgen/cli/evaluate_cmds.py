@@ -22,6 +22,13 @@ def register(app: typer.Typer) -> None:
         content: bool = typer.Option(False, "--content/--no-content", help="Also evaluate and blend the content model (slower)."),
         movielens: Path = typer.Option(None, "--movielens", help="Also run the MovieLens-100k protocol on this folder (holding u.data)."),
         output: Path = typer.Option(None, "--output", help="Write the tables as Markdown to this file."),
+        rolling: int = typer.Option(0, "--rolling", min=0, help=(
+            "Instead of one split, evaluate at the last N monthly cutoffs (each fit tuned on its own "
+            "past, tested on the next month): mean and spread per method, blend default vs tuned.")),
+        tuned_fit: bool = typer.Option(True, "--tuned-fit/--no-tuned-fit", help=(
+            "Also show the blend with shipped defaults vs the blend tuned at fit on the test period.")),
+        sequence: bool = typer.Option(False, "--sequence/--no-sequence", help=(
+            "Add the basket-sequence model (GRU4Rec, torch) to the rolling/tuned-fit comparison.")),
     ) -> None:
         """Compare popularity, item-kNN, EASE, ALS, BPR (and content) with the blend on one time split."""
         from contentgen.evaluate.compare import EvaluationConfig, evaluate_shop
@@ -32,6 +39,19 @@ def register(app: typer.Typer) -> None:
             from contentgen.rank.content import ContentScorer
 
             scorers = {"content": ContentScorer()}
+        signals = ("ease", "itemknn", "als", "popularity", "repeat") + (("sequence",) if sequence else ())
+        if rolling:
+            from contentgen.evaluate.rolling import RollingConfig, rolling_evaluation
+
+            report = rolling_evaluation(shop, RollingConfig(n_cutoffs=rolling, k=k, signals=signals), scorers=scorers,
+                                        progress=lambda m: typer.echo(m, err=True))
+            text = "\n".join([f"## {shop.name}: rolling evaluation, {rolling} monthly cutoffs", report.to_markdown(),
+                              "tuned at each cutoff:"] + [f"- {c}: {line}" for c, line in report.tuned.items()])
+            typer.echo(text)
+            if output is not None:
+                output.write_text(text + "\n")
+                typer.echo(f"wrote {output}", err=True)
+            return
         config = EvaluationConfig(validation_cutoff=validation_cutoff, test_cutoff=test_cutoff, k=k)
         report = evaluate_shop(shop, config, scorers=scorers, progress=lambda m: typer.echo(m, err=True))
         parts = [
@@ -43,6 +63,15 @@ def register(app: typer.Typer) -> None:
         for mode in ("new", "all"):
             name, value = report.best_single(mode)
             parts.append(f"{mode}: best single {name} NDCG@{k} {value:.4f}; blend gain {report.blend_gain(mode):+.1%}")
+        if tuned_fit:
+            from contentgen.evaluate.rolling import RollingConfig, rolling_evaluation
+
+            typer.echo("fitting the shipped defaults and the blend tuned at fit (on data before the test period)",
+                       err=True)
+            versus = rolling_evaluation(shop, RollingConfig(cutoffs=(test_cutoff,), months=None, k=k, signals=signals),
+                                        scorers=scorers, progress=lambda m: typer.echo(m, err=True))
+            parts += ["", f"## defaults vs tuned at fit: test {test_cutoff} → end", versus.to_markdown(),
+                      f"tuned: {next(iter(versus.tuned.values()))}"]
         if movielens is not None:
             from contentgen.evaluate.movielens import evaluate_movielens
 

@@ -10,11 +10,12 @@ from contentgen.rank.itemknn import ItemKNN, ItemKNNConfig, item_similarity
 from contentgen.rank.popularity import Popularity, PopularityConfig, Repeat, RepeatConfig
 from contentgen.rank.recommender import Recommendation, Recommender, RecommenderConfig
 from contentgen.rank.rules import BusinessRules
+from contentgen.rank.tuning import TunedParams, TuningConfig
 
 __all__ = [
     "EASE", "EASEConfig", "BlendFit", "BusinessRules", "InteractionScorer", "Interactions", "ItemKNN",
     "ItemKNNConfig", "Popularity", "PopularityConfig", "Recommendation", "Recommender",
     "RecommenderConfig", "Repeat", "RepeatConfig", "SCORERS", "Scorer", "blend_scores",
     "build_interactions", "create_scorer", "fit_blend_weights", "item_similarity", "mmr_select",
-    "standardize_rows",
+    "standardize_rows", "TunedParams", "TuningConfig",
 ]

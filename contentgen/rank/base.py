@@ -33,10 +33,32 @@ class InteractionScorer:
 
     def __init__(self) -> None:
         self.interactions: Interactions | None = None
+        # The rows a shopper is scored from; with a history half-life, recent baskets weigh more.
+        self.history: Interactions | None = None
+
+    @property
+    def history_half_life_days(self) -> float | None:
+        """Half-life of the time decay on the shopper's history when scoring (from the config)."""
+        return getattr(getattr(self, "config", None), "half_life_days", None)
 
     def fit(self, shop: Shop) -> "InteractionScorer":
         self.interactions = build_interactions(shop, weighting=self.weighting)
         self._fit(self.interactions)
+        self.set_history(shop, self.history_half_life_days)
+        return self
+
+    def set_history(self, shop: Shop, half_life_days: float | None) -> "InteractionScorer":
+        """Score from ``shop``'s purchases decayed with ``half_life_days`` (no refit of the model).
+
+        The model (item × item weights, similarities) stays as fitted on binary purchases; only
+        the shopper's own history is weighted by recency, so tuning can try several half-lives
+        on one fit.
+        """
+        if half_life_days is None:
+            self.history = self.interactions
+        else:
+            self.history = build_interactions(shop, weighting=self.weighting, half_life_days=half_life_days,
+                                              product_ids=self.interactions.product_ids)
         return self
 
     def _fit(self, interactions: Interactions) -> None:  # pragma: no cover - abstract
@@ -54,7 +76,8 @@ class InteractionScorer:
     def score_all(self, shopper_ids: Sequence[str]) -> np.ndarray:
         """Scores of every catalog product (in ``interactions.product_ids`` order) per shopper."""
         interactions = self._require_fitted()
-        return np.asarray(self._score_rows(interactions.rows_for(shopper_ids)), dtype=np.float32)
+        history = self.history if self.history is not None else interactions
+        return np.asarray(self._score_rows(history.rows_for(shopper_ids)), dtype=np.float32)
 
     def score(self, shopper_ids: Sequence[str], product_ids: Sequence[str]) -> np.ndarray:
         interactions = self._require_fitted()

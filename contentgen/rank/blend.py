@@ -83,12 +83,14 @@ def fit_blend_weights(
     k: int = 10,
     grid: Sequence[float] = DEFAULT_GRID,
     rounds: int = 2,
+    starts: Sequence[Mapping[str, float]] = (),
 ) -> BlendFit:
     """Coordinate ascent over a small weight grid maximising validation NDCG@k.
 
-    Starts from the best single signal at weight 1, then for each signal in turn tries every grid
+    Starts from the best single signal at weight 1 (or from one of ``starts``, e.g. the
+    configured defaults, if that scores higher), then for each signal in turn tries every grid
     value with the others held fixed; a change is kept only if it strictly improves NDCG, so the
-    blend can never score below the best single signal on the validation period.
+    blend can never score below the best single signal (nor the starts) on the validation period.
     """
     names = list(standardized)
     mask = exclude.toarray().astype(bool) if exclude is not None else None
@@ -102,6 +104,11 @@ def fit_blend_weights(
     best_name = max(single, key=single.get)
     weights = {name: (1.0 if name == best_name else 0.0) for name in names}
     best = single[best_name]
+    for start in starts:
+        trial = {name: float(start.get(name, 0.0)) for name in names}
+        score = evaluate(trial)
+        if score > best + 1e-6:
+            best, weights = score, trial
     for _ in range(rounds):
         improved = False
         for name in names:

@@ -27,11 +27,15 @@ def ease_peak_bytes(n_items: int) -> int:
 
 @dataclass(frozen=True)
 class EASEConfig:
-    """``l2`` is the ridge penalty λ; above ``max_dense_items`` active items, item-kNN is used instead."""
+    """``l2`` is the ridge penalty λ; above ``max_dense_items`` active items, item-kNN is used instead.
+
+    ``half_life_days``: time decay of the shopper's history when scoring (None: no decay).
+    """
 
     l2: float = 200.0
     max_dense_items: int = DEFAULT_MAX_DENSE_ITEMS
     fallback: ItemKNNConfig = ItemKNNConfig()
+    half_life_days: float | None = None
 
 
 class EASE(InteractionScorer):

@@ -15,6 +15,7 @@ SCORERS: dict[str, str] = {
     "als": "contentgen.rank.als:ALS",
     "bpr": "contentgen.rank.als:BPR",
     "content": "contentgen.rank.content:ContentScorer",
+    "sequence": "contentgen.rank.sequence:SequenceScorer",
 }
 
 

@@ -50,11 +50,15 @@ def build_interactions(
     weighting: Weighting = "binary",
     product_ids: Sequence[str] | None = None,
     event_types: tuple[str, ...] = ("purchase",),
+    half_life_days: float | None = None,
 ) -> Interactions:
     """Aggregate ``event_types`` events of ``shop`` into a shopper × product matrix.
 
     Columns are the whole catalog (so every scorer scores the same products); rows are every
     shopper with at least one such event. ``log_count`` weighs repeat purchases as log(1 + n).
+    ``half_life_days`` multiplies each cell by 0.5^(age / half-life) of the shopper's latest
+    purchase of that product, age counted back from the shop's last event: recent baskets
+    weigh more than old ones (None: no decay).
     """
     if product_ids is None:
         product_ids = shop.catalog["product_id"].astype(str).to_numpy()
@@ -79,6 +83,16 @@ def build_interactions(
         from contentgen.errors import ConfigError
 
         raise ConfigError(f"unknown weighting {weighting!r}; choose 'binary' or 'log_count'")
+    if half_life_days is not None and len(cols):
+        if half_life_days <= 0:
+            from contentgen.errors import ConfigError
+
+            raise ConfigError(f"half_life_days must be positive (or None for no decay), got {half_life_days}")
+        now = shop.events["timestamp"].max()
+        age = ((now - events["timestamp"]) / pd.Timedelta("1D")).to_numpy(dtype=float)
+        # The latest purchase of a product decides its weight: the largest decay per cell.
+        latest = _max_per_cell(shopper_codes, cols, np.power(0.5, age / half_life_days), counts.shape)
+        counts = counts.multiply(latest).tocsr().astype(np.float32)
     return Interactions(
         matrix=counts,
         shopper_ids=shopper_ids,
@@ -86,3 +100,12 @@ def build_interactions(
         shopper_index={s: i for i, s in enumerate(shopper_ids)},
         product_index=product_index,
     )
+
+
+def _max_per_cell(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """A CSR matrix holding, per (row, col), the largest of the values given for it."""
+    order = np.lexsort((-values, cols, rows))
+    rows, cols, values = rows[order], cols[order], values[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return sp.csr_matrix((values[first].astype(np.float32), (rows[first], cols[first])), shape=shape)

@@ -16,11 +16,16 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ItemKNNConfig:
-    """``shrinkage`` damps similarities backed by few co-buyers; ``neighbors`` bounds memory at O(items × k)."""
+    """``shrinkage`` damps similarities backed by few co-buyers; ``neighbors`` bounds memory at O(items × k).
+
+    ``half_life_days``: time decay of the shopper's history when scoring (None: every past
+    purchase counts the same).
+    """
 
     neighbors: int = 200
     shrinkage: float = 10.0
     block_size: int = 2048
+    half_life_days: float | None = None
 
 
 def item_similarity(matrix: sp.csr_matrix, config: ItemKNNConfig = ItemKNNConfig()) -> sp.csr_matrix:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 import logging
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -21,6 +22,8 @@ from contentgen.rank.factory import create_scorer
 from contentgen.rank.interactions import Interactions, build_interactions
 from contentgen.rank.itemknn import ItemKNN
 from contentgen.rank.rules import BusinessRules, allowed_mask, boost_vector
+from contentgen.rank.tuning import TunedParams, TuningConfig
+from contentgen.rank import tuning as tuning_
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ class RecommenderConfig:
         diversity: MMR trade-off in [0, 1]; 1 disables the diversity step.
         candidates: how many top-scored products MMR chooses from.
         signal_options: constructor keyword arguments per signal, e.g. ``{"ease": {"config": EASEConfig(l2=50)}}``.
+        tuning: how ``fit`` tunes weights and settings on the shop's latest weeks
+            (``TuningConfig.off()`` keeps the values above as given; ``TuningConfig.quick()`` is fast).
     """
 
     signals: tuple[str, ...] = ("ease", "itemknn", "popularity", "repeat")
@@ -67,6 +72,7 @@ class RecommenderConfig:
     diversity: float = 0.85
     candidates: int = 50
     signal_options: dict[str, dict] = field(default_factory=dict)
+    tuning: TuningConfig = TuningConfig()
 
     def __post_init__(self) -> None:
         for label, weights in (("weights_new", self.weights_new), ("weights_all", self.weights_all)):
@@ -103,32 +109,64 @@ class Recommender:
         self.shop: Shop | None = None
         self.history: Interactions | None = None
         self.neighbours: ItemKNN | None = None
+        # What the last fit used: ``config`` with the tuned weights and settings applied.
+        self.fitted_config: RecommenderConfig = config
+        self.tuned: TunedParams | None = None
+        self.data_checksum: str | None = None
 
     # ------------------------------------------------------------------ fitting
     def fit(self, shop: Shop, show_progress: bool = False) -> "Recommender":
-        """Fit every signal on ``shop`` (use ``shop.until(cutoff)`` to evaluate honestly)."""
+        """Fit every signal on ``shop`` (use ``shop.until(cutoff)`` to evaluate honestly).
+
+        With ``config.tuning`` enabled (the default) the weights and signal settings are first
+        tuned on the last weeks of ``shop`` itself (see ``contentgen.rank.tuning``), then every
+        signal is fitted on all of ``shop`` with them.
+        """
+        from contentgen.rank.persist import shop_checksum
+
+        self.tuned = None
+        self.fitted_config = self.config
+        if self.config.tuning.enabled:
+            self.tuned = tuning_.tune(Recommender, shop, self.config, self.config.tuning, self._given)
+            logger.info("tuned on %s: %s", shop.name, self.tuned.describe())
+            self.fitted_config = tuning_.apply(self.config, self.tuned)
+        config = self.fitted_config
+        self.data_checksum = shop_checksum(shop)
         self.shop = shop
         self.product_ids = shop.catalog["product_id"].astype(str).to_numpy()
         self.history = build_interactions(shop)
         self._titles = shop.catalog["title"].astype(str).map(display_title).to_numpy()
         self._prices = shop.catalog["price"].to_numpy(dtype=float)
-        self._allowed = allowed_mask(shop.catalog, self.config.rules)
-        self._boosts = boost_vector(shop.catalog, self.config.rules)
+        self._allowed = allowed_mask(shop.catalog, config.rules)
+        self._boosts = boost_vector(shop.catalog, config.rules)
         orders = shop.purchases.drop_duplicates(["shopper_id", "product_id", "order_id"])
         self._times = orders.groupby([orders["shopper_id"].astype(str), orders["product_id"].astype(str)]).size()
         self.scorers = {}
-        names = self.config.signals
+        names = config.signals
         if show_progress:
             from tqdm.auto import tqdm
 
             names = tqdm(names, desc="fitting signals")
         for name in names:
-            scorer = self._given.get(name) or create_scorer(name, **self.config.signal_options.get(name, {}))
+            scorer = self._given.get(name) or create_scorer(name, **config.signal_options.get(name, {}))
             self.scorers[name] = scorer.fit(shop)
             logger.info("fitted signal %s", name)
         knn = self.scorers.get("itemknn")
         self.neighbours = knn if isinstance(knn, ItemKNN) else ItemKNN().fit(shop)
         return self
+
+    def save(self, path) -> "Path":
+        """Save the fitted model, its tuned settings and its data checksum (see ``rank.persist``)."""
+        from contentgen.rank.persist import save_recommender
+
+        return save_recommender(self, path)
+
+    @classmethod
+    def load(cls, path, shop: Shop) -> "Recommender":
+        """A saved recommender attached to ``shop``; refuses a shop whose data differs from the fit's."""
+        from contentgen.rank.persist import load_recommender
+
+        return load_recommender(path, shop)
 
     def _require_fitted(self) -> None:
         if self.shop is None:
@@ -160,7 +198,7 @@ class Recommender:
         (Adding the content model's cold-start vector to popularity scored lower on the 2011
         test period: NDCG@10 0.073 vs 0.085, so popularity stays the fallback.)
         """
-        total = blend_scores(standardized, self.config.weights(exclude_purchased))
+        total = blend_scores(standardized, self.fitted_config.weights(exclude_purchased))
         if cold.any():
             total[cold] = standardized["popularity"][cold]
         return total + self._boosts[None, :]
@@ -200,14 +238,14 @@ class Recommender:
         cold = self.is_cold(ids)
         scores = self.blend(standardized, cold, exclude_purchased)
         banned = self.ban_mask(ids, exclude_purchased)
-        pool = top_k_indices(scores, max(self.config.candidates, k), banned)
-        weights = self.config.weights(exclude_purchased)
+        pool = top_k_indices(scores, max(self.fitted_config.candidates, k), banned)
+        weights = self.fitted_config.weights(exclude_purchased)
         result: dict[str, list[Recommendation]] = {}
         for row, shopper in enumerate(ids):
             pinned = self._pinned(row, banned)
             candidates = pool[row][~banned[row, pool[row]] & ~np.isin(pool[row], pinned)]
             rest = mmr_select(candidates, scores[row, candidates], self.neighbours.similarity,
-                              k - len(pinned), self.config.diversity)
+                              k - len(pinned), self.fitted_config.diversity)
             picks = np.concatenate([pinned, rest]).astype(np.int64)[:k]
             result[shopper] = [
                 Recommendation(
@@ -223,15 +261,15 @@ class Recommender:
         return result
 
     def _pinned(self, row: int, banned: np.ndarray) -> np.ndarray:
-        if not self.config.rules.pinned:
+        if not self.fitted_config.rules.pinned:
             return np.array([], dtype=np.int64)
         index = {p: i for i, p in enumerate(self.product_ids)}
-        cols = [index[p] for p in self.config.rules.pinned if p in index and not banned[row, index[p]]]
+        cols = [index[p] for p in self.fitted_config.rules.pinned if p in index and not banned[row, index[p]]]
         return np.array(cols, dtype=np.int64)
 
     def _reasons(self, shopper: str, row: int, column: int, standardized: Mapping[str, np.ndarray],
                  weights: Mapping[str, float], cold: bool) -> tuple[str, ...]:
-        if str(self.product_ids[column]) in self.config.rules.pinned:
+        if str(self.product_ids[column]) in self.fitted_config.rules.pinned:
             return (why.PINNED,)
         if cold:
             return (why.COLD_START,)
@@ -324,6 +362,8 @@ class Recommender:
         from contentgen.data.split import temporal_split
 
         split = temporal_split(shop, validation_cutoff, validation_end)
+        # These explicit windows replace the tuning at fit.
+        self.config = replace(self.config, tuning=TuningConfig.off())
         self.fit(split.train)
         shoppers = sorted(split.warm_shoppers)
         if max_shoppers is not None and len(shoppers) > max_shoppers:
@@ -335,6 +375,7 @@ class Recommender:
             banned = sp.csr_matrix(self.ban_mask(shoppers, exclude))
             fits[mode] = fit_blend_weights(standardized, relevant, exclude=banned, k=k)
         self.config = replace(self.config, weights_new=fits["new"].weights, weights_all=fits["all"].weights)
+        self.fitted_config = self.config
         return fits
 
 
