@@ -30,6 +30,10 @@ def main() -> None:
     parser.add_argument("--no-sequence", action="store_true", help="leave the sequence model out")
     parser.add_argument("--content", action="store_true", help="add the content signal (all-MiniLM-L6-v2)")
     parser.add_argument("--quick", action="store_true", help="TuningConfig.quick(): one value per setting")
+    parser.add_argument("--lean", action="store_true", help=(
+        "smaller grids for a busy machine: EASE λ in (200, 800), item-kNN shrinkage 10, decay (none, 90, 365 d), "
+        "1000 validation shoppers"))
+    parser.add_argument("--sequence-epochs", type=int, default=None, help="override SequenceConfig.epochs")
     parser.add_argument("--max-shoppers", type=int, default=None)
     parser.add_argument("--output", type=Path, default=None, help="also write the Markdown here")
     parser.add_argument("--save-table", type=Path, default=None, help="write the per-cutoff rows as CSV")
@@ -55,9 +59,19 @@ def main() -> None:
         from contentgen.rank.content import ContentScorer
 
         scorers = {"content": ContentScorer()}
+    tuning = TuningConfig()
+    if args.quick:
+        tuning = TuningConfig.quick()
+    elif args.lean:
+        tuning = TuningConfig(ease_l2=(200.0, 800.0), itemknn_shrinkage=(10.0,), max_shoppers=1000)
+    signal_options = {}
+    if args.sequence_epochs is not None:
+        from contentgen.rank.sequence import SequenceConfig
+
+        signal_options["sequence"] = {"config": SequenceConfig(epochs=args.sequence_epochs)}
     config = RollingConfig(cutoffs=tuple(args.cutoff) if args.cutoff else None, n_cutoffs=args.cutoffs,
                            months=args.months, signals=signals, max_shoppers=args.max_shoppers,
-                           tuning=TuningConfig.quick() if args.quick else TuningConfig())
+                           tuning=tuning, signal_options=signal_options)
     started = time.perf_counter()
     report = rolling_evaluation(shop, config, scorers=scorers)
     text = [f"{shop.name}: {len(report.timings)} cutoffs, test window {args.months} month(s), "

@@ -66,12 +66,15 @@ def test_folded_scores_equal_the_row_times_the_fitted_weights(fitted, demo_shop)
     recs = fitted.recommend(shopper, k=1)
     product = recs[0].product_id
     column = fitted.history.product_index[product]
-    # the reference: the shopper's purchase row as built from the shop, plus the new purchase, times W
-    row = build_interactions(demo_shop).rows_for([shopper]).toarray()[0]
-    row[column] = 1.0
+    # the reference: the shopper's purchase row as built from the shop (with the history decay
+    # tuning chose for the scorer, if any), plus the new purchase at weight 1, times W
+    rows = {name: build_interactions(demo_shop, half_life_days=fitted.scorers[name].history_half_life_days)
+            .rows_for([shopper]).toarray()[0] for name in ("ease", "itemknn")}
     assert fitted.fold_in(shopper, product, "purchase")
     for name in ("ease", "itemknn"):
         scorer = fitted.scorers[name]
+        row = rows[name]
+        row[column] = 1.0
         expected = row @ scorer.item_weights.toarray()
         assert np.allclose(scorer.score_all([shopper])[0], expected, atol=1e-4), name
 

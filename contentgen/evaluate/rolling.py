@@ -46,6 +46,7 @@ class RollingConfig:
         signals: the signals fitted, scored alone and blended by tuning.
         tuning: the tuning each cutoff's fit runs on its own training data.
         max_shoppers: test shoppers sampled (seeded) per cutoff, None for all.
+        signal_options: constructor arguments per signal (``RecommenderConfig.signal_options``).
     """
 
     cutoffs: tuple[str, ...] | None = None
@@ -55,6 +56,7 @@ class RollingConfig:
     signals: tuple[str, ...] = ("ease", "itemknn", "als", "popularity", "repeat", "sequence")
     tuning: TuningConfig = TuningConfig()
     max_shoppers: int | None = None
+    signal_options: dict[str, dict] = field(default_factory=dict)
     batch_size: int = 1000
     seed: int = 42
 
@@ -156,7 +158,8 @@ def rolling_evaluation(
     start_weights_new = {n: w for n, w in defaults.weights_new.items() if n in signals}
     start_weights_all = {n: w for n, w in defaults.weights_all.items() if n in signals}
     tuned_config = RecommenderConfig(signals=signals, weights_new=start_weights_new or {"popularity": 1.0},
-                                     weights_all=start_weights_all or {"popularity": 1.0}, tuning=config.tuning)
+                                     weights_all=start_weights_all or {"popularity": 1.0}, tuning=config.tuning,
+                                     signal_options=dict(config.signal_options))
     rows: list[dict] = []
     tuned: dict[str, str] = {}
     timings: dict[str, float] = {}

@@ -335,8 +335,13 @@ class Recommender:
         for scorer in self.scorers.values():
             if isinstance(scorer, InteractionScorer) and hasattr(type(scorer), "item_weights"):
                 fallback = getattr(scorer, "fallback", None)  # EASE's item-kNN stand-in reads the same rows
-                scorer.interactions = with_cell(scorer.interactions, shopper_id, column,
-                                                event_update(event_type, scorer.weighting))
+                update = event_update(event_type, scorer.weighting)
+                # Scoring reads ``history`` (the decayed rows when a history half-life is tuned,
+                # else the same object as ``interactions``): the event is the newest, so weight 1.
+                decayed = scorer.history is not None and scorer.history is not scorer.interactions
+                scorer.interactions = with_cell(scorer.interactions, shopper_id, column, update)
+                scorer.history = with_cell(scorer.history, shopper_id, column, update) if decayed \
+                    else scorer.interactions
                 if fallback is not None:
                     fallback.interactions = scorer.interactions
             elif isinstance(scorer, Repeat) and event_type == "purchase" and scorer.table is not None:
