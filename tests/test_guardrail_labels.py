@@ -20,15 +20,15 @@ LABELS = DATA / "copy_labels.jsonl"
 CATALOG = DATA / "copy_labels_catalog.txt"
 
 # measured on the set (bench/guardrails_labels.py; bench/RESULTS.md has the table)
-# Measured at a983b18 (the rules engine, checks named by family): 30 of 77 fact/claim violations
-# refused (23 before it, at 070cf9e), 3 of 166 ok messages refused. The targets (>= 95%,
-# <= 20%) are not met; these floors keep what is there from being lost.
-FACT_RECALL_FLOOR = 0.38  # share of messages with a labelled fact/claim violation the checks refuse
+# Measured at d005978 (the rules engine with grounded mentions and product types): 43 of 77
+# fact/claim violations refused (30 at a983b18, 23 before the engine at 070cf9e), 5 of 166 ok messages
+# refused. The recall target (>= 95%) is not met; these floors keep what is there from being lost.
+FACT_RECALL_FLOOR = 0.55  # share of messages with a labelled fact/claim violation the checks refuse
 OK_REFUSAL_CEILING = 0.05  # share of labelled-ok messages the checks refuse (the target is <= 20%)
 # per family with at least 5 labelled violations and some caught: the share its own checks refuse
 FAMILY_RECALL_FLOORS: dict[str, float] = {
     "voice": 0.76, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.45, "repetition": 0.38,
-    "facts.stock": 0.33, "facts.materials": 0.33, "facts.offer": 0.25,
+    "facts.stock": 0.33, "facts.materials": 0.33, "facts.offer": 0.25, "facts.products": 0.66,
 }
 
 
