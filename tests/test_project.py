@@ -184,7 +184,7 @@ def test_app_main_builds_its_service_from_the_project(own_shop, monkeypatch):
         def launch(self, **options):
             built["options"] = options
 
-    def fake_build(service):
+    def fake_build(service, workspace=None):
         built["service"] = service
         return _Launched()
 
