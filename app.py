@@ -422,9 +422,11 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
             with gr.Row():
                 plots += [gr.Plot(visible=False) for _ in range(2)]
 
-        look.click(look_up, [shopper], [card, recs, offer, writing_for])
-        shopper.change(look_up, [shopper], [card, recs, offer, writing_for])
-        app.load(look_up, [shopper], [card, recs, offer, writing_for])
+        # One listener for the three ways a look-up starts, one call at a time in arrival order:
+        # as separate listeners the page-load look-up of the default shopper could finish after
+        # the user's own and overwrite the card with the wrong shopper.
+        gr.on([app.load, shopper.change, look.click], look_up, [shopper], [card, recs, offer, writing_for],
+              concurrency_limit=1, concurrency_id="look-up", trigger_mode="always_last")
         for control in (channel, language):
             control.change(templates_for, [channel, language], [template])
         voice_inputs = [tone, use_words, avoid_words]

@@ -96,8 +96,6 @@ def test_the_fitted_recommender_is_reused_until_the_data_changes(small_shop, tmp
     assert FittedStore(settings.index_dir).saved_key("recommender") != key_before
 
 
-@pytest.mark.xfail(strict=True, reason="known regression: tuning at fit (rank/tuning.py) fits the content scorer on its "
-                   "validation window, which builds a fresh index instead of using the saved one; to fix next")
 def test_the_saved_index_is_loaded_and_synced_instead_of_rebuilt(small_shop, tmp_path, monkeypatch):
     from contentgen.retrieval import read_manifest
 

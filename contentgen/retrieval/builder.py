@@ -55,8 +55,13 @@ def sync_index(
     config: RetrievalConfig | None = None,
     *,
     show_progress: bool = False,
+    prune: bool = True,
 ) -> SyncReport:
-    """Bring ``index`` in line with ``catalog``: add new, re-embed changed, drop gone products."""
+    """Bring ``index`` in line with ``catalog``: add new, re-embed changed, drop gone products.
+
+    ``prune=False`` keeps the indexed products the catalog lacks (a fit on a part of the catalog,
+    such as tuning's training window, must not drop the rest of a saved index).
+    """
     config = config or RetrievalConfig()
     if index.model_name != embedder.name or index.dimension != embedder.dimension:
         raise IndexMismatchError(
@@ -69,7 +74,7 @@ def sync_index(
     wanted = dict(zip(product_ids, texts))
     added = [pid for pid in wanted if pid not in indexed]
     updated = [pid for pid in wanted if pid in indexed and indexed[pid] != wanted[pid]]
-    removed = [pid for pid in indexed if pid not in wanted]
+    removed = [pid for pid in indexed if pid not in wanted] if prune else []
     index.remove(removed)
     changed = added + updated
     if changed:

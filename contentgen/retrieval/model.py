@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -64,7 +65,10 @@ class ContentModel:
             embedder = CachedEmbedder(embedder, EmbeddingCache(self.config.cache_dir))
         self.embedder = embedder
         self.index: ProductIndex | None = None
-        self._saved_index = index
+        # The index every fit syncs to (the saved one, else the first fit's), kept across fits:
+        # tuning at fit fits on its training window first, and that fit must neither rebuild
+        # nor shrink the index the full fit then uses.
+        self._source_index = index
         self._fitted = False
 
     # ----------------------------------------------------------------- fitting
@@ -78,14 +82,19 @@ class ContentModel:
     ) -> "ContentModel":
         """Embed the catalog (or sync a given index to it) and build every shopper's vector."""
         catalog = shop.catalog.reset_index(drop=True)
-        index = index if index is not None else self._saved_index
-        self._saved_index = None  # used by the first fit only
-        if index is None:
-            self.index = build_index(catalog, self.embedder, self.config,
-                                     show_progress=show_progress)
+        source = index if index is not None else self._source_index
+        if source is None:
+            source = build_index(catalog, self.embedder, self.config, show_progress=show_progress)
         else:
-            sync_index(index, catalog, self.embedder, self.config, show_progress=show_progress)
-            self.index = index
+            sync_index(source, catalog, self.embedder, self.config, show_progress=show_progress, prune=False)
+        self._source_index = source
+        wanted = set(catalog["product_id"].astype(str))
+        extra = [pid for pid in source.product_ids if pid not in wanted]
+        if extra:  # this catalog is a part of the source's: search a trimmed copy, keep the source whole
+            self.index = copy.deepcopy(source)
+            self.index.remove(extra)
+        else:
+            self.index = source
         self.catalog = catalog
         self.product_ids: tuple[str, ...] = tuple(catalog["product_id"].astype(str))
         self._column = {pid: column for column, pid in enumerate(self.product_ids)}
