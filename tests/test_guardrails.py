@@ -35,7 +35,8 @@ def test_grounded_copy_passes_every_check():
 
 
 def test_upper_case_catalog_form_and_numbers_in_names_are_facts():
-    assert names("The REGENCY CAKESTAND 3 TIER is back.") == set()
+    # ("is back" was the sentence here; it now reads as a restock claim, stock.restock, so the name sits in a plain one)
+    assert names("The REGENCY CAKESTAND 3 TIER is ready for tea.") == set()
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def test_a_discount_without_an_offer_is_invented():
 def test_another_catalog_product_is_an_invented_product():
     known = ("Jumbo Bag Red Retrospot", "Regency Cakestand 3 Tier")
     assert "facts.products" in names("Pair it with a Jumbo Bag Red Retrospot.", known=known)
-    assert names("The Regency Cakestand 3 Tier is back.", known=known) == set()
+    assert names("The Regency Cakestand 3 Tier is ready for tea.", known=known) == set()  # not "is back": a restock claim
 
 
 def test_too_long_for_the_channel():
@@ -307,3 +308,40 @@ def test_another_catalog_product_named_by_its_distinctive_words_is_refused(demo_
     for ok in ("Get your Jumbo Bag Doily and pantry cake tins today!", "Cake tins for your next tea party.",
                "A doily lunch bag for you."):
         assert "facts.products" not in names(ok, b, known=catalog), ok
+
+
+# ---- grounding against the brief's offer and prices (issue 19: misstated offers) ----------------
+
+NAPKINS = ProductFact("21", "Set/20 Red Spotty Paper Napkins", 0.85)
+
+
+def test_a_number_inside_a_product_name_is_a_count_not_a_price():
+    napkins = Brief("email", "en", BrandVoice("Gift Co"), (NAPKINS,), None, shopper_id="1", situation="orders often")
+    assert "facts.prices" in names("Napkins for just £20 a pack.", napkins)
+    assert "facts.numbers" not in names("20 napkins for your table.", napkins)
+    assert "facts.prices" not in names("Napkins for £0.85 a pack.", napkins)
+
+
+def test_money_in_another_currency_is_not_the_catalog_price():
+    assert "facts.prices" in names("A cakestand for $12.75.")
+    assert "facts.prices" not in names("A cakestand for £12.75.")
+
+
+def test_the_offer_is_stated_with_its_own_terms():
+    # OFFER: 15% off your next order, minimum order 20, code BACK15, ends 2011-12-31
+    assert "facts.offer_terms" in names("Take 15% off today.")  # the condition (next order) dropped
+    assert "facts.offer_terms" in names("15% off your next order over £20 with code SAVE15.")  # another code
+    assert "facts.offer_terms" in names("15% off your next order over £20, until 24 December.")  # another end date
+    assert "facts.offer_terms" in names("Save 15% on your next order.")  # the minimum order dropped
+    assert "facts.offer_terms" not in names("15% off your next order over £20, until 31 December.")
+    zh = brief(language="zh", offer=OfferTerms("o3", "percent_off", 10, "WELCOME10", "", "第二单享 10% 折扣"))
+    assert "facts.offer_terms" in names("现在下单享 10% 折扣。", zh)
+    assert "facts.offer_terms" not in names("第二单享 10% 折扣，别错过。", zh)
+
+
+def test_money_off_must_be_the_offers_kind():
+    # a 15% offer does not make "£15 off" true; an amount-off offer keeps its minimum spend
+    assert "facts.prices" in names("£15 off the cakestand.")
+    five_off = brief(offer=OfferTerms("o4", "amount_off", 5, "THANKS5", "", "£5 off orders over £40", 40.0))
+    assert "facts.offer_terms" in names("Take £5 off the cakestand.", five_off)
+    assert "facts.offer_terms" not in names("£5 off when you spend £40.", five_off)

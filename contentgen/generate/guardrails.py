@@ -154,13 +154,40 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(%|percent|per cent)|百分之", re.I)
 _NUMBER_WORDS = re.compile(r"\b(half|double|twice|dozen|hundreds?|thousands?)\b", re.I)
 
 
-def _allowed_amounts(brief: Brief) -> set[float]:
+def _allowed_money(brief: Brief, policy: ShopPolicy | None = None) -> set[float]:
+    """Amounts of money the copy may state: the products' prices, the offer's money off and its
+    minimum order, the shop's free-shipping threshold. A number inside a product's name is not a
+    price ("Set/10 ... Candles" does not make "$10" true)."""
     amounts = {round(p.price, 2) for p in brief.products}
-    # a number in a product's catalog name is a catalog fact too ("Set Of 12 ..." -> "12 cases", "3层")
-    amounts |= {round(n, 2) for p in brief.products for n in numbers_in(p.name)}
     if brief.offer is not None:
-        amounts |= {round(brief.offer.value, 2), round(brief.offer.min_order_value, 2)}
+        if brief.offer.kind == "amount_off":
+            amounts.add(round(brief.offer.value, 2))
+        if brief.offer.min_order_value > 0:
+            amounts.add(round(brief.offer.min_order_value, 2))
+    if policy is not None and policy.free_shipping_threshold is not None:
+        amounts.add(round(policy.free_shipping_threshold, 2))
     return amounts
+
+
+def _allowed_amounts(brief: Brief, policy: ShopPolicy | None = None) -> set[float]:
+    """Numbers the copy may state: the money above, the offer's value and the numbers in the
+    products' catalog names ("Set Of 12 ..." -> "12 cases", "3层")."""
+    amounts = _allowed_money(brief, policy) | {round(n, 2) for p in brief.products for n in numbers_in(p.name)}
+    if brief.offer is not None:
+        amounts.add(round(brief.offer.value, 2))
+    return amounts
+
+
+# the currency a money mention is in (a symbol or word): "$10" in a shop that sells in pounds is wrong
+_CURRENCIES = {"£": {"GBP"}, "$": {"USD", "AUD", "CAD", "NZD", "HKD", "SGD"}, "€": {"EUR"}, "¥": {"CNY", "JPY"},
+               "gbp": {"GBP"}, "usd": {"USD"}, "eur": {"EUR"}, "pound": {"GBP"}, "pounds": {"GBP"}, "pence": {"GBP"},
+               "p": {"GBP"}, "元": {"CNY"}, "英镑": {"GBP"}}
+
+
+def _money_problem(match: re.Match, allowed: set[float], currencies: set[str]) -> bool:
+    amount = round(parse_number(match.group(2) or match.group(3)) or -1, 2)
+    unit = (match.group(1) or match.group(4) or "").lower()
+    return amount not in allowed or bool(currencies and unit in _CURRENCIES and not _CURRENCIES[unit] & currencies)
 
 
 def _merge_strings(brief: Brief) -> list[str]:
@@ -188,18 +215,22 @@ def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), s
     shop's policy or the recommended products' catalog facts."""
     settings = settings or GuardrailSettings()
     checks: list[Check] = []
-    allowed = _allowed_amounts(brief)
+    allowed = _allowed_amounts(brief, policy)
+    money = _allowed_money(brief, policy)
+    currencies = {p.currency.upper() for p in brief.products if p.currency}
     rest = _without(text, _merge_strings(brief))
 
-    bad_money = [m.group(0) for m in _MONEY.finditer(rest) if round(parse_number(m.group(2) or m.group(3)) or -1, 2) not in allowed]
+    bad_money = [m.group(0) for m in _MONEY.finditer(rest) if _money_problem(m, money, currencies)]
     checks.append(Check("facts.prices", not bad_money, f"prices not in the catalog or offer: {bad_money}" if bad_money else ""))
 
     offer_percent = brief.offer.value if brief.offer is not None and brief.offer.kind == "percent_off" else None
     bad_percent = [m.group(0) for m in _PERCENT.finditer(rest) if m.group(1) is None or parse_number(m.group(1)) != offer_percent]
     checks.append(Check("facts.percentages", not bad_percent, f"percentages not in the offer: {bad_percent}" if bad_percent else ""))
 
-    bad_dates = [m.group(0) for m in _DATE.finditer(rest)]
+    expires = brief.offer.expires if brief.offer is not None else ""
+    bad_dates = [m.group(0) for m in _DATE.finditer(rest) if not _same_day(m.group(0), expires)]
     checks.append(Check("facts.dates", not bad_dates, f"dates not in the offer: {bad_dates}" if bad_dates else ""))
+    checks.append(check_offer_terms(rest, brief))
 
     scrubbed = _MONEY.sub(" ", _PERCENT.sub(" ", _DATE.sub(" ", rest)))
     bad_numbers = [m.group(0) for m in NUMBER.finditer(scrubbed) if round(parse_number(m.group(0)) or -1, 2) not in allowed]
@@ -224,6 +255,72 @@ def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), s
     foreign += [f"{phrase!r} (as in {name!r})" for phrase, name in _foreign_mentions(rest, brief, tuple(known_products), settings)]
     checks.append(Check("facts.products", not foreign, f"products not in the brief: {foreign[:3]}" if foreign else ""))
     return checks
+
+
+# ---- the offer as the brief states it: value, condition, code, end date -------------------------
+
+# a discount code as models write them: capitals with digits ("COMEBACK15"), or whatever follows "code"
+_CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4,20}(?![A-Za-z0-9])")
+_CODE_AFTER_WORD = re.compile(r"(?:\b(?:promo |discount |coupon |voucher )?code|\bcoupon|\bvoucher|优惠码|折扣码|兑换码)\s*[:：]?\s*([A-Za-z0-9]{3,20})\b", re.I)
+# which order an offer is for: "your second order", "第二单", "下一单"; the copy must keep it
+_ORDER_TERMS = re.compile(r"\b(first|second|2nd|third|3rd|next)\s+(order|purchase|shop)\b|第[一二两三\d]+[单次]|下一?[单次]|首单|回来", re.I)
+_MONTH_NUMBER = {name: i for i, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+
+
+def _month_day(text: str) -> set[tuple[int, int]]:
+    """The (month, day) pairs a date mention can mean ("12/11" is read both ways)."""
+    text = text.lower()
+    iso = re.search(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if iso:
+        return {(int(iso.group(2)), int(iso.group(3)))}
+    zh = re.search(r"(\d{1,2})\s*月\s*(\d{1,2})", text)
+    if zh:
+        return {(int(zh.group(1)), int(zh.group(2)))}
+    slash = re.search(r"(\d{1,2})[/.](\d{1,2})", text)
+    if slash:
+        a, b = int(slash.group(1)), int(slash.group(2))
+        return {(a, b), (b, a)}
+    months = [_MONTH_NUMBER[w[:3]] for w in re.findall(r"[a-z]+", text) if w[:3] in _MONTH_NUMBER]
+    day = re.search(r"\d{1,2}", text)
+    return {(months[0], int(day.group(0)))} if months and day else set()
+
+
+def _same_day(mention: str, iso_date: str) -> bool:
+    """Whether a date the copy states is the offer's end date (the ISO date in the brief)."""
+    return bool(iso_date) and bool(_month_day(mention) & _month_day(iso_date))
+
+
+def check_offer_terms(rest: str, brief: Brief) -> Check:
+    """What the copy says of the offer must be the brief's offer: the same percentage or money off,
+    kept with its condition (the order it is for, the minimum spend), the same code, the same end
+    date. ``rest`` is the message minus its merge fields (the offer's own wording is taken out)."""
+    offer = brief.offer
+    problems: list[str] = []
+    code = offer.code.upper() if offer is not None and offer.code else ""
+    product_words = {w.upper() for p in brief.products for w in re.findall(r"[A-Za-z0-9]+", p.name)}
+    codes = [m.group(0) for m in _CODE_TOKEN.finditer(rest)]
+    codes += [m.group(1) for m in _CODE_AFTER_WORD.finditer(rest) if m.group(1).isupper() or any(c.isdigit() for c in m.group(1))]
+    wrong_codes = sorted({c for c in codes if c.upper() != code and c.upper() not in product_words})
+    if wrong_codes:
+        problems.append(f"code {wrong_codes[0]!r} is not the offer's ({offer.code!r})" if code else f"code {wrong_codes[0]!r} with no offer code")
+    if offer is not None and offer.kind in ("percent_off", "amount_off"):
+        if offer.kind == "percent_off":
+            stated = [m.group(0) for m in _PERCENT.finditer(rest) if m.group(1) and parse_number(m.group(1)) == offer.value]
+        else:
+            stated = [m.group(0) for m in _MONEY.finditer(rest) if round(parse_number(m.group(2) or m.group(3)) or -1, 2) == round(offer.value, 2)]
+            stated = [s for s in stated if round(offer.value, 2) != round(offer.min_order_value, 2)]
+        if stated:
+            wanted = {m.group(0).lower() for m in _ORDER_TERMS.finditer(offer.description)}
+            said = {m.group(0).lower() for m in _ORDER_TERMS.finditer(rest)}
+            if wanted and not wanted & said:
+                problems.append(f"{stated[0]!r} without the offer's condition {sorted(wanted)[0]!r} ({offer.description!r})")
+            if offer.min_order_value > 0 and round(offer.min_order_value, 2) not in {round(n, 2) for n in numbers_in(rest)}:
+                problems.append(f"{stated[0]!r} without the offer's minimum order {offer.min_order_value:g} ({offer.description!r})")
+    if offer is not None and offer.expires:
+        other = [m.group(0) for m in _DATE.finditer(rest) if not _same_day(m.group(0), offer.expires)]
+        if other:
+            problems.append(f"date {other[0]!r} is not the offer's end date {offer.expires}")
+    return Check("facts.offer_terms", not problems, "; ".join(problems))
 
 
 # ---- grounded mentions: a product named by the distinctive words of its name -------------------

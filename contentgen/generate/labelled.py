@@ -30,7 +30,7 @@ FACT_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f.startswith("fact
 # check names of the engines so far -> label family (names not listed map by their own name)
 _ALIASES: Mapping[str, str] = {
     "facts.prices": "facts.price", "facts.percentages": "facts.price", "facts.dates": "facts.price",
-    "facts.numbers": "facts.price", "facts.amounts": "facts.price", "facts.mentions": "facts.products",
+    "facts.numbers": "facts.price", "facts.amounts": "facts.price", "facts.offer_terms": "facts.offer", "facts.mentions": "facts.products",
     "facts.grounded": "facts.products", "facts.product_type": "facts.products", "facts.made": "facts.materials", "facts.making": "facts.materials",
     "facts.handmade": "facts.materials", "facts.eco": "facts.materials", "facts.green": "facts.materials",
     "facts.sustainability": "facts.materials", "facts.customised": "facts.materials", "facts.attributes": "facts.materials",
