@@ -101,12 +101,20 @@ class IndexTable(_Table):
 
 
 class CampaignTable(_Table):
-    """Message settings of a campaign; campaign runs may add their own keys here."""
+    """Message settings of a campaign, and the defaults of ``contentgen campaign run`` (its options override)."""
 
     variants: int = Field(default=3, ge=1)
     candidates: int = Field(default=6, ge=1)
     recommendations: int = Field(default=3, ge=1)
     send_date: date | None = None  # None = the day after the last event
+    # list runs (contentgen.campaign.CampaignSettings); unset = that command's own default
+    channel: Literal["email", "sms", "push"] | None = None
+    esp: Literal["generic", "mailchimp", "klaviyo"] | None = None
+    cohort: Literal["auto", "segment", "interest", "recipient"] | None = None
+    engine: Literal["local", "ray"] | None = None
+    formats: tuple[Literal["csv", "jsonl", "parquet"], ...] | None = None
+    suppression: str = ""  # a file of addresses never to send to (relative to the project file)
+    audience_mapping: dict[str, str] = Field(default_factory=dict)  # our field -> the audience file's header
 
 
 class Project(_Table):
@@ -165,6 +173,20 @@ class Project(_Table):
 
     def templates_folder(self) -> Path | None:
         return self.path(self.templates.folder) if self.templates.folder else None
+
+    def suppression_file(self) -> Path | None:
+        return self.path(self.campaign.suppression) if self.campaign.suppression else None
+
+    def campaign_run_defaults(self) -> dict[str, Any]:
+        """The [campaign] keys a list run takes (``CampaignSettings`` fields), those the file sets."""
+        table = self.campaign
+        chosen: dict[str, Any] = {name: getattr(table, name) for name in ("channel", "esp", "cohort", "engine", "formats")
+                                  if getattr(table, name) is not None}
+        if table.audience_mapping:
+            chosen["audience_mapping"] = dict(table.audience_mapping)
+        if table.suppression:
+            chosen["suppression"] = self.suppression_file()
+        return chosen
 
     def index_folder(self) -> Path:
         return self.path(self.index.folder)
@@ -375,6 +397,10 @@ def _check_paths(project: Project) -> None:
     offers = project.offers_file()
     if offers is not None and not offers.is_file():
         raise ConfigError(f"{label}: offers.file: {offers} does not exist; fix: give the offer rules YAML's path, or \"\" for the shipped rules")
+    suppression = project.suppression_file()
+    if suppression is not None and not suppression.is_file():
+        raise ConfigError(f"{label}: campaign.suppression: {suppression} does not exist; fix: give the suppression "
+                          "file's path (a column of addresses, or one per line), or \"\" for none")
     templates = project.templates_folder()
     if templates is not None and (not templates.is_dir() or not any(templates.glob("*.j2"))):
         raise ConfigError(

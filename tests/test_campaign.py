@@ -287,3 +287,68 @@ def test_a_changed_audience_is_refused_unless_allowed(service, audience, tmp_pat
 def test_email_without_postal_address_is_refused(service, audience, tmp_path):
     with pytest.raises(ConfigError, match="postal address"):
         run_campaign(service, write_list(tmp_path, audience), settings_for(tmp_path, postal_address=""))
+
+
+def test_jsonl_and_parquet_hold_the_same_rows_as_the_csv(service, audience, tmp_path):
+    result = run_campaign(service, write_list(tmp_path, audience),
+                          settings_for(tmp_path, formats=("csv", "jsonl", "parquet")))
+    csv = pd.read_csv(result.files["messages.csv"], dtype=str, keep_default_na=False)
+    jsonl = pd.read_json(result.files["messages.jsonl"], lines=True, dtype=False).astype(str)
+    parquet = pd.read_parquet(result.files["messages.parquet"]).astype(str)
+    assert len(csv) == result.ready > 0
+    for other in (jsonl, parquet):
+        assert list(other.columns) == list(csv.columns)
+        # the same recipients with the same copy; the CSV alone neutralises formula cells
+        merged = csv.merge(other, on="message_id", suffixes=("", "_other"))
+        assert len(merged) == len(csv)
+        for column in ("Email Address", "subject", "variant", "product_ids"):
+            assert (merged[column] == merged[f"{column}_other"]).all(), column
+        assert (merged["body_text"].str.replace("\r\n", "\n") == merged["body_text_other"].str.replace("\r\n", "\n")).all()
+
+
+def test_the_project_campaign_table_and_column_flags_set_the_run(demo_shop, tmp_path):
+    """[campaign] in the project file sets a list run's defaults; --column maps the audience's own headers."""
+    from typer.testing import CliRunner
+
+    from contentgen.cli import app
+
+    frame = synth_audience(demo_shop.shoppers["shopper_id"], 60, seed=3)
+    frame = frame.rename(columns={"phone": "Handynummer", "first_name": "Vorname"})
+    suppressed = frame.loc[frame["synthetic_case"] == "ok", "Handynummer"].iloc[0]
+    (tmp_path / "never.txt").write_text(f"{suppressed}\n", encoding="utf-8")
+    frame.to_csv(tmp_path / "list.csv", index=False)
+    (tmp_path / "contentgen.toml").write_text(
+        '[data]\nfolder = "demo"\n\n[model]\nbackend = "echo"\ncontent = false\n\n'
+        '[campaign]\nchannel = "sms"\nesp = "klaviyo"\ncohort = "segment"\nformats = ["jsonl"]\n'
+        'suppression = "never.txt"\n\n[campaign.audience_mapping]\nphone = "Handynummer"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, [
+        "campaign", "run", "--project", str(tmp_path / "contentgen.toml"), "--audience", str(tmp_path / "list.csv"),
+        "--name", "table test", "--out", str(tmp_path / "out"), "--db", str(tmp_path / "campaigns.db"),
+        "--column", "first_name=Vorname", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    messages = pd.read_json(tmp_path / "out" / "messages.jsonl", lines=True, dtype=False)
+    assert not (tmp_path / "out" / "messages.csv").exists()  # formats came from the table
+    assert messages.columns[0] == "Phone Number" and "First Name" in messages  # sms, klaviyo
+    first = frame.drop_duplicates("Handynummer")  # a duplicate address keeps its first row
+    by_phone = dict(zip(first["Handynummer"].astype(str), first["Vorname"]))
+    assert (messages["First Name"] == messages["Phone Number"].astype(str).map(by_phone)).all()
+    skipped = pd.read_csv(tmp_path / "out" / "skipped.csv", dtype=str)
+    assert SKIP_SUPPRESSED in set(skipped["reason"])
+    assert suppressed not in set(messages["Phone Number"].astype(str))
+
+    bad = CliRunner().invoke(app, ["campaign", "run", "--project", str(tmp_path / "contentgen.toml"), "--audience",
+                                   str(tmp_path / "list.csv"), "--name", "x", "--out", str(tmp_path / "o2"),
+                                   "--column", "first_name"])
+    assert isinstance(bad.exception, ConfigError) and "FIELD=HEADER" in str(bad.exception)  # main() prints it
+
+
+def test_a_misspelt_campaign_key_or_missing_suppression_file_names_the_key(tmp_path):
+    from contentgen.project import load_project
+
+    path = tmp_path / "contentgen.toml"
+    path.write_text('[data]\nfolder = "demo"\n\n[campaign]\nsuppression = "gone.txt"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="campaign.suppression"):
+        load_project(path)
+    path.write_text('[data]\nfolder = "demo"\n\n[campaign]\nesp = "sendgrid"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="campaign.esp"):
+        load_project(path)

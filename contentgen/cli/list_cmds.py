@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from contentgen.cli.common import DataOption, MappingOption, ProjectOption, load_shop_from_options, service_from_options
+from contentgen.cli.common import DataOption, MappingOption, ProjectOption, load_shop_from_options
 
 
 def register(app: typer.Typer) -> None:
@@ -47,14 +47,25 @@ def register(app: typer.Typer) -> None:
                                            "for the channel, and optionally shopper id, first name, unsubscribed, locale."),
         name: str = typer.Option(..., "--name", help="Campaign name; its slug is the campaign id in the store."),
         out: Path = typer.Option(..., "--out", help="Folder for messages.<fmt>, errors.csv, skipped.csv, summary.json."),
-        channel: str = typer.Option("email", "--channel", help="email, sms or push."),
+        channel: str = typer.Option(None, "--channel", help="email, sms or push [default: the project's "
+                                                            "[campaign] channel, else email]."),
         variants: int = typer.Option(2, "--variants", help="Creative variants per cohort (A/B/...)."),
-        cohort: str = typer.Option("auto", "--cohort", help="auto, segment, interest or recipient (one per recipient)."),
-        esp: str = typer.Option("generic", "--esp", help="generic, mailchimp or klaviyo: headers and unsubscribe tag."),
-        engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; RAY_ADDRESS for a cluster)."),
-        formats: str = typer.Option("csv", "--format", help="Comma-separated: csv, jsonl, parquet."),
+        cohort: str = typer.Option(None, "--cohort", help="auto, segment, interest or recipient (one per recipient) "
+                                                          "[default: [campaign] cohort, else auto]."),
+        esp: str = typer.Option(None, "--esp", help="generic, mailchimp or klaviyo: headers and unsubscribe tag "
+                                                    "[default: [campaign] esp, else generic]."),
+        engine: str = typer.Option(None, "--engine", help="local, or ray (Ray Data; RAY_ADDRESS for a cluster) "
+                                                          "[default: [campaign] engine, else local]."),
+        formats: str = typer.Option(None, "--format", help="Comma-separated: csv, jsonl, parquet "
+                                                           "[default: [campaign] formats, else csv]."),
         suppression: Path = typer.Option(None, "--suppression", exists=True, dir_okay=False,
-                                         help="Addresses never to send to (a column of addresses or one per line)."),
+                                         help="Addresses never to send to (a column of addresses or one per line) "
+                                              "[default: [campaign] suppression]."),
+        columns: list[str] = typer.Option(None, "--column", metavar="FIELD=HEADER",
+                                          help="Map one of our audience fields to the file's header, e.g. "
+                                               "--column email='E-mail' (repeatable; adds to [campaign.audience_mapping]). "
+                                               "Fields: email, phone, device_token, shopper_id, first_name, consent "
+                                               "columns, unsubscribed, locale."),
         allow_changed: bool = typer.Option(False, "--allow-changed-audience",
                                            help="Resume with an edited audience file: add new rows, report removed ones."),
         next_send: bool = typer.Option(False, "--next-send",
@@ -81,20 +92,34 @@ def register(app: typer.Typer) -> None:
 
         from pydantic import ValidationError
 
+        from contentgen.cli.common import project_from_options
         from contentgen.errors import ConfigError
 
+        chosen = project_from_options(project, data, mapping, backend=backend, model=model)
+        given = {"channel": channel, "cohort": cohort, "esp": esp, "engine": engine, "suppression": suppression,
+                 "formats": tuple(f.strip() for f in formats.split(",") if f.strip()) if formats else None}
+        options = {**chosen.campaign_run_defaults(), **{k: v for k, v in given.items() if v is not None}}
+        mapped = dict(options.get("audience_mapping", {}))
+        for pair in columns or ():
+            field, sep, header = pair.partition("=")
+            if not sep or not field.strip() or not header.strip():
+                raise ConfigError(f"--column {pair!r}: write FIELD=HEADER, e.g. --column email='E-mail'")
+            mapped[field.strip()] = header.strip()
+        if mapped:
+            options["audience_mapping"] = mapped
         try:
             settings = CampaignSettings(
-                name=name, out_dir=out, channel=channel, variants=variants, cohort=cohort, esp=esp, engine=engine,
-                formats=tuple(f.strip() for f in formats.split(",") if f.strip()), store=db or os.environ.get("CONTENTGEN_DB"),
-                suppression=suppression, allow_changed_audience=allow_changed, next_send=next_send,
+                name=name, out_dir=out, variants=variants, store=db or os.environ.get("CONTENTGEN_DB"),
+                allow_changed_audience=allow_changed, next_send=next_send,
                 postal_address=postal_address, unsubscribe_link_template=unsubscribe_link, link_template=link_template,
-                seed=seed, candidates=candidates, chunk_size=chunk,
+                seed=seed, candidates=candidates, chunk_size=chunk, **options,
             )
         except ValidationError as error:
             problems = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in error.errors())
             raise ConfigError(f"campaign settings: {problems}") from None
-        service = service_from_options(project, data, mapping, backend=backend, model=model)
+        from contentgen.service import ContentService
+
+        service = ContentService.from_project(chosen)
         result = run_campaign(service, audience, settings, show_progress=progress)
         for line in result.summary_lines():
             typer.echo(line)
