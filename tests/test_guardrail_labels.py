@@ -24,13 +24,13 @@ CATALOG = DATA / "copy_labels_catalog.txt"
 # fact/claim violations refused (30 at a983b18, 23 before the engine at 070cf9e), 5 of 166 ok messages refused.
 # Issue 19 recall pass (novelty, gift promises, demand claims, the offer's own terms, money not taken
 # from numbers in names, mixed-script Chinese, copied instructions): 77 of 77 refused, 5 of 166 ok
-# refused. Those rules were written after reading the misses, so this is an in-sample figure: the
+# refused (6 with the repetition/voice additions). Those rules were written after reading the misses, so this is an in-sample figure: the
 # floors sit a miss or two below it so that losing a kind of check fails here, not to prove 100%.
 FACT_RECALL_FLOOR = 0.97  # share of messages with a labelled fact/claim violation the checks refuse
 OK_REFUSAL_CEILING = 0.05  # share of labelled-ok messages the checks refuse (the issue's target is <= 20%)
 # per family with at least 5 labelled violations and some caught: the share its own checks refuse
 FAMILY_RECALL_FLOORS: dict[str, float] = {
-    "voice": 0.76, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.93, "repetition": 0.38,
+    "voice": 0.80, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.93, "repetition": 0.80,
     "facts.stock": 0.80, "facts.materials": 0.75, "facts.offer": 0.85, "facts.products": 0.90, "language": 0.85,
 }
 

@@ -345,3 +345,21 @@ def test_money_off_must_be_the_offers_kind():
     five_off = brief(offer=OfferTerms("o4", "amount_off", 5, "THANKS5", "", "£5 off orders over £40", 40.0))
     assert "facts.offer_terms" in names("Take £5 off the cakestand.", five_off)
     assert "facts.offer_terms" not in names("£5 off when you spend £40.", five_off)
+
+
+def test_a_short_message_does_not_name_the_product_its_template_merges_right_after():
+    sms = brief(channel="sms")
+    body = "Gift Co: Try the Regency Cakestand 3 Tier for tea. Regency Cakestand 3 Tier £12.75"
+    checks = check_copy({"body": body}, {"hook": "Try the Regency Cakestand 3 Tier for tea."}, sms, {"body": 160})
+    assert "repetition" in {c.name for c in failed(checks)}
+    reordered = "Gift Co: Our 3 Tier Regency Cakestand for tea. Regency Cakestand 3 Tier £12.75"
+    checks = check_copy({"body": reordered}, {"hook": "Our 3 Tier Regency Cakestand for tea."}, sms, {"body": 160})
+    assert "repetition" in {c.name for c in failed(checks)}
+    plain = "Gift Co: A centrepiece for tea. Regency Cakestand 3 Tier £12.75"
+    assert "repetition" not in {c.name for c in failed(check_copy({"body": plain}, {"hook": "A centrepiece for tea."}, sms, {"body": 160}))}
+
+
+def test_a_chinese_phrase_said_twice_is_repetition():
+    zh = brief(channel="push", language="zh")
+    checks = check_copy({"title": "下午茶", "body": "一起喝茶吧？一起喝茶吧？"}, {"title": "下午茶", "hook": "一起喝茶吧？一起喝茶吧？"}, zh, {"title": 50, "body": 120})
+    assert "repetition" in {c.name for c in failed(checks)}

@@ -458,7 +458,7 @@ def check_form(
     empty = [name for name, value in creative.items() if not value.strip()] + [name for name, value in fields.items() if not value.strip()]
     checks.append(Check("empty", not empty, f"empty: {empty}" if empty else ""))
 
-    checks.append(_check_repetition(creative, brief, settings))
+    checks.append(_check_repetition(creative, brief, settings, fields))
 
     cut = [name for name in sentence_parts if creative.get(name, "").strip() and not _SENTENCE_END.search(creative[name])]
     cut += [name for name, value in creative.items()
@@ -516,7 +516,14 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: GuardrailSettings) -> Check:
+# channels whose template merges the product's name right after the model's words: naming it there
+# too makes the message say it twice ("... try the Heart Of Wicker Small! Heart Of Wicker Small £2.95")
+_NAME_MERGED_AFTER = ("sms", "push")
+_CJK_REPEATED_RUN = re.compile(r"([\u3400-\u9fff]{3,})\W{0,2}\1")
+
+
+def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: GuardrailSettings,
+                      fields: Mapping[str, str] | None = None) -> Check:
     problems = []
     product_names = [p.name for p in brief.products]
     for name, value in creative.items():
@@ -539,6 +546,8 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
         cjk = _CJK.findall(value)
         if len(cjk) >= 8 and len(set(cjk)) / len(cjk) < 0.4:
             problems.append(f"{name} repeats itself")
+        if _CJK_REPEATED_RUN.search(value):  # "你最近在做什么？你最近在做什么？"
+            problems.append(f"{name} repeats a phrase")
     values = [v.strip().lower() for v in creative.values() if v.strip()]
     if len(values) != len(set(values)):
         problems.append("two parts are the same text")
@@ -546,6 +555,17 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
     greetings = [name for name, value in creative.items() if returning is not None and returning.search(value)]
     if len(greetings) > 1:  # "Warm Welcome Back!" / "Welcome back, you've been missed!"
         problems.append(f"{' and '.join(greetings)} both greet the shopper as returning")
+    if fields is not None and brief.channel in _NAME_MERGED_AFTER:
+        for product in brief.products:
+            tokens = set(_name_tokens(product.name))
+            if len(tokens) < 2:
+                continue
+            # a part in the same field as the merged name that names it too, or its words in another
+            # order ("Vintage Rose Paisley Cosmetic Bag"); a title of its own may name the product
+            parts = [n for n, v in creative.items() if v.strip() and tokens <= set(_name_tokens(v))
+                     and any(v.strip() in f and product.name.lower() in _without(f, [v.strip()]).lower() for f in fields.values())]
+            if parts:
+                problems.append(f"{parts[0]} names {product.name!r} and the message merges it right after")
     names = {p.name.lower() for p in brief.products}
     problems += [f"{name} is only a product name" for name, value in creative.items() if value.strip().lower().strip(".!") in names]
     return Check("repetition", not problems, "; ".join(problems))
