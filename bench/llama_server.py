@@ -107,7 +107,8 @@ def time_server(binary: str, model: str, prompts, schema, samples: int, max_toke
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"llama-server did not start: {' '.join(command)}")
             time.sleep(0.3)
-        jobs = [(p, k) for k in range(samples) for p in range(len(prompts))]
+        jobs = ([(p, k) for p in range(len(prompts)) for k in range(samples)] if os.environ.get("BENCH_PROMPT_MAJOR")
+                else [(p, k) for k in range(samples) for p in range(len(prompts))])
 
         def one(job):
             p, k = job
