@@ -31,7 +31,10 @@ def audit(messages: pd.DataFrame, audience: pd.DataFrame, catalog: pd.DataFrame)
 
     price_of = dict(zip(catalog["product_id"].astype(str), catalog["price"].astype(float).round(2)))
     names = sorted({display_title(t) for t in catalog["title"].astype(str) if len(t) >= 10}, key=len, reverse=True)
-    first_names = dict(zip(audience["email"].str.lower(), audience["first_name"]))
+    # a duplicate address is written once, for its first row: that row's first name is the one expected
+    keys = audience["email"].str.lower()
+    kept = audience[~keys.duplicated()]
+    first_names = dict(zip(kept["email"].str.lower(), kept["first_name"]))
     problems = {"price not in catalog": 0, "foreign product named": 0, "wrong first name": 0, "footer missing": 0}
     for row in messages.to_dict("records"):  # not itertuples: "Email Address" is not an identifier
         body = row["body_text"]
