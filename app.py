@@ -6,7 +6,9 @@ service, ``contentgen.workspace``, the campaign store) and formats what it retur
 logic lives here.
 
 Tabs: Shopper (profile, recommendations, offer), Write (prompt preview, variants streamed as they
-pass their checks, edit, approve, export), Campaign (report and next split of a stored campaign).
+pass their checks, edit, approve, export), Campaign (audience, preview, launch; report and next split of
+a stored campaign), Settings (the project file's brand voice, shop policy and offers, validated and saved by
+``contentgen.settings_editor``; the shipped demo project is never overwritten: a copy goes to the workspace).
 """
 
 from __future__ import annotations
@@ -24,14 +26,24 @@ import pandas as pd
 
 from contentgen.brief import CHANNELS, LANGUAGES, BrandVoice
 from contentgen.errors import ContentgenError
+from contentgen.offers.rules import read_offer_rules
 from contentgen.presenters import (
     offer_reason,
+    offers_frame,
     profile_card,
     prompt_text,
     recommendations_frame,
     variant_card,
 )
 from contentgen.service import ContentService
+from contentgen.settings_editor import (
+    check_settings,
+    draft_settings,
+    number,
+    open_settings,
+    save_settings,
+    words,
+)
 from contentgen.workspace import (
     Review,
     ReviewLog,
@@ -56,6 +68,7 @@ class WorkspaceSettings:
 
     folder: Path = Path("workspace")  # reviews.jsonl, exports, audiences, campaign files
     store: str | None = None  # campaign store (SQLite path or SQLAlchemy URL); None = no Campaign tab data
+    project: Path | None = None  # the project file the Settings tab edits; None = the shipped demo project
 
     @property
     def reviews(self) -> Path:
@@ -107,7 +120,7 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
     reviews = ReviewLog(workspace.reviews)
     shopper_ids = service.profiles.frame.index.astype(str).tolist()
     currency = service.shop.currency
-    default_voice = service.settings.voice
+    default_voice = service.settings.voice  # what the page shows at first; a save in Settings replaces it live
 
     # -- Shopper ----------------------------------------------------------------------------
 
@@ -125,8 +138,8 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
     # -- Write ------------------------------------------------------------------------------
 
     def voice_from(tone: str, use: str, avoid: str) -> BrandVoice:
-        return replace(default_voice, tone=tone.strip() or default_voice.tone, use_words=_words(use),
-                       avoid_words=_words(avoid))
+        voice = service.settings.voice  # read per call: the Settings tab may have saved a new one
+        return replace(voice, tone=tone.strip() or voice.tone, use_words=_words(use), avoid_words=_words(avoid))
 
     @readable
     def templates_for(channel: str, language: str):
@@ -322,12 +335,97 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
         ids, table = stored_campaigns()
         return (summary_text, skipped, files, gr.update(choices=ids, value=result.campaign_id), table)
 
+    # -- Settings: the project file's voice, policy and offers ---------------------------------
+
+    settings_files = {"files": open_settings(workspace.project, workspace.folder)}  # the files on disk, shared
+
+    def where_text(files) -> str:
+        if files.copying:
+            return (f"Editing **{files.label}**. It ships with contentgen and is never overwritten: **Save** writes "
+                    f"a copy to `{files.target}`" + (f" (edited offers to `{files.offers_target}`)" if
+                                                     files.offers_target != files.offers_source else "")
+                    + f". Start the app with `--project {files.target}` to use the copy next time.")
+        return (f"Editing **`{files.target}`** (offers: `{files.offers_target}`). **Save** writes them in place, "
+                "comments kept.")
+
+    def settings_values(files):
+        voice, policy = files.voice(), files.policy()
+        threshold = policy.free_shipping_threshold
+        return [voice.name, voice.tone, ", ".join(voice.use_words), ", ".join(voice.avoid_words),
+                voice.postal_address, voice.link_template, voice.unsubscribe_link_template,
+                policy.description, "" if threshold is None else f"{threshold:g}", policy.stores, policy.pickup,
+                ", ".join(policy.handmade_lines), policy.delivery_times, ", ".join(policy.cleared_products),
+                files.offers_text]
+
+    def settings_draft(name, tone_, use, avoid, postal_, link, unsubscribe_, description, threshold, stores, pickup,
+                       handmade, delivery, cleared, offers_yaml):
+        voice = {"name": name.strip(), "tone": tone_.strip(), "use_words": words(use), "avoid_words": words(avoid),
+                 "postal_address": postal_.strip(), "link_template": link.strip(),
+                 "unsubscribe_link_template": unsubscribe_.strip()}
+        policy = {"description": description.strip(), "free_shipping_threshold": number(threshold),
+                  "stores": bool(stores), "pickup": bool(pickup), "handmade_lines": words(handmade),
+                  "delivery_times": delivery.strip(), "cleared_products": words(cleared)}
+        files = settings_files["files"]
+        return files, draft_settings(files, voice, policy, offers_yaml)
+
+    def problems_text(problems) -> str:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        return f"**✗ Not valid — {count}. Fix, then Validate again:**\n" + "\n".join(f"- {p}" for p in problems)
+
+    @readable
+    def settings_validate(*values):
+        files, draft = settings_draft(*values)
+        checked = check_settings(files, draft)
+        if not checked.ok:
+            return problems_text(checked.problems), gr.update()
+        n = len(checked.offers.offers)
+        return (f"**✓ Valid.** Brand voice, shop policy and {n} offer{'s' if n != 1 else ''} are ready to save"
+                + (" (offers edited)." if draft.offers_edited else ".")), offers_frame(checked.offers)
+
+    @readable
+    def settings_save(*values):
+        files, draft = settings_draft(*values)
+        checked = check_settings(files, draft)
+        if not checked.ok:
+            keep = [gr.update()] * 6
+            return (problems_text(checked.problems) + "\n\nNothing was saved.", gr.update(), gr.update(), *keep)
+        saved = save_settings(files, draft)
+        settings_files["files"] = saved.files
+        project = saved.project
+        live = {"voice": project.voice.brand_voice(), "policy": project.policy.shop_policy()}
+        if draft.offers_edited:
+            live["offers_path"] = project.offers_file()
+        rebuilt = service.update_settings(**live)
+        lines = [f"**✓ Saved** to {', '.join(f'`{path}`' for path in saved.written)}.",
+                 "The next prompt preview and generation use the new brand voice"
+                 + (" and shop policy." if "writer" in rebuilt else ".")]
+        if "offer plan" in rebuilt:
+            plan = service.offer_plan  # re-planned now, so a rule that fails on the shop's data shows here
+            offered = int(plan.assignments["offer_id"].astype(bool).sum())
+            lines.append(f"Offers re-planned: {offered} of {len(plan.assignments)} shoppers get an offer. "
+                         "Look a shopper up again to see theirs.")
+        if files.copying:
+            lines.append(f"To use this copy when the app starts again: `app.py --project {saved.files.target}`.")
+        voice = live["voice"]
+        return ("\n\n".join(lines), offers_frame(checked.offers), where_text(saved.files), voice.tone,
+                ", ".join(voice.use_words), ", ".join(voice.avoid_words), voice.postal_address,
+                voice.unsubscribe_link_template)
+
+    @readable
+    def settings_reload():
+        # the demo project (source None) reopens as shipped; after a save, the file saved
+        files = open_settings(settings_files["files"].source, workspace.folder)
+        settings_files["files"] = files
+        return [*settings_values(files), offers_frame(read_offer_rules(files.offers_text, source="offers")),
+                "Reloaded from the file: unsaved edits are gone."]
+
     # -- the page ---------------------------------------------------------------------------
 
     with gr.Blocks(title=f"contentgen — {service.shop.name}") as app:
         gr.Markdown(f"# contentgen — {service.shop.name}\n"
                     "**1.** Pick a shopper and look them up · **2.** *Write*: preview the prompt, generate variants, "
-                    "edit, approve, export · **3.** *Campaign*: read a campaign's report and plan its next send.")
+                    "edit, approve, export · **3.** *Campaign*: read a campaign's report and plan its next send · "
+                    "*Settings*: the shop's brand voice, policy and offers.")
         with gr.Row():
             shopper = gr.Dropdown(shopper_ids, value=shopper_ids[0], label="Shopper (type an id to search)",
                                   allow_custom_value=True, filterable=True, scale=3)
@@ -421,6 +519,44 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                 plots = [gr.Plot(visible=False) for _ in range(2)]
             with gr.Row():
                 plots += [gr.Plot(visible=False) for _ in range(2)]
+        with gr.Tab("Settings"):
+            files = settings_files["files"]
+            settings_where = gr.Markdown(where_text(files))
+            gr.Markdown("Edit, press **Validate** to see any problem (which setting and how to fix it), then **Save**. "
+                        "Data, model and index settings are not edited here: change them in the file and restart.")
+            first = settings_values(files)
+            with gr.Row(equal_height=False):
+                with gr.Column():
+                    gr.Markdown("### Brand voice\nHow the shop speaks in every message.")
+                    s_name = gr.Textbox(first[0], label="Shop name")
+                    s_tone = gr.Textbox(first[1], label="Tone (e.g. warm, cheerful, concise)")
+                    s_use = gr.Textbox(first[2], label="Words to use (comma-separated, e.g. hand-picked)")
+                    s_avoid = gr.Textbox(first[3], label="Words to avoid (comma-separated; copy using them fails its checks)")
+                    s_postal = gr.Textbox(first[4], label="Postal address (printed in email footers)")
+                    s_link = gr.Textbox(first[5], label="Product link with {product_id} (empty = no links)")
+                    s_unsubscribe = gr.Textbox(first[6], label="Unsubscribe link with {token}")
+                with gr.Column():
+                    gr.Markdown("### Shop policy\nThe only facts a claim in the copy may rest on; "
+                                "empty means the shop has not said, so copy may not claim it.")
+                    s_description = gr.Textbox(first[7], label="What the shop is")
+                    s_threshold = gr.Textbox(first[8], label="Free shipping from this order amount (empty = no free shipping)")
+                    with gr.Row():
+                        s_stores = gr.Checkbox(first[9], label="Has physical stores")
+                        s_pickup = gr.Checkbox(first[10], label="Orders can be picked up")
+                    s_handmade = gr.Textbox(first[11], label="Handmade lines (product-name words, comma-separated)")
+                    s_delivery = gr.Textbox(first[12], label="Delivery times promised (e.g. 2-4 working days in the UK)")
+                    s_cleared = gr.Textbox(first[13], label="Products cleared from quarantine (ids, comma-separated)")
+            gr.Markdown("### Offers\nWhat campaigns may offer, to which segments, within which budgets. "
+                        "Edit the rules below (one `- id:` block per offer); the table shows them as validated.")
+            offers_summary = gr.Dataframe(offers_frame(read_offer_rules(files.offers_text, source="offers")),
+                                          label="Offers", interactive=False, wrap=True)
+            s_offers = gr.Textbox(first[14], label="Offer rules (YAML)", lines=14, max_lines=40,
+                                  elem_id="settings-offers")
+            with gr.Row():
+                settings_check = gr.Button("Validate")
+                settings_save_button = gr.Button("Save", variant="primary")
+                settings_reload_button = gr.Button("Discard edits (reload the file)")
+            settings_status = gr.Markdown(elem_id="settings-status")
 
         # One listener for the three ways a look-up starts, one call at a time in arrival order:
         # as separate listeners the page-load look-up of the default shopper could finish after
@@ -453,6 +589,14 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                             concurrency_limit=1, concurrency_id=MODEL_QUEUE)
         open_report.click(campaign_report_view, [campaign, next_size],
                           [summary, by_variant, ab, next_split_table, *plots])
+        settings_inputs = [s_name, s_tone, s_use, s_avoid, s_postal, s_link, s_unsubscribe, s_description, s_threshold,
+                           s_stores, s_pickup, s_handmade, s_delivery, s_cleared, s_offers]
+        settings_check.click(settings_validate, settings_inputs, [settings_status, offers_summary])
+        # a save swaps the service's voice/policy/offer plan: queued with the model calls, never mid-generation
+        settings_save_button.click(settings_save, settings_inputs,
+                                   [settings_status, offers_summary, settings_where, tone, use_words, avoid_words,
+                                    postal, unsubscribe], concurrency_limit=1, concurrency_id=MODEL_QUEUE)
+        settings_reload_button.click(settings_reload, [], [*settings_inputs, offers_summary, settings_status])
     app.queue(default_concurrency_limit=4)
     return app
 
@@ -484,7 +628,11 @@ def main(argv: list[str] | None = None) -> None:
     except ContentgenError as error:
         parser.exit(2, f"error: {error}\n")
     log.info("shop and model ready in %.1f s", time.perf_counter() - started)
-    app = build_app(service, WorkspaceSettings(args.workspace, args.db or service.settings.store_url))
+    from contentgen.project import PROJECT_FILE
+
+    # the project file the service was built from (as load_project picks it): the Settings tab edits it
+    project_file = Path(args.project) if args.project else (Path(PROJECT_FILE) if Path(PROJECT_FILE).is_file() else None)
+    app = build_app(service, WorkspaceSettings(args.workspace, args.db or service.settings.store_url, project_file))
     app.launch(server_name="127.0.0.1", server_port=args.port, show_error=True,
                allowed_paths=[str(args.workspace.resolve())])
 

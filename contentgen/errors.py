@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class ContentgenError(Exception):
     """Base class for every error contentgen raises on purpose."""
 
 
 class ConfigError(ContentgenError):
-    """A settings, mapping or rules file is invalid."""
+    """A settings, mapping or rules file is invalid.
+
+    ``problems`` holds each problem on its own ("key: what is wrong; fix: ..."), for a UI that
+    lists them; the message joins them with the file's name.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems) or (message,)
 
 
 class DataError(ContentgenError):

@@ -143,3 +143,16 @@ def variant_card(copy, status: str = "") -> str:
 def prompt_text(rendered) -> str:
     """The prompt as the model sees it: the system message, then the user message."""
     return f"[system]\n{rendered.system}\n\n[user]\n{rendered.user}"
+
+
+def offers_frame(rules) -> pd.DataFrame:
+    """The offer rules as a table a marketer reads: one row per offer, its terms and limits."""
+    rows = [{
+        "offer": offer.id, "kind": offer.kind.replace("_", " "), "value": offer.value, "code": offer.code,
+        "wording": offer.description, "segments": ", ".join(offer.segments),
+        "budget": offer.budget if offer.budget is not None else "", "min order": offer.min_order_value or "",
+        "valid": f"{offer.valid_from or '…'} to {offer.valid_until or '…'}"
+        if offer.valid_from or offer.valid_until else "always",
+    } for offer in rules.offers]
+    return pd.DataFrame(rows, columns=["offer", "kind", "value", "code", "wording", "segments", "budget", "min order",
+                                       "valid"])

@@ -302,13 +302,27 @@ def write_project_template(out: str | Path = PROJECT_FILE, *, force: bool = Fals
 def _read(path: Path, *, root: Path, source: Path | None) -> Project:
     label = str(source) if source is not None else f"demo project ({path})"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{label}: not valid TOML: {error}; fix: correct the syntax at that line") from None
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"{label}: not UTF-8 text ({error}); fix: save the file as UTF-8") from None
+    return parse_project(text, root=root, source=source, label=label)
+
+
+def parse_project(
+    text: str, *, root: Path, source: Path | None = None, label: str | None = None, offers_file_pending: bool = False
+) -> Project:
+    """Validate a project file's text as ``load_project`` does (relative paths against ``root``).
+
+    ``offers_file_pending``: the [offers] file is about to be written, so it need not exist yet.
+    """
+    label = label or (str(source) if source is not None else "project file")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = f"not valid TOML: {error}; fix: correct the syntax at that line"
+        raise ConfigError(f"{label}: {message}", problems=[message]) from None
     project = _validate(raw, label, root, source)
-    _check_paths(project)
+    _check_paths(project, offers=not offers_file_pending)
     return project
 
 
@@ -316,7 +330,8 @@ def _validate(raw: dict, label: str, root: Path, source: Path | None) -> Project
     try:
         project = Project.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(_explain(error, label)) from None
+        problems = _problems(error)
+        raise ConfigError(f"{label}: " + f"\n{label}: ".join(problems), problems=problems) from None
     project._root = root
     project._source = source
     return project
@@ -364,16 +379,17 @@ def _fix(error: dict) -> str:
     return "correct the value (`contentgen init` writes an example)"
 
 
-def _explain(error: ValidationError, label: str) -> str:
+def _problems(error: ValidationError) -> list[str]:
+    """One "key: what is wrong (got value); fix: ..." line per problem."""
     problems = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         value = "" if item["type"] in ("missing", "extra_forbidden") else f" (got {item['input']!r})"
         problems.append(f"{key}: {item['msg']}{value}; fix: {_fix(item)}")
-    return f"{label}: " + f"\n{label}: ".join(problems)
+    return problems
 
 
-def _check_paths(project: Project) -> None:
+def _check_paths(project: Project, *, offers: bool = True) -> None:
     """The files and folders the project names must exist (the index folder is made when needed)."""
     label = project.label
     folder = project.data_folder()
@@ -394,9 +410,9 @@ def _check_paths(project: Project) -> None:
             f"{label}: data.mapping: no shipped mapping {project.data.mapping!r}; fix: use one of "
             f"{', '.join(resources.mapping_names())}, or the path of a .toml/.yaml mapping file"
         )
-    offers = project.offers_file()
-    if offers is not None and not offers.is_file():
-        raise ConfigError(f"{label}: offers.file: {offers} does not exist; fix: give the offer rules YAML's path, or \"\" for the shipped rules")
+    offers_file = project.offers_file() if offers else None
+    if offers_file is not None and not offers_file.is_file():
+        raise ConfigError(f"{label}: offers.file: {offers_file} does not exist; fix: give the offer rules YAML's path, or \"\" for the shipped rules")
     suppression = project.suppression_file()
     if suppression is not None and not suppression.is_file():
         raise ConfigError(f"{label}: campaign.suppression: {suppression} does not exist; fix: give the suppression "

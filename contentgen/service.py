@@ -397,3 +397,35 @@ class ContentService:
         """The templates that write ``channel`` copy in ``language``."""
         return [n for n in self.templates.names
                 if (self.templates.get(n).channel, self.templates.get(n).language) == (channel, language)]
+
+    # -- settings edited while the service runs (the workspace's Settings tab) -----------------
+
+    def update_settings(self, **changes) -> tuple[str, ...]:
+        """Replace live-changeable settings (voice, policy, offers_path) and drop the stages built on them.
+
+        Pass ``offers_path`` after editing the offer rules (even at the same path) to re-plan offers.
+        Returns the stages that are rebuilt on next use ("writer", "offer plan"); any other
+        setting is refused, since profiles and the recommender are fitted with it (restart instead).
+        """
+        from dataclasses import replace
+
+        live = {"voice", "policy", "offers_path"}
+        fixed = sorted(set(changes) - live)
+        if fixed:
+            raise ConfigError(f"settings {', '.join(fixed)} cannot change while the service runs; fix: restart with "
+                              f"the new project file (live settings: {', '.join(sorted(live))})")
+        changed = {key: value for key, value in changes.items() if getattr(self.settings, key) != value}
+        self.settings = replace(self.settings, **changed)
+        rebuilt = []
+        # the brief reads settings.voice on every call, so a new voice needs nothing rebuilt
+        if "policy" in changed:  # the writer's guardrails and the quarantine list read the policy once
+            self.__dict__.pop("writer", None)
+            self.__dict__.pop("quarantined_products", None)
+            rebuilt.append("writer")
+        if "offers_path" in changes:
+            # given even when unchanged: the same path may hold edited rules; re-read them and
+            # re-plan (one vectorised pass over the profiles)
+            self.__dict__.pop("offer_rules", None)
+            self.__dict__.pop("offer_plan", None)
+            rebuilt.append("offer plan")
+        return tuple(rebuilt)

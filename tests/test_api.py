@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
+import threading
 import time
 
 import pandas as pd
@@ -157,6 +159,50 @@ def test_a_purchase_event_changes_the_next_recommend_answer(client, keys, servic
     assert after != before and before[0] not in after
     stored = live_events(store)
     assert ((stored["shopper_id"] == shopper) & (stored["product_id"] == before[0])).any()
+
+
+def test_recommend_reads_alongside_other_readers(client, keys, service):
+    """A reader holding the service (another /recommend, a /generate brief) does not hold /recommend up."""
+    state = client.app.state.contentgen
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with state.lock.read():
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(5)
+    try:
+        with ThreadPoolExecutor(1) as pool:  # behind a plain mutex this would wait the 10 s out
+            answer = pool.submit(client.post, "/recommend", json={"shopper_id": some_shopper(service, 4), "k": 3},
+                                 headers=auth(keys["read"])).result(timeout=5)
+        assert answer.status_code == 200
+    finally:
+        release.set()
+        holder.join(5)
+
+
+def test_a_purchase_posted_amid_concurrent_recommends_is_never_answered_stale(client, keys, service):
+    shopper = some_shopper(service, 9)
+    ask = {"shopper_id": shopper, "k": 5}
+    first = client.post("/recommend", json=ask, headers=auth(keys["read"])).json()["recommendations"][0]["product_id"]
+    others = [some_shopper(service, r) for r in range(10, 18)]
+
+    def hammer(n: int) -> int:
+        codes = [client.post("/recommend", json={"shopper_id": others[(n + i) % len(others)], "k": 3},
+                             headers=auth(keys["read"])).status_code for i in range(6)]
+        codes.append(client.post("/recommend", json=ask, headers=auth(keys["read"])).status_code)
+        return max(codes)
+
+    with ThreadPoolExecutor(4) as pool:
+        load = [pool.submit(hammer, n) for n in range(4)]
+        posted = client.post("/events", json={"shopper_id": shopper, "product_id": first, "event_type": "purchase"},
+                             headers=auth(keys["generate"]))
+        assert posted.status_code == 200 and all(f.result(timeout=60) == 200 for f in load)
+    after = client.post("/recommend", json=ask, headers=auth(keys["read"])).json()["recommendations"]
+    assert first not in [r["product_id"] for r in after]
 
 
 def test_a_new_shopper_seen_live_can_be_recommended_to(client, keys, service):

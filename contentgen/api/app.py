@@ -23,6 +23,7 @@ import pandas as pd
 
 from contentgen.api import schemas as s
 from contentgen.api.limits import BodySizeLimit, FairQueue, QueueFull, RateLimiter, retry_after_header
+from contentgen.api.rwlock import ReadWriteLock
 from contentgen.api.settings import ApiSettings
 from contentgen.errors import ContentgenError
 from contentgen.store.keys import ApiKey, ApiKeys, hash_key
@@ -44,13 +45,19 @@ BUSY = {503: {"model": s.Problem, "description": "The generation queue is full; 
 
 
 class ServiceState:
-    """The service being served, the lock that serialises reads and live updates, and refits."""
+    """The service being served, the readers–writer lock between reads and live updates, and refits.
+
+    Reads (/recommend, a /generate brief) share ``lock.read()``; a live event's fold-in and a refit's
+    swap take ``lock.write()``, alone. The answer cache has its own small mutex.
+    """
 
     def __init__(self, service, store) -> None:
         self.service = service
         self.store = store
         self.base_shop = service.shop  # the shop as loaded; stored live events are added on refit
-        self.lock = threading.RLock()
+        self.lock = ReadWriteLock()
+        self._refit_flag = threading.Lock()
+        self._answers_lock = threading.Lock()
         self.model_lock = threading.Lock()  # one model call at a time: /generate and campaign runs take turns
         self.refitting = False
         self.live_events = 0
@@ -62,31 +69,45 @@ class ServiceState:
         self.max_answers = 100_000  # shoppers
 
     def cached_answer(self, shopper_id: str, k: int, exclude: bool):
-        mine = self._answers.get(shopper_id)
-        if mine is None:
-            return None
-        self._answers.move_to_end(shopper_id)
-        return mine.get((k, exclude))
+        with self._answers_lock:
+            mine = self._answers.get(shopper_id)
+            if mine is None:
+                return None
+            self._answers.move_to_end(shopper_id)
+            return mine.get((k, exclude))
 
     def remember(self, shopper_id: str, k: int, exclude: bool, answer) -> None:
-        self._answers.setdefault(shopper_id, {})[(k, exclude)] = answer
-        self._answers.move_to_end(shopper_id)
-        if len(self._answers) > self.max_answers:
-            self._answers.popitem(last=False)
+        """Keep an answer; call it holding ``lock.read()`` (or write), so an event's ``forget``,
+        taken under ``lock.write()``, cannot fall between computing the answer and keeping it."""
+        with self._answers_lock:
+            self._answers.setdefault(shopper_id, {})[(k, exclude)] = answer
+            self._answers.move_to_end(shopper_id)
+            if len(self._answers) > self.max_answers:
+                self._answers.popitem(last=False)
 
     def forget(self, shopper_id: str | None = None) -> None:
         """Drop the cached answers of one shopper (after its event), or all (after a refit)."""
-        if shopper_id is None:
-            self._answers.clear()
-        else:
-            self._answers.pop(shopper_id, None)
+        with self._answers_lock:
+            if shopper_id is None:
+                self._answers.clear()
+            else:
+                self._answers.pop(shopper_id, None)
+
+    def start_refit(self) -> bool:
+        """Start a background refit unless one runs; True if this call started it."""
+        with self._refit_flag:
+            if self.refitting:
+                return False
+            self.refitting = True
+        threading.Thread(target=self.refit, name="contentgen-refit", daemon=True).start()
+        return True
 
     def warm(self, replay: bool = True) -> None:
         """Fit what /recommend needs now, not on the first request; fold in events stored earlier."""
         from contentgen.realtime import LiveEvent
         from contentgen.store.live import live_events
 
-        with self.lock:
+        with self.lock.write():
             self.service.profiles, self.service.recommender, self.service.offer_plan  # noqa: B018 - built once
             if replay:
                 stored = live_events(self.store)
@@ -132,7 +153,7 @@ class ServiceState:
             generator = old.writer.generator if "writer" in old.__dict__ else old._generator
             new = ContentService(shop_with_events(self.base_shop, stored), old.settings, generator=generator)
             new.profiles, new.recommender, new.offer_plan  # noqa: B018 - fitted here, off the request path
-            with self.lock:
+            with self.lock.write():
                 later = live_events(self.store).iloc[len(stored):]  # posted while fitting
                 for row in later.itertuples(index=False):
                     new.record_event(LiveEvent(row.shopper_id, row.product_id, row.event_type,
@@ -265,7 +286,9 @@ def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
     def recommend(request: RecommendRequest, _key: ApiKey = Depends(caller("read"))) -> s.RecommendResponse:
         """The shopper's best products now, each with the reasons a person can read."""
         key = (request.shopper_id, request.k, request.exclude_purchased)
-        with state.lock:
+        # A sync endpoint: FastAPI runs it on its thread pool, off the event loop; concurrent
+        # /recommend calls share the read lock.
+        with state.lock.read():
             answer = state.cached_answer(*key)
             if answer is not None:
                 return answer
@@ -303,7 +326,7 @@ def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
 
         def job():
             started = time.perf_counter()
-            with state.lock:
+            with state.lock.read():
                 service = state.service
                 brief = (service.brief(shopper_id, request.channel, request.language) if shopper_id is not None
                          else service.segment_brief(segment, request.channel, request.language))
@@ -340,7 +363,7 @@ def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
         when = request.timestamp or datetime.now(timezone.utc)
         if when.tzinfo is not None:  # the shop's times are naive; an offset is honoured by going to UTC
             when = when.astimezone(timezone.utc).replace(tzinfo=None)
-        with state.lock:
+        with state.lock.write():
             service = state.service
             if request.product_id not in service.recommender.history.product_index:
                 raise HTTPException(404, f"product {request.product_id!r} is not in the catalog of shop {service.shop.name!r}")
@@ -370,10 +393,7 @@ def create_app(service, store, settings: ApiSettings | None = None) -> FastAPI:
     def refit(_key: ApiKey = Depends(caller("admin"))) -> s.HealthResponse:
         """Start a full fit on the shop plus every live event, in the background; requests keep being
         answered by the current fit until the new one is swapped in."""
-        with state.lock:
-            if not state.refitting:
-                state.refitting = True
-                threading.Thread(target=state.refit, name="contentgen-refit", daemon=True).start()
+        state.start_refit()
         return health()
 
     @app.post("/campaigns", status_code=202, response_model=s.CampaignResponse,

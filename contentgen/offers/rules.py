@@ -179,7 +179,7 @@ def parse_offer_rules(data: object, *, source: str = "<offer rules>") -> OfferRu
         for item in error.errors():
             where = _field_path(item["loc"], data)
             problems.append(f"{where}: {item['msg']}")
-        raise ConfigError(f"{source}: invalid offer rules: " + "; ".join(problems)) from None
+        raise ConfigError(f"{source}: invalid offer rules: " + "; ".join(problems), problems=problems) from None
 
 
 def load_offer_rules(path: str | Path | None = None) -> OfferRules:
@@ -187,11 +187,20 @@ def load_offer_rules(path: str | Path | None = None) -> OfferRules:
     path = Path(path) if path is not None else DEFAULT_RULES_PATH
     if not path.exists():
         raise ConfigError(f"offer rules file {path} not found; copy {DEFAULT_RULES_PATH} and edit it")
+    return read_offer_rules(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def read_offer_rules(text: str, *, source: str = "<offer rules>") -> OfferRules:
+    """Validate an offers YAML file's text (what ``load_offer_rules`` reads); errors name line and column."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    return parse_offer_rules(data, source=str(path))
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        message = f"{where}not valid YAML ({problem}); fix: correct the indentation or quoting there"
+        raise ConfigError(f"{source}: {message}", problems=[message]) from None
+    return parse_offer_rules(data, source=source)
 
 
 def _field_path(loc: tuple, data: dict) -> str:

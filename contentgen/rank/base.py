@@ -82,8 +82,30 @@ class InteractionScorer:
     def score(self, shopper_ids: Sequence[str], product_ids: Sequence[str]) -> np.ndarray:
         interactions = self._require_fitted()
         full = self.score_all(shopper_ids)
-        cols = interactions.columns_for(product_ids)
+        cols = self._columns(interactions, product_ids)
+        if cols is None:  # the catalog's own order: nothing to reorder
+            return full
         out = np.zeros((len(shopper_ids), len(cols)), dtype=np.float32)
         known = cols >= 0
         out[:, known] = full[:, cols[known]]
         return out
+
+    def _columns(self, interactions: Interactions, product_ids: Sequence[str]) -> np.ndarray | None:
+        """``interactions.columns_for(product_ids)``, None when that is every column in order.
+
+        Remembered for the last ``product_ids`` object asked: the recommender asks with the same
+        catalog array on every request, and mapping thousands of ids costs more than scoring one shopper.
+        """
+        if not isinstance(product_ids, (np.ndarray, tuple)):  # a list may change between calls
+            return _identity_or(interactions.columns_for(product_ids), interactions.shape[1])
+        memo = self.__dict__.get("_column_memo")
+        if memo is not None and memo[0] is product_ids and memo[1] is interactions.product_index:
+            return memo[2]
+        cols = _identity_or(interactions.columns_for(product_ids), interactions.shape[1])
+        self._column_memo = (product_ids, interactions.product_index, cols)
+        return cols
+
+
+def _identity_or(cols: np.ndarray, n_columns: int) -> np.ndarray | None:
+    """None when ``cols`` is every column in order, else ``cols``."""
+    return None if len(cols) == n_columns and np.array_equal(cols, np.arange(n_columns)) else cols

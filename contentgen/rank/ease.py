@@ -77,8 +77,23 @@ class EASE(InteractionScorer):
         if self.fallback is not None:
             return self.fallback._score_rows(rows)
         out = np.zeros(rows.shape, dtype=np.float32)
-        out[:, self.active] = rows[:, self.active] @ self.weights
+        out[:, self.active] = self._active_columns(rows) @ self.weights
         return out
+
+    def _active_columns(self, rows: sp.csr_matrix) -> sp.csr_matrix:
+        """``rows[:, self.active]``, gathered through a column → position map (scipy's column
+        indexing is the slowest step of scoring one shopper). Inactive cells, e.g. a live event
+        on a product nobody had bought at fit time, drop out as before."""
+        position = self.__dict__.get("_active_position")
+        if position is None or position[0] is not self.active or len(position[1]) != rows.shape[1]:
+            where = np.full(rows.shape[1], -1, dtype=np.int64)
+            where[self.active] = np.arange(len(self.active))
+            position = self._active_position = (self.active, where)
+        mapped = position[1][rows.indices]
+        keep = mapped >= 0
+        kept_before = np.concatenate([[0], np.cumsum(keep)])
+        indptr = kept_before[rows.indptr]
+        return sp.csr_matrix((rows.data[keep], mapped[keep], indptr), shape=(rows.shape[0], len(self.active)))
 
     @property
     def item_weights(self) -> sp.csr_matrix:

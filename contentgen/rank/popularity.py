@@ -53,7 +53,14 @@ class Popularity:
         """Popularity of each product (0 if never bought)."""
         if self.scores is None:
             raise NotFittedError("Popularity is not fitted: call .fit(shop) first")
-        return self.scores.reindex([str(p) for p in product_ids]).fillna(0.0).to_numpy(np.float32)
+        # The same for every shopper: remembered for the last catalog array asked (every request's).
+        memo = self.__dict__.get("_row_memo")
+        if memo is not None and memo[0] is product_ids and memo[1] is self.scores:
+            return memo[2].copy()
+        row = self.scores.reindex([str(p) for p in product_ids]).fillna(0.0).to_numpy(np.float32)
+        if isinstance(product_ids, np.ndarray | tuple):  # a list may change between calls
+            self._row_memo = (product_ids, self.scores, row.copy())
+        return row
 
     def score(self, shopper_ids: Sequence[str], product_ids: Sequence[str]) -> np.ndarray:
         row = self.product_scores(product_ids)
@@ -92,12 +99,44 @@ class Repeat:
     def score(self, shopper_ids: Sequence[str], product_ids: Sequence[str]) -> np.ndarray:
         if self.table is None:
             raise NotFittedError("Repeat is not fitted: call .fit(shop) first")
-        shopper_pos = {str(s): i for i, s in enumerate(shopper_ids)}
-        product_pos = {str(p): j for j, p in enumerate(product_ids)}
+        by_shopper = self._by_shopper()
+        columns = self._product_columns(product_ids)
         out = np.zeros((len(shopper_ids), len(product_ids)), dtype=np.float32)
-        table = self.table[self.table.index.get_level_values(0).isin(list(shopper_pos))]
-        rows = table.index.get_level_values(0).map(shopper_pos).to_numpy()
-        cols = table.index.get_level_values(1).map(lambda p: product_pos.get(p, -1)).to_numpy()
-        keep = cols >= 0
-        out[rows[keep].astype(int), cols[keep].astype(int)] = table.to_numpy()[keep]
+        for row, shopper in enumerate(shopper_ids):
+            for product, value in by_shopper.get(str(shopper), {}).items():
+                column = columns.get(product)
+                if column is not None:
+                    out[row, column] = value
         return out
+
+    def add_purchase(self, shopper_id: str, product_id: str, weight: float = 1.0) -> None:
+        """One more purchase (the newest, so undecayed by default): copy-on-write, readers keep their copy."""
+        key = (str(shopper_id), str(product_id))
+        table = self.table.copy()
+        table.loc[key] = float(table.get(key, 0.0)) + weight
+        by_shopper = self._by_shopper()
+        mine = {**by_shopper.get(key[0], {}), key[1]: float(table.loc[key])}
+        self._shopper_memo = (table, {**by_shopper, key[0]: mine})
+        self.table = table
+
+    def _by_shopper(self) -> dict[str, dict[str, float]]:
+        """``table`` as shopper → {product: score}: a request reads one shopper's few cells, not the table."""
+        memo = self.__dict__.get("_shopper_memo")
+        if memo is not None and memo[0] is self.table:
+            return memo[1]
+        by_shopper: dict[str, dict[str, float]] = {}
+        shoppers = self.table.index.get_level_values(0).astype(str)
+        products = self.table.index.get_level_values(1).astype(str)
+        for shopper, product, value in zip(shoppers, products, self.table.to_numpy(dtype=float)):
+            by_shopper.setdefault(shopper, {})[product] = float(value)
+        self._shopper_memo = (self.table, by_shopper)
+        return by_shopper
+
+    def _product_columns(self, product_ids: Sequence[str]) -> dict[str, int]:
+        memo = self.__dict__.get("_column_memo")
+        if memo is not None and memo[0] is product_ids:
+            return memo[1]
+        columns = {str(p): j for j, p in enumerate(product_ids)}
+        if isinstance(product_ids, np.ndarray | tuple):  # a list may change between calls
+            self._column_memo = (product_ids, columns)
+        return columns

@@ -247,13 +247,14 @@ class Recommender:
             rest = mmr_select(candidates, scores[row, candidates], self.neighbours.similarity,
                               k - len(pinned), self.fitted_config.diversity)
             picks = np.concatenate([pinned, rest]).astype(np.int64)[:k]
+            history = self.history.rows_for([shopper])
             result[shopper] = [
                 Recommendation(
                     product_id=str(self.product_ids[c]),
                     title=str(self._titles[c]),
                     price=float(self._prices[c]),
                     score=float(scores[row, c]),
-                    reasons=self._reasons(shopper, row, int(c), standardized, weights, bool(cold[row])),
+                    reasons=self._reasons(shopper, history, row, int(c), standardized, weights, bool(cold[row])),
                     signal_scores={n: float(raw[n][row, c]) for n in raw},
                 )
                 for c in picks
@@ -267,8 +268,8 @@ class Recommender:
         cols = [index[p] for p in self.fitted_config.rules.pinned if p in index and not banned[row, index[p]]]
         return np.array(cols, dtype=np.int64)
 
-    def _reasons(self, shopper: str, row: int, column: int, standardized: Mapping[str, np.ndarray],
-                 weights: Mapping[str, float], cold: bool) -> tuple[str, ...]:
+    def _reasons(self, shopper: str, history: sp.csr_matrix, row: int, column: int,
+                 standardized: Mapping[str, np.ndarray], weights: Mapping[str, float], cold: bool) -> tuple[str, ...]:
         if str(self.product_ids[column]) in self.fitted_config.rules.pinned:
             return (why.PINNED,)
         if cold:
@@ -278,7 +279,6 @@ class Recommender:
             reverse=True,
         )
         reasons: list[str] = []
-        history = self.history.matrix[self.history.shopper_index[shopper]]
         for value, name in contributions:
             if value <= 0:
                 break
@@ -294,7 +294,7 @@ class Recommender:
 
     def _reason_for(self, name: str, shopper: str, history: sp.csr_matrix, column: int) -> str | None:
         if name in CF_SIGNALS:
-            evidence = why.strongest_history_item(history, self.neighbours.similarity, column)
+            evidence = why.strongest_history_item(history, self._similarity_by_column(), column)
             return why.often_bought_with(self._titles[evidence.product_index]) if evidence else None
         if name == "repeat":
             times = self._times_bought(shopper, str(self.product_ids[column]))
@@ -312,6 +312,14 @@ class Recommender:
 
     def _times_bought(self, shopper: str, product_id: str) -> int:
         return int(self._times.get((shopper, product_id), 0))
+
+    def _similarity_by_column(self) -> sp.csc_matrix:
+        """The item-kNN similarity in CSC, so a reason reads one target column (converted once per fit)."""
+        similarity = self.neighbours.similarity
+        memo = self.__dict__.get("_similarity_csc")
+        if memo is None or memo[0] is not similarity:
+            memo = self._similarity_csc = (similarity, similarity.tocsc())
+        return memo[1]
 
     # ------------------------------------------------------------------ real time
     def fold_in(self, shopper_id: str, product_id: str, event_type: str = "purchase") -> bool:
@@ -345,11 +353,7 @@ class Recommender:
                 if fallback is not None:
                     fallback.interactions = scorer.interactions
             elif isinstance(scorer, Repeat) and event_type == "purchase" and scorer.table is not None:
-                # the newest purchase, so undecayed
-                key = (shopper_id, product_id)
-                table = scorer.table.copy()
-                table.loc[key] = float(table.get(key, 0.0)) + 1.0
-                scorer.table = table
+                scorer.add_purchase(shopper_id, product_id)  # the newest purchase, so undecayed
         if event_type == "purchase":
             self.history = with_cell(self.history, shopper_id, column, event_update("purchase", "binary"))
             self._times = self._times.copy()
