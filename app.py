@@ -387,7 +387,7 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
         files, draft = settings_draft(*values)
         checked = check_settings(files, draft)
         if not checked.ok:
-            keep = [gr.update()] * 6
+            keep = [gr.update()] * 5  # tone, use, avoid, postal, unsubscribe stay as they are
             return (problems_text(checked.problems) + "\n\nNothing was saved.", gr.update(), gr.update(), *keep)
         saved = save_settings(files, draft)
         settings_files["files"] = saved.files

@@ -234,3 +234,53 @@ def test_a_copywriter_writes_edits_approves_exports_and_reads_a_report(served, p
     expect(page.get_by_text("CTR B vs A", exact=False).first).to_be_visible()
     expect(page.get_by_text("Next split").first).to_be_visible()
     page.screenshot(path=str(shots / "07-campaign-report.png"), full_page=True)
+
+
+def test_a_marketer_edits_validates_and_saves_the_shop_settings(served, page, shots, screenshot_on_failure):
+    """Settings: an invalid offer edit is refused naming the offer and field; a valid save writes a
+    copy of the shipped demo project into the workspace and the Write tab speaks in the new tone."""
+    from playwright.sync_api import expect
+
+    from contentgen.project import load_project
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    url, workspace, service = served
+    page.goto(url)
+    expect(page.get_by_text("Pick a shopper and look them up")).to_be_visible()
+    page.get_by_role("tab", name="Settings").click()
+    expect(page.get_by_text("It ships with contentgen and is never overwritten", exact=False)).to_be_visible()
+
+    offers = page.get_by_label("Offer rules (YAML)")
+    shipped = offers.input_value()
+    assert "odds_lift: 1.4" in shipped
+    offers.fill(shipped.replace("odds_lift: 1.4", "odds_lift: lots", 1))
+    page.get_by_role("button", name="Validate").click()
+    status = page.locator("#settings-status")
+    expect(status).to_contain_text("Not valid")
+    expect(status).to_contain_text("welcome-10")
+    expect(status).to_contain_text("odds_lift")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(status).to_contain_text("Nothing was saved")
+    assert not (workspace.folder / "contentgen.toml").exists()
+    page.screenshot(path=str(shots / "08-settings-refused.png"), full_page=True)
+
+    offers.fill(shipped)
+    page.get_by_label("Tone (e.g. warm, cheerful, concise)").fill("bright, playful")
+    page.get_by_role("button", name="Validate").click()
+    expect(status).to_contain_text("Valid.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(status).to_contain_text("Saved")
+    saved = workspace.folder / "contentgen.toml"
+    assert saved.is_file() and not (workspace.folder / "offers.yaml").exists()  # offers unchanged: not copied
+    project = load_project(saved)
+    assert project.voice.tone == "bright, playful"
+    assert project.data_folder() is not None  # the copy's relative paths still name the demo data
+    assert service.settings.voice.tone == "bright, playful"  # live in the running service
+    page.screenshot(path=str(shots / "09-settings-saved.png"), full_page=True)
+
+    page.get_by_role("tab", name="Write").click()
+    page.get_by_role("button", name="Brand voice").click()
+    expect(page.get_by_label("Tone", exact=True)).to_have_value("bright, playful")
+    page.get_by_text("Prompt the model will see").click()
+    page.get_by_role("button", name="Preview prompt").click()
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value(re.compile(r"bright, playful"))
