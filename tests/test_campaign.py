@@ -117,6 +117,9 @@ def test_bucket_sentence_has_no_numbers_or_labels_and_theme_is_shared_category()
     for bucket in ("churned/repeat", "at_risk/once", "cold_start/new", "loyal/repeat"):
         sentence = bucket_situation(bucket)
         assert not re.search(r"\d|churn|at_risk|cold|loyal", sentence)
+    # only shoppers who have been away are said to come "back" (else the model greets them as returning)
+    for bucket in ("loyal/repeat", "active/once", "new/once", "active/repeat"):
+        assert "back" not in bucket_situation(bucket) and "回来" not in bucket_situation(bucket, "zh")
     assert interest_theme(["bags", "bags", "kitchen & tableware"]) == "bags"
     assert interest_theme(["bags", "kitchen & tableware", "other"], ("kitchen & tableware",)) == "kitchen & tableware"
     assert interest_theme(["bags", "home decor", "toys & kids"]) == "gifts"
@@ -171,6 +174,33 @@ def test_a_variant_that_fails_for_this_recipient_gives_way_to_the_next_then_to_t
 
 
 # ---- output -----------------------------------------------------------------------------------
+
+def test_a_cohort_left_without_a_usable_variant_is_written_again_with_fresh_seeds(service):
+    """A cohort whose first Writer pass keeps nothing would send every member the fallback: it gets
+    ``retries`` more passes on seeds no earlier pass drew, and none when retries is 0."""
+    from dataclasses import replace
+
+    from contentgen.campaign.engines.base import CohortJob, CountingGenerator, EngineSpec, make_writer, write_cohort_batch
+    from contentgen.campaign.runner import COHORT_TEMPLATES_DIR
+    from contentgen.generate.writer import WriterSettings
+
+    def first_pass_fails(prompt, index, settings):
+        keys = dict.fromkeys(re.findall(r'"(subject|hook|cta|title)"', prompt.system))
+        lines = {**LINES, "subject": "Everything for £999 today"} if index < 4 else LINES  # an invented price
+        return json.dumps({k: lines[k] for k in keys})
+
+    brief = replace(service.brief(str(service.profiles.frame.index[0]), "email"), first_name="", shopper_id="")
+    got = {}
+    for retries in (0, 2):
+        counter = CountingGenerator(EchoGenerator(first_pass_fails, name="stubborn", batches=False))
+        spec = EngineSpec(templates_dir=str(COHORT_TEMPLATES_DIR), writer=WriterSettings(variants=2, candidates=2, max_rounds=2),
+                          known_products=tuple(service.shop.catalog["title"].astype(str)), granularity="segment",
+                          variant_names=("A", "B"), retries=retries)
+        [result] = write_cohort_batch(make_writer(counter, spec), counter, [CohortJob("c1", brief, "email_en", 10)], spec)
+        got[retries] = (result.variants, counter.counts["samples"])
+    assert got[0][0] == () and got[0][1] == 4  # candidates x rounds, all refused
+    assert got[2][0] and got[2][0][0]["subject"] == LINES["subject"] and got[2][1] > 4
+
 
 def test_esp_headers_and_formula_neutralising(tmp_path):
     rows = [{"address": "ann@example.com", "first_name": "=HYPERLINK(\"http://x\")", "subject": "+1 idea",

@@ -46,11 +46,13 @@ def situation_bucket(segment: str, n_orders) -> str:
 
 _FREQUENCY_WORDS = {"new": "New to the shop, has not ordered yet", "once": "Has ordered once",
                     "repeat": "Has ordered several times"}
+# "keeps coming back" for loyal shoppers had the model greet them with "Welcome back" (refused: they were
+# never away) in nearly every sample of the 10k bench's two largest loyal cohorts: say it without "back"
 _SEGMENT_WORDS = {"churned": ", and has not been back for a long time", "at_risk": ", and has not been back for a few months",
-                  "new": ", for the first time not long ago", "loyal": ", and keeps coming back", "active": ", not long ago"}
+                  "new": ", for the first time not long ago", "loyal": ", and orders regularly", "active": ", not long ago"}
 _FREQUENCY_ZH = {"new": "新顾客，还没有下过单", "once": "下过一次单", "repeat": "下过几次单"}
 _SEGMENT_ZH = {"churned": "，已经很久没来了", "at_risk": "，已经有几个月没来了", "new": "，最近第一次下单",
-               "loyal": "，经常回来", "active": "，最近买过"}
+               "loyal": "，经常下单", "active": "，最近买过"}
 
 
 def bucket_situation(bucket: str, language: str = "en") -> str:

@@ -113,10 +113,11 @@ class ContentModel:
 
         purchases = shop.purchases
         purchases = purchases[purchases["product_id"].isin(self._column)]
-        self._purchased: dict[str, np.ndarray] = {
-            str(sid): np.unique(group.map(self._column).to_numpy(dtype=np.int64))
-            for sid, group in purchases.groupby("shopper_id", observed=True)["product_id"]
-        }
+        # one vectorised map of the whole column, then positions per shopper: mapping each shopper's
+        # group on its own cost minutes on the real shop (a new string index per group)
+        columns = purchases["product_id"].astype(str).map(self._column).to_numpy(dtype=np.int64)
+        by_shopper = pd.Series(columns).groupby(purchases["shopper_id"].astype(str).to_numpy()).indices
+        self._purchased: dict[str, np.ndarray] = {str(sid): np.unique(columns[rows]) for sid, rows in by_shopper.items()}
         stock = catalog["stock"].to_numpy(dtype=float)
         self._in_stock = ~(stock <= 0)  # NaN (unknown) counts as in stock
         self._available = self._in_stock.copy()

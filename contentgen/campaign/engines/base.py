@@ -67,6 +67,10 @@ class EngineSpec:
     guardrails: GuardrailSettings = field(default_factory=GuardrailSettings)
     policy: ShopPolicy = field(default_factory=ShopPolicy)
     cohorts_per_call: int = 4  # cohorts handed to the Writer at once (a batching backend batches them)
+    # Writer passes (fresh seeds) again for a cohort left with no usable variant: every member of
+    # it would get the fallback, so a few more samples for one cohort are worth it (the cost still
+    # grows with cohorts, not recipients)
+    retries: int = 2
 
     def templates(self) -> TemplateLibrary:
         return TemplateLibrary.load(self.templates_dir)
@@ -103,16 +107,26 @@ def write_cohort_batch(writer: Writer, counter: CountingGenerator, jobs: Sequenc
     """The usable variants of a few cohorts, written in one Writer call."""
     before = counter.counts.copy()
     started = time.perf_counter()
-    results = writer.write_many([job.brief for job in jobs], template=None)
+    usable = [usable_cohort_variants(copies, spec.known_products, spec.granularity)
+              for copies in writer.write_many([job.brief for job in jobs], template=None)]
+    settings = writer.settings
+    try:
+        for attempt in range(1, spec.retries + 1):
+            short = [i for i, variants in enumerate(usable) if not variants]
+            if not short:
+                break
+            # seeds no earlier pass drew (a pass draws at most candidates x max_rounds of them)
+            writer.settings = replace(settings, seed=settings.seed + attempt * settings.candidates * settings.max_rounds)
+            again = writer.write_many([jobs[i].brief for i in short], template=None)
+            for i, copies in zip(short, again):
+                usable[i] = usable_cohort_variants(copies, spec.known_products, spec.granularity)
+    finally:
+        writer.settings = settings
     seconds = (time.perf_counter() - started) / max(1, len(jobs))
     calls = (counter.counts["calls"] - before["calls"]) / max(1, len(jobs))
     samples = (counter.counts["samples"] - before["samples"]) / max(1, len(jobs))
-    out = []
-    for job, copies in zip(jobs, results):
-        variants = usable_cohort_variants(copies, spec.known_products, spec.granularity)
-        out.append(CohortCreative(job.cohort_key, tuple(variants[: len(spec.variant_names)]), seconds,
-                                  calls, samples))
-    return out
+    return [CohortCreative(job.cohort_key, tuple(variants[: len(spec.variant_names)]), seconds, calls, samples)
+            for job, variants in zip(jobs, usable)]
 
 
 def named_variants(creative: Sequence[dict], names: Sequence[str]) -> list[tuple[str, dict]]:

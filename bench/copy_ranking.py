@@ -1,0 +1,213 @@
+"""Send-as-is before and after the quality ranking and the few-shot exemplars, on the same briefs,
+graded by a reader who never sees the checks' verdicts nor which condition wrote a message (issue 19).
+
+``draw`` writes copy for real shoppers none of whom is in the labelled set (tests/data/copy_labels.jsonl),
+so the measure is out of sample. Per brief, the default model draws the same ``--samples`` seeds twice:
+without exemplars (shots 0) and with the two nearest approved examples in the prompt (shots 2). Every
+parsed candidate is checked by today's guardrails and saved. The three conditions pick ``--variants``
+per brief from those pools, the way the Writer would:
+
+- A, before: shots 0, the first passing candidates in draw order (no ranking);
+- B, ranked: shots 0, the best passing candidates by the quality score (``quality.rank``);
+- C, ranked + exemplars: shots 2, ranked likewise.
+
+A brief short of passing candidates gets its labelled fallback (the same in every condition).
+
+The records file holds every candidate and fallback in the labelled set's format, shuffled under
+neutral ids, with nothing about checks or condition; the key file (not for the reader) holds those.
+A reader labels the records with ``bench/guardrails_labels_read.py show`` / ``merge``; then
+``measure`` prints, per condition, ready variants, fallbacks and the reader's send-as-is rate, and,
+over every candidate, the guardrails' recall of the reader's fact/claim violations and the share of
+reader-ok copy they refused.
+
+    HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/copy_ranking.py draw --shoppers 8 --out bench/copy-ranking
+    python bench/guardrails_labels_read.py show bench/copy-ranking/records.jsonl --from 0 --to 400
+    python bench/guardrails_labels_read.py merge bench/copy-ranking/records.jsonl readings.txt
+    PYTHONPATH=. python bench/copy_ranking.py measure --out bench/copy-ranking
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, replace
+import json
+from pathlib import Path
+import random
+import subprocess
+import time
+
+CONDITIONS = {"A": "before: shots 0, first passing in draw order", "B": "ranked: shots 0, by quality score",
+              "C": "ranked + exemplars: shots 2, by quality score"}
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _text(fields: dict[str, str]) -> str:  # the layout of writer.Copy.text
+    return "\n\n".join(f"{name}: {value}" if name != "body" else value for name, value in fields.items())
+
+
+def draw(args) -> None:
+    from contentgen.cli.common import project_from_options
+    from contentgen.generate.base import SamplingSettings
+    from contentgen.generate.guardrails import failed
+    from contentgen.generate.quality import rank
+    from contentgen.generate.writer import Writer, WriterSettings
+    from contentgen.service import ContentService
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    labelled = {json.loads(line)["brief"]["shopper_id"] for line in Path("tests/data/copy_labels.jsonl").read_text(
+        encoding="utf-8").splitlines() if line.strip() and not json.loads(line).get("header")}
+    # the folder by path, as bench/campaign.py names it, so both reuse one saved fit (indexes/online-retail)
+    data_dir = args.data_dir or Path(__file__).resolve().parents[2] / "shared/data/online-retail"
+    project = project_from_options(None, str(data_dir))
+    service = ContentService.from_project(project)
+    ids = service.profiles.frame.index.astype(str).to_series()
+    chosen = [s for s in ids.sample(frac=1.0, random_state=args.seed).tolist() if s not in labelled][: args.shoppers]
+    base = service.writer
+    writers = {shots: Writer(base.generator, base.templates, replace(base.settings, shots=shots), base.guardrails,
+                             base.known_products, policy=base.policy, exemplars=base.exemplars) for shots in (0, 2)}
+    records, key = [], {}
+    started = time.perf_counter()
+    for n, shopper in enumerate(chosen):
+        for channel in args.channels:
+            brief = service.brief(shopper, channel, "en")
+            template = base.templates.for_brief(brief)
+            brief_id = f"{shopper}/{channel}"
+            pools = {}
+            for shots, writer in writers.items():
+                prompt = writer._chat_prompt(template, brief)  # the prompt the Writer sends, exemplars included
+                sampling = replace(base.settings.sampling, json_schema=template.json_schema())
+                pool = []
+                for k in range(args.samples):
+                    [[generation]] = writer.generator.generate([prompt], replace(sampling, seed=k), n=1)
+                    candidate = writer._candidate(template, brief, generation.text, generation.truncated)
+                    if candidate is None:
+                        continue
+                    creative, fields, checks = candidate
+                    pool.append({"creative": creative, "fields": fields, "failed": [c.name for c in failed(checks)],
+                                 "logprob": getattr(generation, "mean_logprob", None), "draw": k})
+                pools[shots] = pool
+            fallback_creative = base.templates.render_fallback(template, brief)
+            fallback_fields, fallback_checks = base._assemble(template, brief, fallback_creative, truncated=False)
+            chosen_by = {}
+            for condition, shots, ranked in (("A", 0, False), ("B", 0, True), ("C", 2, True)):
+                passing = [i for i, c in enumerate(pools[shots]) if not c["failed"]]
+                distinct, seen = [], set()
+                for i in passing:  # the Writer keeps distinct candidates only
+                    text = json.dumps(pools[shots][i]["creative"], sort_keys=True)
+                    if text not in seen:
+                        seen.add(text)
+                        distinct.append(i)
+                if ranked:
+                    order = rank([(pools[shots][i]["creative"], pools[shots][i]["logprob"]) for i in distinct], brief,
+                                 args.variants)
+                    picks = [distinct[j] for j, _ in order]
+                else:
+                    picks = distinct[: args.variants]
+                chosen_by[condition] = [(shots, i) for i in picks]
+            for shots, pool in pools.items():
+                for i, candidate in enumerate(pool):
+                    rid = f"{brief_id}/s{shots}/d{candidate['draw']}"
+                    records.append(_record(rid, brief, template.name, candidate["creative"], candidate["fields"], False))
+                    key[rid] = {"brief": brief_id, "shots": shots, "draw": candidate["draw"], "failed": candidate["failed"],
+                                "conditions": sorted(c for c, picks in chosen_by.items() if (shots, i) in picks)}
+            rid = f"{brief_id}/fallback"
+            records.append(_record(rid, brief, template.name, fallback_creative, fallback_fields, True))
+            short = sorted(c for c, picks in chosen_by.items() if len(picks) < args.variants)
+            key[rid] = {"brief": brief_id, "shots": None, "draw": None,
+                        "failed": [c.name for c in failed(fallback_checks)], "conditions": short}
+        print(f"{n + 1}/{len(chosen)} shoppers, {len(records)} messages, {time.perf_counter() - started:.0f}s", flush=True)
+    # neutral ids in a shuffled order: the reader sees neither the condition nor the draw
+    rng = random.Random(args.seed)
+    rng.shuffle(records)
+    neutral = {}
+    for n, record in enumerate(records):
+        neutral[record["id"]] = f"R{n:03d}"
+        record["id"] = f"R{n:03d}"
+    header = {"header": True, "what": "copy ranking/exemplar experiment (bench/copy_ranking.py): every candidate and "
+              "fallback for the briefs, shuffled, no verdicts", "commit": _commit(), "seed": args.seed,
+              "shoppers": len(chosen), "channels": args.channels, "samples": args.samples, "variants": args.variants,
+              "generator": base.generator.name, "seconds": round(time.perf_counter() - started),
+              "data": "UCI Online Retail (CC BY 4.0): product names and prices"}
+    with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    (out / "key.json").write_text(json.dumps({"header": header, "conditions": CONDITIONS,
+                                              "records": {neutral[k]: {"source": k, **v} for k, v in key.items()}},
+                                             indent=1), encoding="utf-8")
+    print(f"wrote {out / 'records.jsonl'} ({len(records)} messages) and {out / 'key.json'}")
+
+
+def _record(rid, brief, template, creative, fields, fallback) -> dict:
+    return {"id": rid, "channel": brief.channel, "language": brief.language, "fallback": fallback,
+            "template": template, "text": _text(fields), "fields": fields, "creative": creative, "brief": asdict(brief),
+            "labels": None, "send": None, "reason": None}
+
+
+def measure(args) -> None:
+    from contentgen.generate.labelled import FACT_FAMILIES, load_labelled
+
+    out = Path(args.out)
+    _, messages = load_labelled(out / "records.jsonl")
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))["records"]
+    read = {m.id: m for m in messages}
+    missing = sorted(set(key) - set(read))
+    print(f"{len(read)} of {len(key)} messages labelled" + (f"; unlabelled: {', '.join(missing[:10])}" if missing else ""))
+    print("\n| condition | briefs | ready variants | model-written | fallbacks | reader would send as is |")
+    print("|---|---|---|---|---|---|")
+    briefs = {v["brief"] for v in key.values()}
+    for condition, label in CONDITIONS.items():
+        ready = [rid for rid, v in key.items() if condition in v["conditions"] and rid in read]
+        # a fallback only ships when it passes its own checks (else the brief is an error row)
+        ready = [rid for rid in ready if not key[rid]["failed"]]
+        fallbacks = [rid for rid in ready if key[rid]["shots"] is None]
+        send = sum(read[rid].send for rid in ready)
+        print(f"| {condition}, {label} | {len(briefs)} | {len(ready)} | {len(ready) - len(fallbacks)} | "
+              f"{len(fallbacks)} ({len(fallbacks) / max(len(ready), 1):.0%}) | {send}/{len(ready)} = "
+              f"{send / max(len(ready), 1):.0%} |")
+    candidates = [rid for rid, v in key.items() if v["shots"] is not None and rid in read]
+    violating = [rid for rid in candidates if read[rid].violates & set(FACT_FAMILIES)]
+    caught = [rid for rid in violating if key[rid]["failed"]]
+    ok = [rid for rid in candidates if not read[rid].violates]
+    refused_ok = [rid for rid in ok if key[rid]["failed"]]
+    passed = [rid for rid in candidates if not key[rid]["failed"]]
+    passed_send = sum(read[rid].send for rid in passed)
+    print(f"\nEvery model-written candidate ({len(candidates)}), checks as run at draw time:")
+    print(f"- fact/claim violations the reader found: {len(violating)}; refused by some check: {len(caught)} "
+          f"(recall {len(caught) / max(len(violating), 1):.0%})")
+    print(f"- reader-ok candidates: {len(ok)}; refused: {len(refused_ok)} ({len(refused_ok) / max(len(ok), 1):.0%})")
+    print(f"- passed every check: {len(passed)}; the reader would send {passed_send} ({passed_send / max(len(passed), 1):.0%})")
+    missed = [rid for rid in violating if not key[rid]["failed"]]
+    for rid in missed[: args.missed]:
+        m = read[rid]
+        print(f"  missed {rid} {sorted(m.violates)}: {m.text[:160]!r} ({m.reason})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("draw", help="write the candidates (real model, real shop)")
+    d.add_argument("--shoppers", type=int, default=8)
+    d.add_argument("--channels", nargs="+", default=["email", "sms", "push"])
+    d.add_argument("--samples", type=int, default=6, help="draws per brief and exemplar setting (seeds 0..N-1)")
+    d.add_argument("--variants", type=int, default=2)
+    d.add_argument("--seed", type=int, default=2026)
+    d.add_argument("--data-dir", type=Path, default=None)
+    d.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))
+    m = sub.add_parser("measure", help="per-condition send-as-is from the reader's labels")
+    m.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))
+    m.add_argument("--missed", type=int, default=10)
+    args = parser.parse_args()
+    draw(args) if args.command == "draw" else measure(args)
+
+
+if __name__ == "__main__":
+    main()
