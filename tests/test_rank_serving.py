@@ -126,7 +126,7 @@ def test_rank_matches_an_independent_dense_blend(fitted, shoppers):
     for name, scorer in fitted.scorers.items():
         if name in ("ease", "itemknn"):
             raw[name] = dense_rows(scorer.history, shoppers) @ scorer.item_weights.toarray()
-        elif name == "popularity":
+        elif name in ("popularity", "trending"):
             row = scorer.scores.reindex(list(product_ids)).fillna(0.0).to_numpy(np.float32)
             raw[name] = np.tile(row, (len(shoppers), 1))
         elif name == "repeat":

@@ -104,3 +104,35 @@ def test_history_decay_weighs_recent_purchases_more(demo_shop):
     assert decayed.matrix[row, col] == pytest.approx(1.0, abs=1e-3)
     with pytest.raises(ConfigError, match="positive"):
         build_interactions(demo_shop, half_life_days=0.0)
+
+
+def test_trending_half_life_is_tuned_by_its_own_validation_ndcg_and_applied(demo_shop):
+    """The trending signal's half-life is picked from the grid on the validation window, the one that
+    ranks that window best on its own, and the fitted scorer carries it."""
+    from contentgen.data.split import temporal_split as split_at
+    from contentgen.rank.blend import mean_ndcg, top_k_indices
+    from contentgen.rank.popularity import PopularityConfig, Trending
+
+    grid = (2.0, 60.0)
+    config = replace(LIGHT, signals=("itemknn", "popularity", "trending", "repeat"),
+                     tuning=TuningConfig.quick(trending_half_life_days=grid))
+    train = temporal_split(demo_shop, CUTOFF).train
+    fitted = Recommender(config).fit(train)
+    chosen = fitted.tuned.settings["trending"]["half_life_days"]
+    assert chosen in grid and fitted.scorers["trending"].config.half_life_days == chosen
+
+    # recomputed by hand on the same window and shoppers: the chosen half-life scores at least as well
+    start, end = validation_window(train, config.tuning.validation_days)
+    window = split_at(train, start, end)
+    base = Recommender(replace(config, tuning=TuningConfig.off())).fit(window.train)
+    shoppers = sorted(s for s in window.warm_shoppers if window.new_truth.get(s))
+    assert len(shoppers) <= config.tuning.max_shoppers  # tuning scored these very shoppers (no sample drawn)
+    columns = base.history.product_index
+    rows, cols = zip(*[(r, columns[p]) for r, s in enumerate(shoppers) for p in window.new_truth[s] if p in columns])
+    import scipy.sparse as sp
+
+    relevant = sp.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(len(shoppers), len(base.product_ids)))
+    banned = base.ban_mask(shoppers, True)
+    score = {h: mean_ndcg(top_k_indices(Trending(PopularityConfig(half_life_days=h)).fit(window.train)
+                                        .score(shoppers, list(base.product_ids)), 10, banned), relevant) for h in grid}
+    assert score[chosen] >= max(score.values()) - 1e-9

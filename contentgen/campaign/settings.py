@@ -40,7 +40,7 @@ class CampaignSettings(BaseModel):
     max_cohorts: int = 60  # auto: more interest cohorts than this falls back to segment cohorts (a cohort
     # costs ~5-10 s of the default model on 2 cores, so 60 cohorts are 5-10 minutes)
     ray_actors: int = Field(1, ge=1, description="Ray: model actors (each loads one model)")
-    ray_cpus_per_actor: float = 2.0
+    ray_cpus_per_actor: float = Field(2.0, gt=0, description="Ray: CPUs each model actor reserves")
 
     @field_validator("name")
     @classmethod

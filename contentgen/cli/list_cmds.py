@@ -56,6 +56,9 @@ def register(app: typer.Typer) -> None:
                                                     "[default: [campaign] esp, else generic]."),
         engine: str = typer.Option(None, "--engine", help="local, or ray (Ray Data; RAY_ADDRESS for a cluster) "
                                                           "[default: [campaign] engine, else local]."),
+        ray_actors: int = typer.Option(1, "--ray-actors", help="Ray: model actors writing cohorts at once (each loads "
+                                                               "one model)."),
+        ray_cpus: float = typer.Option(2.0, "--ray-cpus-per-actor", help="Ray: CPUs each model actor reserves."),
         formats: str = typer.Option(None, "--format", help="Comma-separated: csv, jsonl, parquet "
                                                            "[default: [campaign] formats, else csv]."),
         suppression: Path = typer.Option(None, "--suppression", exists=True, dir_okay=False,
@@ -112,7 +115,8 @@ def register(app: typer.Typer) -> None:
                 name=name, out_dir=out, variants=variants, store=db or os.environ.get("CONTENTGEN_DB"),
                 allow_changed_audience=allow_changed, next_send=next_send,
                 postal_address=postal_address, unsubscribe_link_template=unsubscribe_link, link_template=link_template,
-                seed=seed, candidates=candidates, chunk_size=chunk, **options,
+                seed=seed, candidates=candidates, chunk_size=chunk, ray_actors=ray_actors, ray_cpus_per_actor=ray_cpus,
+                **options,
             )
         except ValidationError as error:
             problems = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in error.errors())

@@ -9,6 +9,7 @@ from contentgen.rank.base import Scorer
 
 SCORERS: dict[str, str] = {
     "popularity": "contentgen.rank.popularity:Popularity",
+    "trending": "contentgen.rank.popularity:Trending",
     "repeat": "contentgen.rank.popularity:Repeat",
     "itemknn": "contentgen.rank.itemknn:ItemKNN",
     "ease": "contentgen.rank.ease:EASE",

@@ -30,11 +30,14 @@ logger = logging.getLogger(__name__)
 # Tuned by `contentgen evaluate` on the validation period (train < 2011-06-01, validate on
 # purchases 2011-06-01 … 2011-08-31), i.e. strictly before the 2011-09-01 test period.
 # "new": products the shopper never bought; "all": repurchases allowed ("buy again").
-DEFAULT_WEIGHTS_NEW: dict[str, float] = {"ease": 1.0, "itemknn": 0.25, "popularity": 0.25, "repeat": 0.0}
-DEFAULT_WEIGHTS_ALL: dict[str, float] = {"ease": 1.0, "itemknn": 1.0, "popularity": 1.0, "repeat": 2.0}
+# "trending" (popularity over days) came later, measured on four monthly cutoffs (issue 22); tuning
+# at fit sets its weight per shop, these are the values a shop gets when tuning is skipped.
+DEFAULT_WEIGHTS_NEW: dict[str, float] = {"ease": 1.0, "itemknn": 0.25, "popularity": 0.25, "trending": 0.5, "repeat": 0.0}
+DEFAULT_WEIGHTS_ALL: dict[str, float] = {"ease": 1.0, "itemknn": 1.0, "popularity": 1.0, "trending": 0.0, "repeat": 2.0}
 
 # Same validation protocol with the content model blended in (`contentgen evaluate --content`).
-CONTENT_WEIGHTS_NEW: dict[str, float] = {"ease": 0.5, "itemknn": 0.1, "popularity": 0.25, "repeat": 0.0, "content": 0.5}
+CONTENT_WEIGHTS_NEW: dict[str, float] = {"ease": 0.5, "itemknn": 0.1, "popularity": 0.25, "trending": 0.25, "repeat": 0.0,
+                                         "content": 0.5}
 
 CF_SIGNALS = frozenset({"ease", "itemknn", "als", "bpr"})
 
@@ -57,7 +60,8 @@ class RecommenderConfig:
 
     Args:
         signals: names from ``contentgen.rank.factory.SCORERS``.
-        weights_new / weights_all: blend weights for ``exclude_purchased=True`` / ``False``.
+        weights_new / weights_all: blend weights for ``exclude_purchased=True`` / ``False``; left out,
+            the shipped defaults of the signals given (a signal without one weighs 0 until tuned).
         diversity: MMR trade-off in [0, 1]; 1 disables the diversity step.
         candidates: how many top-scored products MMR chooses from.
         signal_options: constructor keyword arguments per signal, e.g. ``{"ease": {"config": EASEConfig(l2=50)}}``.
@@ -65,9 +69,9 @@ class RecommenderConfig:
             (``TuningConfig.off()`` keeps the values above as given; ``TuningConfig.quick()`` is fast).
     """
 
-    signals: tuple[str, ...] = ("ease", "itemknn", "popularity", "repeat")
-    weights_new: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS_NEW))
-    weights_all: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS_ALL))
+    signals: tuple[str, ...] = ("ease", "itemknn", "popularity", "trending", "repeat")
+    weights_new: dict[str, float] | None = None
+    weights_all: dict[str, float] | None = None
     rules: BusinessRules = BusinessRules()
     diversity: float = 0.85
     candidates: int = 50
@@ -75,6 +79,9 @@ class RecommenderConfig:
     tuning: TuningConfig = TuningConfig()
 
     def __post_init__(self) -> None:
+        for label, shipped in (("weights_new", DEFAULT_WEIGHTS_NEW), ("weights_all", DEFAULT_WEIGHTS_ALL)):
+            if getattr(self, label) is None:
+                object.__setattr__(self, label, {n: w for n, w in shipped.items() if n in self.signals})
         for label, weights in (("weights_new", self.weights_new), ("weights_all", self.weights_all)):
             unknown = set(weights) - set(self.signals)
             if unknown:
@@ -90,7 +97,7 @@ class RecommenderConfig:
     @classmethod
     def with_content(cls, **overrides) -> "RecommenderConfig":
         """Defaults plus the content signal (needs the packaged embedding model; fit takes ~1 min more)."""
-        return cls(signals=("ease", "itemknn", "popularity", "repeat", "content"),
+        return cls(signals=("ease", "itemknn", "popularity", "trending", "repeat", "content"),
                    weights_new=dict(CONTENT_WEIGHTS_NEW), **overrides)
 
     def weights(self, exclude_purchased: bool) -> dict[str, float]:
@@ -299,7 +306,7 @@ class Recommender:
         if name == "repeat":
             times = self._times_bought(shopper, str(self.product_ids[column]))
             return why.buy_again(times, self._titles[column]) if times else None
-        if name == "popularity":
+        if name in ("popularity", "trending"):
             return why.POPULAR
         if name == "content":
             bought = {str(self.product_ids[i]) for i in history.indices}

@@ -48,6 +48,7 @@ class TuningConfig:
             (the configured defaults stay) rather than fitted to noise.
         ease_l2 / itemknn_shrinkage: values tried for EASE's λ and item-kNN's shrinkage.
         half_life_days: history decays tried for the CF signals (None = no decay).
+        trending_half_life_days: half-lives tried for the trending signal (popularity over days).
         weight_grid: blend weights tried per signal.
     """
 
@@ -59,6 +60,7 @@ class TuningConfig:
     ease_l2: tuple[float, ...] = (50.0, 200.0, 800.0)
     itemknn_shrinkage: tuple[float, ...] = (0.0, 10.0, 50.0)
     half_life_days: tuple[float | None, ...] = (None, 90.0, 365.0)
+    trending_half_life_days: tuple[float, ...] = (3.0, 7.0, 14.0)
     weight_grid: tuple[float, ...] = DEFAULT_GRID
     rounds: int = 2
     seed: int = 42
@@ -67,11 +69,14 @@ class TuningConfig:
         if self.validation_days < 1:
             raise ConfigError(f"validation_days must be at least 1, got {self.validation_days}")
         for label, grid in (("ease_l2", self.ease_l2), ("itemknn_shrinkage", self.itemknn_shrinkage),
-                            ("half_life_days", self.half_life_days), ("weight_grid", self.weight_grid)):
+                            ("half_life_days", self.half_life_days), ("weight_grid", self.weight_grid),
+                            ("trending_half_life_days", self.trending_half_life_days)):
             if not grid:
                 raise ConfigError(f"{label} needs at least one value to try")
         if any(h is not None and h <= 0 for h in self.half_life_days):
             raise ConfigError(f"half_life_days must be positive or None, got {self.half_life_days}")
+        if any(h is None or h <= 0 for h in self.trending_half_life_days):
+            raise ConfigError(f"trending_half_life_days must be positive, got {self.trending_half_life_days}")
 
     @classmethod
     def off(cls) -> "TuningConfig":
@@ -80,7 +85,7 @@ class TuningConfig:
     @classmethod
     def quick(cls, **overrides: Any) -> "TuningConfig":
         """One value per setting and a 3-value weight grid: tuning in seconds (tests, demos)."""
-        settings = dict(ease_l2=(200.0,), itemknn_shrinkage=(10.0,), half_life_days=(None,),
+        settings = dict(ease_l2=(200.0,), itemknn_shrinkage=(10.0,), half_life_days=(None,), trending_half_life_days=(7.0,),
                         weight_grid=(0.0, 0.5, 1.0), rounds=1, max_shoppers=300)
         settings.update(overrides)
         return cls(**settings)
@@ -211,6 +216,23 @@ def tune(recommender_cls: Any, shop: Shop, config: Any, tuning: TuningConfig,
         settings[name] = {TUNED_FIELDS[name]: best[1], "half_life_days": best[2]}
         chosen[name] = best[3]
         logger.info("tuned %s: %s (validation NDCG@%d %.4f)", name, settings[name], tuning.k, best[0])
+
+    if "trending" in base.scorers and "trending" not in (given or {}):
+        # popularity over days: its half-life chosen by its own validation NDCG, like the settings above
+        best_trend: tuple[float, float, np.ndarray] | None = None
+        options = dict(config.signal_options.get("trending", {}))
+        current = options.pop("config", None) or base.scorers["trending"].config
+        for half_life in tuning.trending_half_life_days:
+            scorer = create_scorer("trending", **options, config=replace(current, half_life_days=half_life)).fit(split.train)
+            raw = scorer.score(shoppers, product_ids)
+            score = ndcg(raw)
+            logger.debug("tuning trending half-life=%s: NDCG %.4f", half_life, score)
+            if best_trend is None or score > best_trend[0] + 1e-9:
+                best_trend = (score, half_life, standardize_rows(raw))
+        assert best_trend is not None
+        settings["trending"] = {"half_life_days": best_trend[1]}
+        chosen["trending"] = best_trend[2]
+        logger.info("tuned trending: %s (validation NDCG@%d %.4f)", settings["trending"], tuning.k, best_trend[0])
 
     cold = np.zeros(len(shoppers), dtype=bool)  # validation shoppers are warm by construction
     fits = {mode: fit_blend_weights(chosen, relevant[mode], exclude=sp.csr_matrix(banned[mode]), k=tuning.k,
