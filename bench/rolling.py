@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--lean", action="store_true", help=(
         "smaller grids for a busy machine: EASE λ in (200, 800), item-kNN shrinkage 10, decay (none, 90, 365 d), "
         "1000 validation shoppers"))
+    parser.add_argument("--min-gain", type=float, default=None, help="TuningConfig.min_gain for the blend weights")
     parser.add_argument("--sequence-epochs", type=int, default=None, help="override SequenceConfig.epochs")
     parser.add_argument("--max-shoppers", type=int, default=None)
     parser.add_argument("--output", type=Path, default=None, help="also write the Markdown here")
@@ -64,6 +65,10 @@ def main() -> None:
         tuning = TuningConfig.quick()
     elif args.lean:
         tuning = TuningConfig(ease_l2=(200.0, 800.0), itemknn_shrinkage=(10.0,), max_shoppers=1000)
+    if args.min_gain is not None:
+        from dataclasses import replace
+
+        tuning = replace(tuning, min_gain=args.min_gain)
     signal_options = {}
     if args.sequence_epochs is not None:
         from contentgen.rank.sequence import SequenceConfig

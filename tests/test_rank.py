@@ -154,6 +154,23 @@ def test_blend_weights_never_lose_to_the_best_single_signal():
     assert fit.weights["good"] > 0 and fit.weights["other"] > 0
 
 
+def test_blend_weights_move_only_for_gains_above_min_gain():
+    """Each accepted change raises validation NDCG by more than ``min_gain`` of it: a blend gain of
+    ~30 % is taken at min_gain 0.01 and refused when the bar is set above it."""
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 30, 200)
+    relevant = sp.csr_matrix((np.ones(200, bool), (np.arange(200), truth)), shape=(200, 30))
+    views = [rng.normal(size=(200, 30)) for _ in range(2)]
+    for view in views:
+        view[np.arange(200), truth] += 1.5  # two independent noisy views of the truth
+    signals = {"a": standardize_rows(views[0]), "b": standardize_rows(views[1])}
+    free = fit_blend_weights(signals, relevant, k=5, grid=(0.0, 0.5, 1.0, 2.0), min_gain=0.01)
+    gain = free.ndcg / max(free.single.values()) - 1
+    assert free.weights["a"] > 0 and free.weights["b"] > 0 and gain > 0.01
+    strict = fit_blend_weights(signals, relevant, k=5, grid=(0.0, 0.5, 1.0, 2.0), min_gain=gain + 0.05)
+    assert sorted(strict.weights.values()) == [0.0, 1.0] and strict.ndcg == max(strict.single.values())
+
+
 def test_mean_ndcg_agrees_with_the_list_metric():
     from contentgen.evaluate.metrics import ndcg_at_k
 

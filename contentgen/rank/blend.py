@@ -84,6 +84,7 @@ def fit_blend_weights(
     grid: Sequence[float] = DEFAULT_GRID,
     rounds: int = 2,
     starts: Sequence[Mapping[str, float]] = (),
+    min_gain: float = 0.0,
 ) -> BlendFit:
     """Coordinate ascent over a small weight grid maximising validation NDCG@k.
 
@@ -91,6 +92,8 @@ def fit_blend_weights(
     configured defaults, if that scores higher), then for each signal in turn tries every grid
     value with the others held fixed; a change is kept only if it strictly improves NDCG, so the
     blend can never score below the best single signal (nor the starts) on the validation period.
+    ``min_gain``: a change must raise NDCG by this fraction of it (0.01 = 1 %), so weights are not
+    moved for gains within the validation sample's noise.
     """
     names = list(standardized)
     mask = exclude.toarray().astype(bool) if exclude is not None else None
@@ -117,7 +120,7 @@ def fit_blend_weights(
                     continue
                 trial = {**weights, name: value}
                 score = evaluate(trial)
-                if score > best + 1e-6:
+                if score > best * (1.0 + min_gain) + 1e-6:
                     best, weights, improved = score, trial, True
         if not improved:
             break

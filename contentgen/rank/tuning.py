@@ -63,6 +63,7 @@ class TuningConfig:
     trending_half_life_days: tuple[float, ...] = (3.0, 7.0, 14.0)
     weight_grid: tuple[float, ...] = DEFAULT_GRID
     rounds: int = 2
+    min_gain: float = 0.0
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -237,7 +238,7 @@ def tune(recommender_cls: Any, shop: Shop, config: Any, tuning: TuningConfig,
     cold = np.zeros(len(shoppers), dtype=bool)  # validation shoppers are warm by construction
     fits = {mode: fit_blend_weights(chosen, relevant[mode], exclude=sp.csr_matrix(banned[mode]), k=tuning.k,
                                     grid=tuning.weight_grid, rounds=tuning.rounds,
-                                    starts=[config.weights(mode == "new")])
+                                    starts=[config.weights(mode == "new")], min_gain=tuning.min_gain)
             for mode in ("new", "all")}
     validation: dict[str, dict[str, float]] = {}
     for mode in ("new", "all"):
