@@ -91,19 +91,28 @@ class InteractionScorer:
         return out
 
     def _columns(self, interactions: Interactions, product_ids: Sequence[str]) -> np.ndarray | None:
-        """``interactions.columns_for(product_ids)``, None when that is every column in order.
+        """``interactions.columns_for(product_ids)``, None when that is every column in order."""
+        return per_catalog(self, "_column_memo", product_ids, interactions.product_index,
+                           compute=lambda: _identity_or(interactions.columns_for(product_ids), interactions.shape[1]))
 
-        Remembered for the last ``product_ids`` object asked: the recommender asks with the same
-        catalog array on every request, and mapping thousands of ids costs more than scoring one shopper.
-        """
-        if not isinstance(product_ids, (np.ndarray, tuple)):  # a list may change between calls
-            return _identity_or(interactions.columns_for(product_ids), interactions.shape[1])
-        memo = self.__dict__.get("_column_memo")
-        if memo is not None and memo[0] is product_ids and memo[1] is interactions.product_index:
-            return memo[2]
-        cols = _identity_or(interactions.columns_for(product_ids), interactions.shape[1])
-        self._column_memo = (product_ids, interactions.product_index, cols)
-        return cols
+
+def per_catalog(owner: object, slot: str, product_ids: Sequence[str], *inputs: object, compute):
+    """``compute()``, remembered on ``owner`` (attribute ``slot``) for the last ``product_ids`` array.
+
+    The recommender asks every scorer with the same catalog array on every request, and mapping
+    thousands of ids costs more than scoring one shopper. The memo holds while ``product_ids`` and each
+    of ``inputs`` (e.g. the fitted table) are the very same objects; a list may change between calls,
+    so it is never remembered.
+    """
+    if not isinstance(product_ids, (np.ndarray, tuple)):
+        return compute()
+    memo = owner.__dict__.get(slot)
+    if memo is not None and memo[0] is product_ids and len(memo[1]) == len(inputs) \
+            and all(a is b for a, b in zip(memo[1], inputs)):
+        return memo[2]
+    value = compute()
+    setattr(owner, slot, (product_ids, inputs, value))
+    return value
 
 
 def _identity_or(cols: np.ndarray, n_columns: int) -> np.ndarray | None:

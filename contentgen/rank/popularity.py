@@ -10,6 +10,7 @@ import pandas as pd
 
 from contentgen.data.schema import Shop
 from contentgen.errors import NotFittedError
+from contentgen.rank.base import per_catalog
 
 
 def _decay_weights(timestamps: pd.Series, now: pd.Timestamp, half_life_days: float | None) -> np.ndarray:
@@ -53,14 +54,10 @@ class Popularity:
         """Popularity of each product (0 if never bought)."""
         if self.scores is None:
             raise NotFittedError("Popularity is not fitted: call .fit(shop) first")
-        # The same for every shopper: remembered for the last catalog array asked (every request's).
-        memo = self.__dict__.get("_row_memo")
-        if memo is not None and memo[0] is product_ids and memo[1] is self.scores:
-            return memo[2].copy()
-        row = self.scores.reindex([str(p) for p in product_ids]).fillna(0.0).to_numpy(np.float32)
-        if isinstance(product_ids, np.ndarray | tuple):  # a list may change between calls
-            self._row_memo = (product_ids, self.scores, row.copy())
-        return row
+        scores = self.scores
+        row = per_catalog(self, "_row_memo", product_ids, scores,  # the same for every shopper
+                          compute=lambda: scores.reindex([str(p) for p in product_ids]).fillna(0.0).to_numpy(np.float32))
+        return row.copy()  # a caller may write into its row
 
     def score(self, shopper_ids: Sequence[str], product_ids: Sequence[str]) -> np.ndarray:
         row = self.product_scores(product_ids)
@@ -148,10 +145,5 @@ class Repeat:
         return by_shopper
 
     def _product_columns(self, product_ids: Sequence[str]) -> dict[str, int]:
-        memo = self.__dict__.get("_column_memo")
-        if memo is not None and memo[0] is product_ids:
-            return memo[1]
-        columns = {str(p): j for j, p in enumerate(product_ids)}
-        if isinstance(product_ids, np.ndarray | tuple):  # a list may change between calls
-            self._column_memo = (product_ids, columns)
-        return columns
+        return per_catalog(self, "_column_memo", product_ids,
+                           compute=lambda: {str(p): j for j, p in enumerate(product_ids)})
