@@ -114,7 +114,7 @@ class ContentModel:
         purchases = shop.purchases
         purchases = purchases[purchases["product_id"].isin(self._column)]
         # one vectorised map of the whole column, then positions per shopper: mapping each shopper's
-        # group on its own cost minutes on the real shop (a new string index per group)
+        # group on its own cost tens of seconds on the real shop (a new string index per group)
         columns = purchases["product_id"].astype(str).map(self._column).to_numpy(dtype=np.int64)
         by_shopper = pd.Series(columns).groupby(purchases["shopper_id"].astype(str).to_numpy()).indices
         self._purchased: dict[str, np.ndarray] = {str(sid): np.unique(columns[rows]) for sid, rows in by_shopper.items()}
