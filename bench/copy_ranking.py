@@ -69,6 +69,10 @@ def draw(args) -> None:
     project = project_from_options(None, str(data_dir))
     service = ContentService.from_project(project)
     ids = service.profiles.frame.index.astype(str).to_series()
+    for earlier in args.exclude:  # shoppers of an earlier draw, so a new draw is out of sample for rules written from it
+        if Path(earlier).exists():
+            labelled |= {json.loads(line)["brief"]["shopper_id"] for line in Path(earlier).read_text(encoding="utf-8").splitlines()
+                         if line.strip() and not json.loads(line).get("header")}
     chosen = [s for s in ids.sample(frac=1.0, random_state=args.seed).tolist() if s not in labelled][: args.shoppers]
     base = service.writer
     writers = {shots: Writer(base.generator, base.templates, replace(base.settings, shots=shots), base.guardrails,
@@ -202,6 +206,7 @@ def main() -> None:
     d.add_argument("--seed", type=int, default=2026)
     d.add_argument("--data-dir", type=Path, default=None)
     d.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))
+    d.add_argument("--exclude", nargs="*", default=[], help="records.jsonl of earlier draws whose shoppers to leave out")
     m = sub.add_parser("measure", help="per-condition send-as-is from the reader's labels")
     m.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))
     m.add_argument("--missed", type=int, default=10)

@@ -54,7 +54,7 @@ def main() -> None:
     from contentgen.data import load_demo_shop, load_real_shop
 
     shop = load_real_shop(args.data_dir) if args.data == "real" else load_demo_shop()
-    signals = ("ease", "itemknn", "als", "popularity", "trending", "repeat") + (() if args.no_sequence else ("sequence",))
+    signals = ("ease", "itemknn", "als", "popularity", "trending", "new_arrivals", "repeat") + (() if args.no_sequence else ("sequence",))
     scorers = None
     if args.content:
         from contentgen.rank.content import ContentScorer

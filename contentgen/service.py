@@ -121,7 +121,8 @@ class ContentService:
         fit_settings = {f.name: getattr(self.settings, f.name) for f in fields(self.settings) if f.name not in _NOT_IN_FIT}
         key = fit_key(
             shop_checksum(self.shop), sorted(fit_settings.items()),
-            code_checksum("contentgen.service", "contentgen.rank", "contentgen.retrieval", "contentgen.data"),
+            code_checksum("contentgen.service", "contentgen.rank", "contentgen.retrieval", "contentgen.data",
+                          "contentgen.profile.categories"),  # new_arrivals reads the categories
         )
         frames = {"shop": self.shop, "catalog": self.shop.catalog, "events": self.shop.events, "shoppers": self.shop.shoppers}
         # the shop and the embedding model are put back from this service, not copied into the file;

@@ -363,3 +363,45 @@ def test_a_chinese_phrase_said_twice_is_repetition():
     zh = brief(channel="push", language="zh")
     checks = check_copy({"title": "下午茶", "body": "一起喝茶吧？一起喝茶吧？"}, {"title": "下午茶", "hook": "一起喝茶吧？一起喝茶吧？"}, zh, {"title": 50, "body": 120})
     assert "repetition" in {c.name for c in failed(checks)}
+
+
+def test_a_short_message_naming_three_words_of_the_merged_product_in_a_row_says_it_twice():
+    lantern = ProductFact("1", "Paper Lantern 70's Party", 3.5)
+    push = Brief("push", "en", BrandVoice(), (lantern,), situation="orders often")
+    fields = {"title": "Party time", "body": "Light up the night with our paper lantern party set. Paper Lantern 70's Party"}
+    creative = {"title": "Party time", "hook": "Light up the night with our paper lantern party set."}
+    assert "repetition" in {c.name for c in failed(check_copy(fields, creative, push, {"title": 50, "body": 178}))}
+    plain = {"title": "Party time", "hook": "Light up the night for your guests."}
+    fields = {"title": "Party time", "body": "Light up the night for your guests. Paper Lantern 70's Party"}
+    assert "repetition" not in {c.name for c in failed(check_copy(fields, plain, push, {"title": 50, "body": 178}))}
+
+
+def _with_interests(*interests: str) -> Brief:
+    return Brief("email", "en", BrandVoice(), (CAKESTAND, HEART), shopper_id="1", situation="orders often",
+                 interests=interests)
+
+
+@pytest.mark.parametrize("hook, family", [
+    # a label the message's products are not in, sold as them
+    ("Treat yourself to your favourite garden & outdoor picks.", "facts.interest_labels"),
+    ("Our garden and outdoor collection for sunny days.", "facts.interest_labels"),
+    # labels broken into a list of their words
+    ("Something for your toys, garden, and outdoor days.", "voice.category_list"),
+    ("Garden, Outdoor, Toys", "voice.category_list"),
+])
+def test_the_shoppers_interest_labels_read_back_are_refused(hook, family):
+    b = _with_interests("garden & outdoor", "toys & kids")
+    fields = {"subject": "Tea time", "body": hook}
+    assert family in {c.name for c in failed(check_copy(fields, {"hook": hook}, b, {"subject": 60, "body": 1500}))}
+
+
+@pytest.mark.parametrize("hook", [
+    "Perfect for your garden & outdoor days and toys & kids.",  # whole labels, the shopper's own taste
+    "Your favourite kitchen & tableware, ready for tea.",  # the cakestand is kitchen & tableware
+    "A centrepiece for the garden party.",
+])
+def test_whole_interest_labels_and_labels_the_products_are_in_pass(hook):
+    b = _with_interests("garden & outdoor", "toys & kids", "kitchen & tableware")
+    fields = {"subject": "Tea time", "body": hook}
+    found = {c.name for c in failed(check_copy(fields, {"hook": hook}, b, {"subject": 60, "body": 1500}))}
+    assert not found & {"facts.interest_labels", "voice.category_list"}, found

@@ -131,6 +131,11 @@ def test_rank_matches_an_independent_dense_blend(fitted, shoppers):
             raw[name] = np.tile(row, (len(shoppers), 1))
         elif name == "repeat":
             raw[name] = repeat_by_table(scorer.table, shoppers, product_ids)
+        elif name == "new_arrivals":  # shop-wide newness times the shopper's share of the product's category
+            newness = scorer.newness.reindex(list(product_ids)).fillna(0.0).to_numpy(np.float32)
+            category = scorer.category.reindex(list(product_ids)).fillna("").to_numpy()
+            raw[name] = np.array([[n * (scorer.shares.get(s, {}).get(c, 0.0) + scorer.config.category_prior)
+                                   for n, c in zip(newness, category)] for s in shoppers], dtype=np.float32)
     assert set(raw) == set(fitted.scorers)
     for exclude in (True, False):
         weights = fitted.fitted_config.weights(exclude)

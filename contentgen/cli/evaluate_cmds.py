@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
             from contentgen.rank.content import ContentScorer
 
             scorers = {"content": ContentScorer()}
-        signals = ("ease", "itemknn", "als", "popularity", "trending", "repeat") + (("sequence",) if sequence else ())
+        signals = ("ease", "itemknn", "als", "popularity", "trending", "new_arrivals", "repeat") + (("sequence",) if sequence else ())
         if rolling:
             from contentgen.evaluate.rolling import RollingConfig, rolling_evaluation
 

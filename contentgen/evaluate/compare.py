@@ -34,7 +34,7 @@ class EvaluationConfig:
     test_cutoff: str = "2011-09-01"
     test_end: str | None = None  # default: after the last event
     k: int = 10
-    blend_signals: tuple[str, ...] = ("ease", "itemknn", "als", "popularity", "trending", "repeat")
+    blend_signals: tuple[str, ...] = ("ease", "itemknn", "als", "popularity", "trending", "new_arrivals", "repeat")
     baselines: tuple[str, ...] = ("bpr",)  # fitted and reported alone, not blended
     max_tune_shoppers: int | None = 3000
     batch_size: int = 1000

@@ -53,7 +53,7 @@ class RollingConfig:
     n_cutoffs: int = 4
     months: int | None = 1
     k: int = 10
-    signals: tuple[str, ...] = ("ease", "itemknn", "als", "popularity", "trending", "repeat", "sequence")
+    signals: tuple[str, ...] = ("ease", "itemknn", "als", "popularity", "trending", "new_arrivals", "repeat", "sequence")
     tuning: TuningConfig = TuningConfig()
     max_shoppers: int | None = None
     signal_options: dict[str, dict] = field(default_factory=dict)

@@ -452,6 +452,8 @@ def check_form(
     # in the copy is the catalog speaking, not a customer's "I" or the reader called "shopper"
     checks += check_rules("creative", _without(creative_text, [p.name for p in brief.products]), brief, settings, policy)
 
+    checks += check_interest_labels(creative_text, brief)
+
     holes = [m.group(0) for m in _PLACEHOLDER.finditer(text)]
     checks.append(Check("placeholders", not holes, f"unfilled placeholders: {holes}" if holes else ""))
 
@@ -557,18 +559,73 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
         problems.append(f"{' and '.join(greetings)} both greet the shopper as returning")
     if fields is not None and brief.channel in _NAME_MERGED_AFTER:
         for product in brief.products:
-            tokens = set(_name_tokens(product.name))
-            if len(tokens) < 2:
-                continue
-            # a part in the same field as the merged name that names it too, or its words in another
-            # order ("Vintage Rose Paisley Cosmetic Bag"); a title of its own may name the product
-            parts = [n for n, v in creative.items() if v.strip() and tokens <= set(_name_tokens(v))
+            # a part in the same field as the merged name that names it too: by all of its words in
+            # any order ("Vintage Rose Paisley Cosmetic Bag") or three in a row ("our paper chain kit"
+            # before "Paper Chain Kit 50's Christmas"); a title of its own may name the product
+            parts = [n for n, v in creative.items() if v.strip() and _names_product({n: v}, product.name)
                      and any(v.strip() in f and product.name.lower() in _without(f, [v.strip()]).lower() for f in fields.values())]
             if parts:
                 problems.append(f"{parts[0]} names {product.name!r} and the message merges it right after")
     names = {p.name.lower() for p in brief.products}
     problems += [f"{name} is only a product name" for name, value in creative.items() if value.strip().lower().strip(".!") in names]
     return Check("repetition", not problems, "; ".join(problems))
+
+
+def _names_product(creative: Mapping[str, str], name: str) -> bool:
+    """Whether a creative part names the product: every word of its name (any order), or three of
+    its words of 3+ letters in a row ("our paper chain kit" for "Paper Chain Kit 50's Christmas")."""
+    tokens = [t for t in _name_tokens(name) if len(t) >= 3]
+    if len(tokens) < 2:
+        return False
+    runs = set(zip(tokens, tokens[1:], tokens[2:]))
+    for value in creative.values():
+        words = _name_tokens(value)
+        if set(tokens) <= set(words) or runs & set(zip(words, words[1:], words[2:])):
+            return True
+    return False
+
+
+def _label_parts(label: str) -> list[str]:
+    """The words of a category label: "kitchen & tableware" -> ["kitchen", "tableware"]."""
+    return [part.strip() for part in re.split(r"\s*(?:&|,|/|\band\b)\s*", label.lower()) if part.strip()]
+
+
+_PRODUCT_NOUNS = r"(products?|items?|sets?|kits?|collections?|essentials|pieces|range|bundles?)"
+
+
+def check_interest_labels(creative_text: str, brief: Brief) -> list[Check]:
+    """The shopper's interests are category labels for the prompt; read back, they must stay whole
+    and stay the shopper's taste, not what the message sells.
+
+    Seen in the blind-read draw (bench/copy-ranking): a label sold as products ("Your Favorite
+    Kitchen & Tableware" over a night light and a paper chain kit; "kitchen and tableware products")
+    is a facts.products violation unless a product of the message is in that category; labels broken
+    into a list of their words ("Home Decor, Stationery, Wrap"; "for your kids, fashion, and travel")
+    is copy no reader would send. A whole label as the shopper's taste ("perfect for your home decor
+    and kitchen & tableware") passes: the older labelled set's reader sent those. English only.
+    """
+    if brief.language != "en" or not brief.interests:
+        return [Check("facts.interest_labels", True), Check("voice.category_list", True)]
+    from contentgen.profile.categories import keyword_category
+
+    text = _without(creative_text, [p.name for p in brief.products]).lower()
+    sold = {keyword_category(p.name) for p in brief.products} | {p.category.lower() for p in brief.products if p.category}
+    labels = list(dict.fromkeys(i.strip().lower() for i in brief.interests if i.strip()))
+    whole = {label: r"\s*(?:&|\band\b)\s*".join(re.escape(p) for p in _label_parts(label)) for label in labels}
+    read_as_sold = [label for label in labels if label not in sold and re.search(
+        rf"\bfavou?rites? {whole[label]}\b|\b{whole[label]} {_PRODUCT_NOUNS}\b", text)]
+    # what is left of the text once every whole label is out: words of labels in a list are pieces
+    rest = text
+    for label in sorted(labels, key=len, reverse=True):
+        rest = re.sub(rf"\b{whole[label]}\b", " | ", rest)
+    pieces = sorted({part for label in labels for part in _label_parts(label)}, key=len, reverse=True)
+    listed = []
+    if pieces:
+        word = "|".join(re.escape(w) for w in pieces)
+        listed = [m.group(0) for m in re.finditer(rf"\b(?:{word})\b(?:\s*(?:,\s*(?:and\s+)?|&|\band\b)\s*\b(?:{word})\b)+", rest)]
+    return [Check("facts.interest_labels", not read_as_sold,
+                  f"the shopper's interests sold as the message's products: {read_as_sold}" if read_as_sold else ""),
+            Check("voice.category_list", not listed, f"category labels broken into a list: {listed}" if listed else "")]
 
 
 def check_language(text: str, language: str) -> Check:

@@ -10,6 +10,7 @@ from contentgen.rank.base import Scorer
 SCORERS: dict[str, str] = {
     "popularity": "contentgen.rank.popularity:Popularity",
     "trending": "contentgen.rank.popularity:Trending",
+    "new_arrivals": "contentgen.rank.newness:NewArrivals",
     "repeat": "contentgen.rank.popularity:Repeat",
     "itemknn": "contentgen.rank.itemknn:ItemKNN",
     "ease": "contentgen.rank.ease:EASE",

@@ -30,14 +30,17 @@ logger = logging.getLogger(__name__)
 # Tuned by `contentgen evaluate` on the validation period (train < 2011-06-01, validate on
 # purchases 2011-06-01 … 2011-08-31), i.e. strictly before the 2011-09-01 test period.
 # "new": products the shopper never bought; "all": repurchases allowed ("buy again").
-# "trending" (popularity over days) came later, measured on four monthly cutoffs (issue 22); tuning
-# at fit sets its weight per shop, these are the values a shop gets when tuning is skipped.
-DEFAULT_WEIGHTS_NEW: dict[str, float] = {"ease": 1.0, "itemknn": 0.25, "popularity": 0.25, "trending": 0.5, "repeat": 0.0}
-DEFAULT_WEIGHTS_ALL: dict[str, float] = {"ease": 1.0, "itemknn": 1.0, "popularity": 1.0, "trending": 0.0, "repeat": 2.0}
+# "trending" (popularity over days) and "new_arrivals" (lately launched products that sell) came later,
+# measured on monthly cutoffs (issue 22); tuning at fit sets their weights per shop, these are the
+# values a shop gets when tuning is skipped (new_arrivals: about half of what tuning chose at ease 1).
+DEFAULT_WEIGHTS_NEW: dict[str, float] = {"ease": 1.0, "itemknn": 0.25, "popularity": 0.25, "trending": 0.5,
+                                         "new_arrivals": 0.5, "repeat": 0.0}
+DEFAULT_WEIGHTS_ALL: dict[str, float] = {"ease": 1.0, "itemknn": 1.0, "popularity": 1.0, "trending": 0.0,
+                                         "new_arrivals": 0.0, "repeat": 2.0}
 
 # Same validation protocol with the content model blended in (`contentgen evaluate --content`).
-CONTENT_WEIGHTS_NEW: dict[str, float] = {"ease": 0.5, "itemknn": 0.1, "popularity": 0.25, "trending": 0.25, "repeat": 0.0,
-                                         "content": 0.5}
+CONTENT_WEIGHTS_NEW: dict[str, float] = {"ease": 0.5, "itemknn": 0.1, "popularity": 0.25, "trending": 0.25,
+                                         "new_arrivals": 0.25, "repeat": 0.0, "content": 0.5}
 
 CF_SIGNALS = frozenset({"ease", "itemknn", "als", "bpr"})
 
@@ -69,7 +72,7 @@ class RecommenderConfig:
             (``TuningConfig.off()`` keeps the values above as given; ``TuningConfig.quick()`` is fast).
     """
 
-    signals: tuple[str, ...] = ("ease", "itemknn", "popularity", "trending", "repeat")
+    signals: tuple[str, ...] = ("ease", "itemknn", "popularity", "trending", "new_arrivals", "repeat")
     weights_new: dict[str, float] | None = None
     weights_all: dict[str, float] | None = None
     rules: BusinessRules = BusinessRules()
@@ -97,7 +100,7 @@ class RecommenderConfig:
     @classmethod
     def with_content(cls, **overrides) -> "RecommenderConfig":
         """Defaults plus the content signal (needs the packaged embedding model; fit takes ~1 min more)."""
-        return cls(signals=("ease", "itemknn", "popularity", "trending", "repeat", "content"),
+        return cls(signals=("ease", "itemknn", "popularity", "trending", "new_arrivals", "repeat", "content"),
                    weights_new=dict(CONTENT_WEIGHTS_NEW), **overrides)
 
     def weights(self, exclude_purchased: bool) -> dict[str, float]:
@@ -306,7 +309,7 @@ class Recommender:
         if name == "repeat":
             times = self._times_bought(shopper, str(self.product_ids[column]))
             return why.buy_again(times, self._titles[column]) if times else None
-        if name in ("popularity", "trending"):
+        if name in ("popularity", "trending", "new_arrivals"):  # new arrivals score only if bought lately
             return why.POPULAR
         if name == "content":
             bought = {str(self.product_ids[i]) for i in history.indices}

@@ -49,6 +49,7 @@ class TuningConfig:
         ease_l2 / itemknn_shrinkage: values tried for EASE's λ and item-kNN's shrinkage.
         half_life_days: history decays tried for the CF signals (None = no decay).
         trending_half_life_days: half-lives tried for the trending signal (popularity over days).
+        new_arrivals_half_life_days: half-lives tried for the newness of a product (new_arrivals signal).
         weight_grid: blend weights tried per signal.
     """
 
@@ -61,6 +62,7 @@ class TuningConfig:
     itemknn_shrinkage: tuple[float, ...] = (0.0, 10.0, 50.0)
     half_life_days: tuple[float | None, ...] = (None, 90.0, 365.0)
     trending_half_life_days: tuple[float, ...] = (3.0, 7.0, 14.0)
+    new_arrivals_half_life_days: tuple[float, ...] = (30.0, 60.0, 120.0)
     weight_grid: tuple[float, ...] = DEFAULT_GRID
     rounds: int = 2
     min_gain: float = 0.0
@@ -71,13 +73,15 @@ class TuningConfig:
             raise ConfigError(f"validation_days must be at least 1, got {self.validation_days}")
         for label, grid in (("ease_l2", self.ease_l2), ("itemknn_shrinkage", self.itemknn_shrinkage),
                             ("half_life_days", self.half_life_days), ("weight_grid", self.weight_grid),
-                            ("trending_half_life_days", self.trending_half_life_days)):
+                            ("trending_half_life_days", self.trending_half_life_days),
+                            ("new_arrivals_half_life_days", self.new_arrivals_half_life_days)):
             if not grid:
                 raise ConfigError(f"{label} needs at least one value to try")
         if any(h is not None and h <= 0 for h in self.half_life_days):
             raise ConfigError(f"half_life_days must be positive or None, got {self.half_life_days}")
-        if any(h is None or h <= 0 for h in self.trending_half_life_days):
-            raise ConfigError(f"trending_half_life_days must be positive, got {self.trending_half_life_days}")
+        for label in ("trending_half_life_days", "new_arrivals_half_life_days"):
+            if any(h is None or h <= 0 for h in getattr(self, label)):
+                raise ConfigError(f"{label} must be positive, got {getattr(self, label)}")
 
     @classmethod
     def off(cls) -> "TuningConfig":
@@ -87,6 +91,7 @@ class TuningConfig:
     def quick(cls, **overrides: Any) -> "TuningConfig":
         """One value per setting and a 3-value weight grid: tuning in seconds (tests, demos)."""
         settings = dict(ease_l2=(200.0,), itemknn_shrinkage=(10.0,), half_life_days=(None,), trending_half_life_days=(7.0,),
+                        new_arrivals_half_life_days=(60.0,),
                         weight_grid=(0.0, 0.5, 1.0), rounds=1, max_shoppers=300)
         settings.update(overrides)
         return cls(**settings)
@@ -218,22 +223,26 @@ def tune(recommender_cls: Any, shop: Shop, config: Any, tuning: TuningConfig,
         chosen[name] = best[3]
         logger.info("tuned %s: %s (validation NDCG@%d %.4f)", name, settings[name], tuning.k, best[0])
 
-    if "trending" in base.scorers and "trending" not in (given or {}):
-        # popularity over days: its half-life chosen by its own validation NDCG, like the settings above
-        best_trend: tuple[float, float, np.ndarray] | None = None
-        options = dict(config.signal_options.get("trending", {}))
-        current = options.pop("config", None) or base.scorers["trending"].config
-        for half_life in tuning.trending_half_life_days:
-            scorer = create_scorer("trending", **options, config=replace(current, half_life_days=half_life)).fit(split.train)
+    # Signals computed from the shop's days (what sells now, what launched lately): each one's
+    # half-life chosen by its own validation NDCG, like the settings above.
+    for name, half_lives in (("trending", tuning.trending_half_life_days),
+                             ("new_arrivals", tuning.new_arrivals_half_life_days)):
+        if name not in base.scorers or name in (given or {}):
+            continue
+        best_day: tuple[float, float, np.ndarray] | None = None
+        options = dict(config.signal_options.get(name, {}))
+        current = options.pop("config", None) or base.scorers[name].config
+        for half_life in half_lives:
+            scorer = create_scorer(name, **options, config=replace(current, half_life_days=half_life)).fit(split.train)
             raw = scorer.score(shoppers, product_ids)
             score = ndcg(raw)
-            logger.debug("tuning trending half-life=%s: NDCG %.4f", half_life, score)
-            if best_trend is None or score > best_trend[0] + 1e-9:
-                best_trend = (score, half_life, standardize_rows(raw))
-        assert best_trend is not None
-        settings["trending"] = {"half_life_days": best_trend[1]}
-        chosen["trending"] = best_trend[2]
-        logger.info("tuned trending: %s (validation NDCG@%d %.4f)", settings["trending"], tuning.k, best_trend[0])
+            logger.debug("tuning %s half-life=%s: NDCG %.4f", name, half_life, score)
+            if best_day is None or score > best_day[0] + 1e-9:
+                best_day = (score, half_life, standardize_rows(raw))
+        assert best_day is not None
+        settings[name] = {"half_life_days": best_day[1]}
+        chosen[name] = best_day[2]
+        logger.info("tuned %s: %s (validation NDCG@%d %.4f)", name, settings[name], tuning.k, best_day[0])
 
     cold = np.zeros(len(shoppers), dtype=bool)  # validation shoppers are warm by construction
     fits = {mode: fit_blend_weights(chosen, relevant[mode], exclude=sp.csr_matrix(banned[mode]), k=tuning.k,
