@@ -405,3 +405,19 @@ def test_whole_interest_labels_and_labels_the_products_are_in_pass(hook):
     fields = {"subject": "Tea time", "body": hook}
     found = {c.name for c in failed(check_copy(fields, {"hook": hook}, b, {"subject": 60, "body": 1500}))}
     assert not found & {"facts.interest_labels", "voice.category_list"}, found
+
+
+def test_an_sms_hook_over_its_part_limit_passes_when_the_whole_sms_fits():
+    sms = Brief("sms", "en", BrandVoice(), (ProductFact("1", "Wooden Star", 0.83),), situation="orders often")
+    hook = "Are you looking for something special to add to your kitchen this holiday season?"  # 82 > 70
+    fits = f"Gift Co: {hook} Wooden Star £0.83"
+    checks = check_copy({"body": fits}, {"hook": hook}, sms, {"body": 160}, creative_limits={"hook": 70})
+    assert "length" not in {c.name for c in failed(checks)}
+    longer = hook + " It is a lovely thing to give and to keep for many winters by the fire, we think."
+    checks = check_copy({"body": f"Gift Co: {longer} Wooden Star £0.83"}, {"hook": longer}, sms, {"body": 160},
+                        creative_limits={"hook": 70})
+    assert "length" in {c.name for c in failed(checks)}
+    push = Brief("push", "en", BrandVoice(), (ProductFact("1", "Wooden Star", 0.83),), situation="orders often")
+    checks = check_copy({"title": "Tea time", "body": f"{hook} Wooden Star"}, {"title": "Tea time", "hook": hook}, push,
+                        {"title": 50, "body": 120}, creative_limits={"hook": 70})
+    assert "length" in {c.name for c in failed(checks)}  # a push keeps its part limit
