@@ -410,8 +410,8 @@ _MISSING_NOUN = re.compile(r"\b(our|the|your|these|this) (new|latest|beloved|spe
 def _fits_the_room_left(channel: str, part: str, fields: Mapping[str, str], limits: Mapping[str, int], parts: int) -> bool:
     """An SMS hook longer than its part limit still fits when the whole text fits the SMS: the part
     limit leaves room for the longest product name and offer, and a short name leaves more (readers
-    sent 96-character hooks in 138-character SMS, bench/copy-ranking-2). Other channels keep their
-    part limits: a push is cut on the lock screen, an email subject in the inbox."""
+    sent 75-93-character hooks in SMS of 127-145 characters, bench/copy-ranking-2 and -3). Other
+    channels keep their part limits: a push is cut on the lock screen, an email subject in the inbox."""
     part = part.strip()
     if channel != "sms" or not part:
         return False
