@@ -6,7 +6,8 @@ fits every signal on what came before, and picks, by NDCG@k of warm shoppers' ne
 the window:
 
 1. each CF signal's own setting (EASE λ, item-kNN shrinkage) together with the time decay of
-   the shopper's history (its half-life), by that signal's NDCG alone;
+   the shopper's history (its half-life), by that signal's NDCG alone; likewise the half-lives of
+   the signals counted in days (trending: what sells now; new_arrivals: what launched lately);
 2. the blend weights (for "new to the shopper" and for "with repurchase"), by coordinate
    ascent over a small grid starting from the best single signal, so the blend never scores
    below its best signal on validation. The content and sequence signals are weighed here
