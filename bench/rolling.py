@@ -17,6 +17,7 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit asks for it; numpy then uses 1 thread too
 
 from contentgen.evaluate.rolling import RollingConfig, rolling_evaluation
+from contentgen.rank.recommender import EVALUATED_SIGNALS
 from contentgen.rank.tuning import TuningConfig
 
 
@@ -54,7 +55,7 @@ def main() -> None:
     from contentgen.data import load_demo_shop, load_real_shop
 
     shop = load_real_shop(args.data_dir) if args.data == "real" else load_demo_shop()
-    signals = ("ease", "itemknn", "als", "popularity", "trending", "new_arrivals", "repeat") + (() if args.no_sequence else ("sequence",))
+    signals = EVALUATED_SIGNALS + (() if args.no_sequence else ("sequence",))
     scorers = None
     if args.content:
         from contentgen.rank.content import ContentScorer

@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compare popularity, item-kNN, EASE, ALS, BPR (and content) with the blend on one time split."""
         from contentgen.evaluate.compare import EvaluationConfig, evaluate_shop
+        from contentgen.rank.recommender import EVALUATED_SIGNALS
 
         shop = load_shop_from_options(data, mapping, project=project, default_data="real")
         scorers = None
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
             from contentgen.rank.content import ContentScorer
 
             scorers = {"content": ContentScorer()}
-        signals = ("ease", "itemknn", "als", "popularity", "trending", "new_arrivals", "repeat") + (("sequence",) if sequence else ())
+        signals = EVALUATED_SIGNALS + (("sequence",) if sequence else ())
         if rolling:
             from contentgen.evaluate.rolling import RollingConfig, rolling_evaluation
 

@@ -14,7 +14,7 @@ from contentgen.data.schema import Shop
 from contentgen.evaluate.metrics import evaluate_rankings
 from contentgen.data.split import TemporalSplit, temporal_split
 from contentgen.rank.blend import standardize_rows, top_k_indices
-from contentgen.rank.recommender import Recommender, RecommenderConfig
+from contentgen.rank.recommender import EVALUATED_SIGNALS, Recommender, RecommenderConfig
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class EvaluationConfig:
     test_cutoff: str = "2011-09-01"
     test_end: str | None = None  # default: after the last event
     k: int = 10
-    blend_signals: tuple[str, ...] = ("ease", "itemknn", "als", "popularity", "trending", "new_arrivals", "repeat")
+    blend_signals: tuple[str, ...] = EVALUATED_SIGNALS
     baselines: tuple[str, ...] = ("bpr",)  # fitted and reported alone, not blended
     max_tune_shoppers: int | None = 3000
     batch_size: int = 1000

@@ -23,8 +23,8 @@ from contentgen.errors import ConfigError
 from contentgen.evaluate.metrics import evaluate_rankings
 from contentgen.data.split import temporal_split
 from contentgen.rank.blend import standardize_rows, top_k_indices
-from contentgen.rank.recommender import (CONTENT_WEIGHTS_NEW, DEFAULT_WEIGHTS_ALL, DEFAULT_WEIGHTS_NEW, Recommender,
-                                         RecommenderConfig)
+from contentgen.rank.recommender import (CONTENT_WEIGHTS_NEW, DEFAULT_WEIGHTS_ALL, DEFAULT_WEIGHTS_NEW, EVALUATED_SIGNALS,
+                                         Recommender, RecommenderConfig)
 from contentgen.rank.tuning import TuningConfig
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class RollingConfig:
     n_cutoffs: int = 4
     months: int | None = 1
     k: int = 10
-    signals: tuple[str, ...] = ("ease", "itemknn", "als", "popularity", "trending", "new_arrivals", "repeat", "sequence")
+    signals: tuple[str, ...] = EVALUATED_SIGNALS + ("sequence",)
     tuning: TuningConfig = TuningConfig()
     max_shoppers: int | None = None
     signal_options: dict[str, dict] = field(default_factory=dict)

@@ -44,6 +44,9 @@ CONTENT_WEIGHTS_NEW: dict[str, float] = {"ease": 0.5, "itemknn": 0.1, "popularit
 
 CF_SIGNALS = frozenset({"ease", "itemknn", "als", "bpr"})
 
+# Every signal the evaluations fit, score alone and blend (the sequence and content models are opt-in there).
+EVALUATED_SIGNALS: tuple[str, ...] = ("ease", "itemknn", "als", "popularity", "trending", "new_arrivals", "repeat")
+
 
 @dataclass(frozen=True)
 class Recommendation:
