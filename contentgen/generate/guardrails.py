@@ -581,7 +581,7 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
             # a part in the same field as the merged name that names it too: by all of its words in
             # any order ("Vintage Rose Paisley Cosmetic Bag") or three in a row ("our paper chain kit"
             # before "Paper Chain Kit 50's Christmas"); a title of its own may name the product
-            parts = [n for n, v in creative.items() if v.strip() and _names_product({n: v}, product.name)
+            parts = [n for n, v in creative.items() if v.strip() and _names_product(v, product.name)
                      and any(v.strip() in f and product.name.lower() in _without(f, [v.strip()]).lower() for f in fields.values())]
             if parts:
                 problems.append(f"{parts[0]} names {product.name!r} and the message merges it right after")
@@ -590,18 +590,14 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
     return Check("repetition", not problems, "; ".join(problems))
 
 
-def _names_product(creative: Mapping[str, str], name: str) -> bool:
-    """Whether a creative part names the product: every word of its name (any order), or three of
-    its words of 3+ letters in a row ("our paper chain kit" for "Paper Chain Kit 50's Christmas")."""
+def _names_product(text: str, name: str) -> bool:
+    """Whether ``text`` names the product: every word of its name (any order), or three of its
+    words of 3+ letters in a row ("our paper chain kit" for "Paper Chain Kit 50's Christmas")."""
     tokens = [t for t in _name_tokens(name) if len(t) >= 3]
     if len(tokens) < 2:
         return False
-    runs = set(zip(tokens, tokens[1:], tokens[2:]))
-    for value in creative.values():
-        words = _name_tokens(value)
-        if set(tokens) <= set(words) or runs & set(zip(words, words[1:], words[2:])):
-            return True
-    return False
+    words = _name_tokens(text)
+    return set(tokens) <= set(words) or bool(set(zip(tokens, tokens[1:], tokens[2:])) & set(zip(words, words[1:], words[2:])))
 
 
 def _label_parts(label: str) -> list[str]:
