@@ -62,8 +62,7 @@ def draw(args) -> None:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    labelled = {json.loads(line)["brief"]["shopper_id"] for line in Path("tests/data/copy_labels.jsonl").read_text(
-        encoding="utf-8").splitlines() if line.strip() and not json.loads(line).get("header")}
+    labelled = _shoppers_in(Path("tests/data/copy_labels.jsonl"))
     # the folder by path, as bench/campaign.py names it, so both reuse one saved fit (indexes/online-retail)
     data_dir = args.data_dir or Path(__file__).resolve().parents[2] / "shared/data/online-retail"
     project = project_from_options(None, str(data_dir))
@@ -71,8 +70,7 @@ def draw(args) -> None:
     ids = service.profiles.frame.index.astype(str).to_series()
     for earlier in args.exclude:  # shoppers of an earlier draw, so a new draw is out of sample for rules written from it
         if Path(earlier).exists():
-            labelled |= {json.loads(line)["brief"]["shopper_id"] for line in Path(earlier).read_text(encoding="utf-8").splitlines()
-                         if line.strip() and not json.loads(line).get("header")}
+            labelled |= _shoppers_in(Path(earlier))
     chosen = [s for s in ids.sample(frac=1.0, random_state=args.seed).tolist() if s not in labelled][: args.shoppers]
     base = service.writer
     writers = {shots: Writer(base.generator, base.templates, replace(base.settings, shots=shots), base.guardrails,
@@ -148,6 +146,12 @@ def draw(args) -> None:
                                               "records": {neutral[k]: {"source": k, **v} for k, v in key.items()}},
                                              indent=1), encoding="utf-8")
     print(f"wrote {out / 'records.jsonl'} ({len(records)} messages) and {out / 'key.json'}")
+
+
+def _shoppers_in(path: Path) -> set[str]:
+    """The shoppers whose briefs a labelled-set or draw records file holds."""
+    records = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {r["brief"]["shopper_id"] for r in records if not r.get("header")}
 
 
 def _record(rid, brief, template, creative, fields, fallback) -> dict:
