@@ -1,15 +1,18 @@
 """Send-as-is before and after the quality ranking and the few-shot exemplars, on the same briefs,
-graded by a reader who never sees the checks' verdicts nor which condition wrote a message (issue 19).
+graded by a reader who never sees the checks' verdicts nor which condition wrote a message (issue 19);
+and with and without decoding steered away from the rules' claim words (generate/steering.py).
 
 ``draw`` writes copy for real shoppers none of whom is in the labelled set (tests/data/copy_labels.jsonl),
-so the measure is out of sample. Per brief, the default model draws the same ``--samples`` seeds twice:
-without exemplars (shots 0) and with the two nearest approved examples in the prompt (shots 2). Every
-parsed candidate is checked by today's guardrails and saved. The three conditions pick ``--variants``
-per brief from those pools, the way the Writer would:
+so the measure is out of sample. Per brief, the default model draws the same ``--samples`` seeds once
+per pool the chosen ``--conditions`` need: a pool is a prompt without exemplars (shots 0) or with the two
+nearest approved examples (shots 2), decoded with or without steering. Every parsed candidate is
+checked by today's guardrails and saved. Each condition picks ``--variants`` per brief from its pool,
+the way the Writer would:
 
 - A, before: shots 0, the first passing candidates in draw order (no ranking);
 - B, ranked: shots 0, the best passing candidates by the quality score (``quality.rank``);
-- C, ranked + exemplars: shots 2, ranked likewise.
+- C, ranked + exemplars: shots 2, ranked likewise (the Writer before steering);
+- D, C + steering: shots 2, decoding steered away from the claim words, ranked (the shipped Writer).
 
 A brief short of passing candidates gets its labelled fallback (the same in every condition).
 
@@ -37,7 +40,9 @@ import subprocess
 import time
 
 CONDITIONS = {"A": "before: shots 0, first passing in draw order", "B": "ranked: shots 0, by quality score",
-              "C": "ranked + exemplars: shots 2, by quality score"}
+              "C": "ranked + exemplars: shots 2, by quality score", "D": "C + steering: shots 2, steered, by quality score"}
+# condition -> (shots, steered, ranked): the pool it picks from and how
+POOLS = {"A": (0, False, False), "B": (0, False, True), "C": (2, False, True), "D": (2, True, True)}
 
 
 def _commit() -> str:
@@ -73,8 +78,10 @@ def draw(args) -> None:
             labelled |= _shoppers_in(Path(earlier))
     chosen = [s for s in ids.sample(frac=1.0, random_state=args.seed).tolist() if s not in labelled][: args.shoppers]
     base = service.writer
-    writers = {shots: Writer(base.generator, base.templates, replace(base.settings, shots=shots), base.guardrails,
-                             base.known_products, policy=base.policy, exemplars=base.exemplars) for shots in (0, 2)}
+    pools_needed = sorted({POOLS[c][:2] for c in args.conditions})
+    writers = {(shots, steer): Writer(base.generator, base.templates, replace(base.settings, shots=shots, steer=steer),
+                                      base.guardrails, base.known_products, policy=base.policy, exemplars=base.exemplars)
+               for shots, steer in pools_needed}
     records, key = [], {}
     started = time.perf_counter()
     for n, shopper in enumerate(chosen):
@@ -83,9 +90,9 @@ def draw(args) -> None:
             template = base.templates.for_brief(brief)
             brief_id = f"{shopper}/{channel}"
             pools = {}
-            for shots, writer in writers.items():
+            for pool_key, writer in writers.items():
                 prompt = writer._chat_prompt(template, brief)  # the prompt the Writer sends, exemplars included
-                sampling = replace(base.settings.sampling, json_schema=template.json_schema())
+                sampling = writer.sampling(template, writer.words_to_avoid(brief))  # and its sampling settings
                 pool = []
                 for k in range(args.samples):
                     [[generation]] = writer.generator.generate([prompt], replace(sampling, seed=k), n=1)
@@ -95,35 +102,38 @@ def draw(args) -> None:
                     creative, fields, checks = candidate
                     pool.append({"creative": creative, "fields": fields, "failed": [c.name for c in failed(checks)],
                                  "logprob": getattr(generation, "mean_logprob", None), "draw": k})
-                pools[shots] = pool
+                pools[pool_key] = pool
             fallback_creative = base.templates.render_fallback(template, brief)
             fallback_fields, fallback_checks = base._assemble(template, brief, fallback_creative, truncated=False)
             chosen_by = {}
-            for condition, shots, ranked in (("A", 0, False), ("B", 0, True), ("C", 2, True)):
-                passing = [i for i, c in enumerate(pools[shots]) if not c["failed"]]
+            for condition in args.conditions:
+                shots, steer, ranked = POOLS[condition]
+                pool_key = (shots, steer)
+                passing = [i for i, c in enumerate(pools[pool_key]) if not c["failed"]]
                 distinct, seen = [], set()
                 for i in passing:  # the Writer keeps distinct candidates only
-                    text = json.dumps(pools[shots][i]["creative"], sort_keys=True)
+                    text = json.dumps(pools[pool_key][i]["creative"], sort_keys=True)
                     if text not in seen:
                         seen.add(text)
                         distinct.append(i)
                 if ranked:
-                    order = rank([(pools[shots][i]["creative"], pools[shots][i]["logprob"]) for i in distinct], brief,
-                                 args.variants)
+                    order = rank([(pools[pool_key][i]["creative"], pools[pool_key][i]["logprob"]) for i in distinct],
+                                 brief, args.variants)
                     picks = [distinct[j] for j, _ in order]
                 else:
                     picks = distinct[: args.variants]
-                chosen_by[condition] = [(shots, i) for i in picks]
-            for shots, pool in pools.items():
+                chosen_by[condition] = [(pool_key, i) for i in picks]
+            for (shots, steer), pool in pools.items():
                 for i, candidate in enumerate(pool):
-                    rid = f"{brief_id}/s{shots}/d{candidate['draw']}"
+                    rid = f"{brief_id}/s{shots}{'/steered' if steer else ''}/d{candidate['draw']}"
                     records.append(_record(rid, brief, template.name, candidate["creative"], candidate["fields"], False))
-                    key[rid] = {"brief": brief_id, "shots": shots, "draw": candidate["draw"], "failed": candidate["failed"],
-                                "conditions": sorted(c for c, picks in chosen_by.items() if (shots, i) in picks)}
+                    key[rid] = {"brief": brief_id, "shots": shots, "steered": steer, "draw": candidate["draw"],
+                                "failed": candidate["failed"],
+                                "conditions": sorted(c for c, picks in chosen_by.items() if ((shots, steer), i) in picks)}
             rid = f"{brief_id}/fallback"
             records.append(_record(rid, brief, template.name, fallback_creative, fallback_fields, True))
             short = sorted(c for c, picks in chosen_by.items() if len(picks) < args.variants)
-            key[rid] = {"brief": brief_id, "shots": None, "draw": None,
+            key[rid] = {"brief": brief_id, "shots": None, "steered": None, "draw": None,
                         "failed": [c.name for c in failed(fallback_checks)], "conditions": short}
         print(f"{n + 1}/{len(chosen)} shoppers, {len(records)} messages, {time.perf_counter() - started:.0f}s", flush=True)
     # neutral ids in a shuffled order: the reader sees neither the condition nor the draw
@@ -135,14 +145,14 @@ def draw(args) -> None:
         record["id"] = f"R{n:03d}"
     header = {"header": True, "what": "copy ranking/exemplar experiment (bench/copy_ranking.py): every candidate and "
               "fallback for the briefs, shuffled, no verdicts", "commit": _commit(), "seed": args.seed,
-              "shoppers": len(chosen), "channels": args.channels, "samples": args.samples, "variants": args.variants,
+              "shoppers": len(chosen), "channels": args.channels, "conditions": args.conditions, "samples": args.samples, "variants": args.variants,
               "generator": base.generator.name, "seconds": round(time.perf_counter() - started),
               "data": "UCI Online Retail (CC BY 4.0): product names and prices"}
     with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
         handle.write(json.dumps(header, ensure_ascii=False) + "\n")
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    (out / "key.json").write_text(json.dumps({"header": header, "conditions": CONDITIONS,
+    (out / "key.json").write_text(json.dumps({"header": header, "conditions": {c: CONDITIONS[c] for c in args.conditions},
                                               "records": {neutral[k]: {"source": k, **v} for k, v in key.items()}},
                                              indent=1), encoding="utf-8")
     print(f"wrote {out / 'records.jsonl'} ({len(records)} messages) and {out / 'key.json'}")
@@ -172,7 +182,7 @@ def measure(args) -> None:
     print("\n| condition | briefs | ready variants | model-written | fallbacks | reader would send as is |")
     print("|---|---|---|---|---|---|")
     briefs = {v["brief"] for v in key.values()}
-    for condition, label in CONDITIONS.items():
+    for condition, label in json.loads((out / "key.json").read_text(encoding="utf-8"))["conditions"].items():
         ready = [rid for rid, v in key.items() if condition in v["conditions"] and rid in read]
         # a fallback only ships when it passes its own checks (else the brief is an error row)
         ready = [rid for rid in ready if not key[rid]["failed"]]
@@ -193,6 +203,19 @@ def measure(args) -> None:
           f"(recall {len(caught) / max(len(violating), 1):.0%})")
     print(f"- reader-ok candidates: {len(ok)}; refused: {len(refused_ok)} ({len(refused_ok) / max(len(ok), 1):.0%})")
     print(f"- passed every check: {len(passed)}; the reader would send {passed_send} ({passed_send / max(len(passed), 1):.0%})")
+    # per pool and channel: how much of the model's own copy the reader would send, before and after the checks
+    print("\n| pool | channel | candidates | reader would send | passed the checks | of those, reader would send |")
+    print("|---|---|---|---|---|---|")
+    pools = sorted({(v["shots"], bool(v.get("steered"))) for v in key.values() if v["shots"] is not None})
+    for shots, steered in pools:
+        for channel in sorted({read[rid].channel for rid in candidates}):
+            ids = [rid for rid in candidates if (key[rid]["shots"], bool(key[rid].get("steered"))) == (shots, steered)
+                   and read[rid].channel == channel]
+            sent = sum(read[rid].send for rid in ids)
+            ok_ids = [rid for rid in ids if not key[rid]["failed"]]
+            ok_sent = sum(read[rid].send for rid in ok_ids)
+            print(f"| shots {shots}{', steered' if steered else ''} | {channel} | {len(ids)} | {sent} ({sent / max(len(ids), 1):.0%}) "
+                  f"| {len(ok_ids)} | {ok_sent} ({ok_sent / max(len(ok_ids), 1):.0%}) |")
     missed = [rid for rid in violating if not key[rid]["failed"]]
     for rid in missed[: args.missed]:
         m = read[rid]
@@ -210,6 +233,8 @@ def main() -> None:
     d.add_argument("--seed", type=int, default=2026)
     d.add_argument("--data-dir", type=Path, default=None)
     d.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))
+    d.add_argument("--conditions", nargs="+", default=["B", "C", "D"], choices=sorted(CONDITIONS),
+                   help="which conditions to draw (each pool they need is drawn once per brief)")
     d.add_argument("--exclude", nargs="*", default=[], help="records.jsonl of earlier draws whose shoppers to leave out")
     m = sub.add_parser("measure", help="per-condition send-as-is from the reader's labels")
     m.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))

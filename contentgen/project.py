@@ -84,6 +84,13 @@ class TemplatesTable(_Table):
     folder: str = ""  # a folder of *.j2 prompt templates; empty = the shipped ones
 
 
+class ExemplarsTable(_Table):
+    """The approved-copy library: few-shot examples for the prompt (contentgen/generate/exemplars.py)."""
+
+    approved: str = ""  # the shop's file (JSON lines), grown by the workspace's approve button; "" = none
+    seed: str = ""  # read-only examples to start from: "demo" (the demo shop's, by the contentgen team) or a path
+
+
 class ModelTable(_Table):
     backend: Literal["auto", "llamacpp", "transformers", "echo"] = "auto"
     name: str = Field(default="qwen2.5-coder-1.5b", min_length=1)
@@ -125,6 +132,7 @@ class Project(_Table):
     policy: PolicyTable = PolicyTable()
     offers: OffersTable = OffersTable()
     templates: TemplatesTable = TemplatesTable()
+    exemplars: ExemplarsTable = ExemplarsTable()
     model: ModelTable = ModelTable()
     store: StoreTable = StoreTable()
     index: IndexTable = IndexTable()
@@ -173,6 +181,16 @@ class Project(_Table):
 
     def templates_folder(self) -> Path | None:
         return self.path(self.templates.folder) if self.templates.folder else None
+
+    def approved_copy_file(self) -> Path | None:
+        return self.path(self.exemplars.approved) if self.exemplars.approved else None
+
+    def approved_seed_file(self) -> Path | None:
+        if self.exemplars.seed == "demo":
+            from contentgen.generate.exemplars import SEED_LIBRARY
+
+            return SEED_LIBRARY
+        return self.path(self.exemplars.seed) if self.exemplars.seed else None
 
     def suppression_file(self) -> Path | None:
         return self.path(self.campaign.suppression) if self.campaign.suppression else None
@@ -227,6 +245,8 @@ class Project(_Table):
             store_url=self.store_url(),
             index_dir=self.index_folder(),
             templates_dir=self.templates_folder(),
+            approved_copy=self.approved_copy_file(),
+            approved_seed=self.approved_seed_file(),
         )
 
     def with_overrides(

@@ -53,12 +53,15 @@ class ServiceSettings:
     # for the prompt, grown by the workspace's approve button; None = no examples. The demo shop's
     # seed library (written by the contentgen team) is contentgen.generate.exemplars.SEED_LIBRARY.
     approved_copy: Path | None = None
+    # read-only approved examples the library starts from (the demo project: the seed library); None = none
+    approved_seed: Path | None = None
 
 
 # ServiceSettings fields that do not change the fitted recommender (the saved fit's key skips them)
 _NOT_IN_FIT = frozenset({
     "offers_path", "generator_backend", "generator_model", "variants", "candidates", "recommendations",
     "voice", "policy", "send_date", "as_of", "clusters", "embedding_cache", "store_url", "index_dir", "templates_dir",
+    "approved_copy", "approved_seed",
 })
 
 
@@ -234,8 +237,11 @@ class ContentService:
         """The approved-copy library (``.add(copy, brief)`` from an approve button), or None."""
         from contentgen.generate.exemplars import ApprovedCopyLibrary
 
-        path = self.settings.approved_copy
-        return ApprovedCopyLibrary(path) if path else None  # embeds with the packaged all-MiniLM-L6-v2 on first use
+        path, seed = self.settings.approved_copy, self.settings.approved_seed
+        if not path and not seed:
+            return None
+        # embeds with the packaged all-MiniLM-L6-v2 on first use
+        return ApprovedCopyLibrary(path or None, seeds=[seed] if seed else [])
 
     # -- per shopper ------------------------------------------------------------------------
 

@@ -149,7 +149,7 @@ def store_approved(service, copy, voice=None) -> bool:
     """Feed approved copy to the shop's approved-copy library (the few-shot exemplars later prompts
     see); False when the project names no library (the review log still holds it)."""
     library = service.approved_copy
-    if library is None:
+    if library is None or library.path is None:  # no library, or seed examples only
         return False
     library.add(copy, service.brief(copy.shopper_id, copy.channel, copy.language, voice))
     return True

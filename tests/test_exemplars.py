@@ -62,3 +62,30 @@ def test_the_nearest_examples_go_into_the_prompt(tmp_path):
     seen.clear()
     Writer(generator, TemplateLibrary.load(), WriterSettings(variants=1, candidates=1, max_rounds=1, shots=0), exemplars=library).write(b)
     assert "Approved copy" not in seen[0].system
+
+
+def test_the_demo_project_uses_the_seed_examples_and_keeps_approvals_in_its_own_file(tmp_path):
+    # the earlier blind draws ran with no library at all (the project file had no key for it)
+    from contentgen.project import load_project
+    from contentgen.service import ContentService
+
+    project = load_project(None)
+    settings = project.service_settings()
+    assert settings.approved_seed == SEED_LIBRARY
+    assert settings.approved_copy == project.root / "approved_copy.jsonl"
+    service = ContentService(None, settings)  # the library needs no shop
+    library = service.approved_copy
+    assert library is not None and len(library) == len(ApprovedCopyLibrary(SEED_LIBRARY))
+    own = ApprovedCopyLibrary(tmp_path / "own.jsonl", embedder=HashEmbedder(), seeds=[SEED_LIBRARY])
+    seeded = len(own)
+    own.add({"hook": "A bag for the weekly shop."}, brief("buys bags", ["Jumbo Bag Pink Polkadot"]))
+    assert len(ApprovedCopyLibrary(tmp_path / "own.jsonl", seeds=[SEED_LIBRARY])) == seeded + 1
+    assert len(ApprovedCopyLibrary(tmp_path / "own.jsonl")) == 1  # the seed file was not written to
+
+
+def test_a_seed_only_library_refuses_to_add_and_a_missing_seed_is_named(tmp_path):
+    seeds_only = ApprovedCopyLibrary(None, embedder=HashEmbedder(), seeds=[SEED_LIBRARY])
+    with pytest.raises(ConfigError, match="approved"):
+        seeds_only.add({"hook": "A bag."}, brief("buys bags", ["Jumbo Bag Pink Polkadot"]))
+    with pytest.raises(ConfigError, match="seed"):
+        len(ApprovedCopyLibrary(None, seeds=[tmp_path / "nope.jsonl"]))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+import re
+
 import pytest
 
 from contentgen.brief import BrandVoice, OfferTerms
@@ -97,3 +100,19 @@ def test_llamacpp_grammar_checked_after_the_draw_still_gives_only_schema_json():
         else:  # cut by the token limit: still a prefix of the object the grammar allows
             assert sample.text.lstrip().startswith("{"), sample.text
     assert refused > 0  # the fallback path ran
+
+
+def test_steering_keeps_claim_words_out_of_a_real_models_samples(tiny):
+    # the prompt asks for the very words: unsteered samples use them (checked, so the test can fail),
+    # steered samples of the same seeds do not
+    prompt = ChatPrompt("You write short marketing lines.",
+                        "Write one sentence saying that our teapot is popular and on sale, with a great deal.")
+    words = ("popular", "sale", "deal")
+    uses = lambda samples: [s.text for s in samples if re.search(r"\b(popular|sale|deal)\b", s.text, re.I)]
+    for temperature in (0.0, 0.8):
+        settings = SamplingSettings(max_new_tokens=40, temperature=temperature, seed=3)
+        plain = tiny.generate([prompt], settings, n=1 if temperature == 0.0 else 6)[0]
+        steered = tiny.generate([prompt], replace(settings, avoid_words=words), n=len(plain))[0]
+        assert not uses(steered), uses(steered)
+        if temperature:
+            assert uses(plain), [s.text for s in plain]

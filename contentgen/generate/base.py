@@ -24,6 +24,9 @@ class SamplingSettings:
     seed: int = 0
     stop: tuple[str, ...] = ()
     json_schema: dict | None = None  # used by backends that can constrain decoding; others ignore it
+    # words the sample should not contain: backends that can bias decoding push their tokens down
+    # (generate/steering.py); others ignore it. The guardrails still check every sample.
+    avoid_words: tuple[str, ...] = ()
 
     @property
     def greedy(self) -> bool:

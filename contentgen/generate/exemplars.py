@@ -1,7 +1,8 @@
 """The shop's approved-copy library: copy a person approved, kept as few-shot examples for the prompt.
 
 A JSON-lines file in the project (one approved message a line: channel, language, the situation and
-theme it was written for, the model-written parts, where it came from). ``nearest`` picks the
+theme it was written for, the model-written parts, where it came from), read after any seed files (read
+only: examples a shop starts from; approvals are appended to the project's own file, never to a seed). ``nearest`` picks the
 examples written for the most similar situation and theme, by the packaged sentence embedding model
 (all-MiniLM-L6-v2 through ``contentgen.retrieval``); tests pass the hash embedder. The demo shop ships
 a seed library written by the contentgen team (each line says so); it grows from the workspace's
@@ -60,10 +61,12 @@ def brief_theme(brief: Brief) -> str:
 
 
 class ApprovedCopyLibrary:
-    """Approved copy in a JSON-lines file; ``add`` appends, ``nearest`` finds few-shot examples."""
+    """Approved copy in a JSON-lines file (after read-only ``seeds``); ``add`` appends to ``path``,
+    ``nearest`` finds few-shot examples. ``path`` None: seeds only, nothing can be added."""
 
-    def __init__(self, path: str | Path, embedder=None) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | Path | None, embedder=None, seeds: Sequence[str | Path] = ()) -> None:
+        self.path = Path(path) if path is not None else None
+        self.seeds = tuple(Path(seed) for seed in seeds)
         self._embedder = embedder
         self._exemplars: list[Exemplar] | None = None
         self._vectors: np.ndarray | None = None
@@ -80,10 +83,17 @@ class ApprovedCopyLibrary:
         return len(self.exemplars)
 
     def _read(self) -> list[Exemplar]:
-        if not self.path.exists():
-            return []
         out = []
-        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
+        for path in (*self.seeds, *([self.path] if self.path is not None else [])):
+            if path in self.seeds and not path.exists():
+                raise ConfigError(f"the seed approved-copy file {path} does not exist; fix [exemplars] seed in the project file")
+            out += self._read_file(path) if path.exists() else []
+        return out
+
+    @staticmethod
+    def _read_file(path: Path) -> list[Exemplar]:
+        out = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
             try:
@@ -93,7 +103,7 @@ class ApprovedCopyLibrary:
                     raise ValueError("'creative' must map part names to text")
                 out.append(Exemplar(creative=tuple(creative.items()), **data))
             except (ValueError, TypeError, KeyError) as error:
-                raise ConfigError(f"{self.path}: line {number} is not an approved-copy record ({error}); "
+                raise ConfigError(f"{path}: line {number} is not an approved-copy record ({error}); "
                                   "fix or delete the line (each line: channel, language, situation, theme, creative)") from error
         return out
 
@@ -103,6 +113,9 @@ class ApprovedCopyLibrary:
         """Append an approved ``copy`` (a Writer ``Copy``, or a mapping of creative parts) written
         for ``brief``. Only the model-written parts and the brief's situation and theme are kept:
         no name, id or merge field of the shopper."""
+        if self.path is None:
+            raise ConfigError("this library has seed examples only; name the shop's own approved-copy file "
+                              "([exemplars] approved in the project file) to keep approvals")
         creative = dict(copy.creative) if hasattr(copy, "creative") else dict(copy)
         if not creative or not all(isinstance(v, str) and v.strip() for v in creative.values()):
             raise ConfigError("approved copy needs its creative parts (part name -> text), none empty")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 import re
 import unicodedata
-from typing import Collection, Iterable, Mapping
+from typing import Collection, Iterable, Mapping, Sequence
 
 from contentgen.brief import Brief
 from contentgen.generate.rules import RuleSet, default_rules
@@ -407,18 +407,24 @@ _MISSING_NOUN = re.compile(r"\b(our|the|your|these|this) (new|latest|beloved|spe
                            r"|unique|exciting|stunning|charming|classic|festive|elegant|stylish|adorable|delightful|cozy|cosy)\s*[.!…]*\s*$", re.I)
 
 
-def _fits_the_room_left(channel: str, part: str, fields: Mapping[str, str], limits: Mapping[str, int], parts: int) -> bool:
+def _fits_the_room_left(channel: str, part: str, fields: Mapping[str, str], limits: Mapping[str, int], parts: int,
+                        product_names: Sequence[str] = ()) -> bool:
     """An SMS hook longer than its part limit still fits when the whole text fits the SMS: the part
     limit leaves room for the longest product name and offer, and a short name leaves more (readers
-    sent 75-93-character hooks in SMS of 127-145 characters, bench/copy-ranking-2 and -3). Other
-    channels keep their part limits: a push is cut on the lock screen, an email subject in the inbox."""
+    sent 75-93-character hooks in SMS of 127-145 characters, bench/copy-ranking-2 and -3). A push hook
+    that names the product itself (the template then merges no name after it) may use the name's room
+    when the body still fits the lock screen. Other parts keep their limits: an email subject is cut in
+    the inbox, a push title on the lock screen."""
     part = part.strip()
-    if channel != "sms" or not part:
+    names_product = any(name and name.lower() in part.lower() for name in product_names)
+    if not part or not (channel == "sms" or (channel == "push" and names_product)):
         return False
     homes = [(name, text) for name, text in fields.items() if part in text]
     if not homes:
         return False
     for name, text in homes:
+        if channel == "push" and name != "body":  # the title has no name's room to use
+            return False
         length, hard_cap = channel_length(channel, name, text, parts)
         if length > min(limits.get(name, 10**9), hard_cap or 10**9):
             return False
@@ -450,7 +456,8 @@ def check_form(
             too_long.append(f"{name} {length}>{limit}")
     for name, limit in creative_limits.items():
         length = visible_length(creative.get(name, ""))
-        if length > limit and not _fits_the_room_left(brief.channel, creative.get(name, ""), fields, limits, parts):
+        if length > limit and not _fits_the_room_left(brief.channel, creative.get(name, ""), fields, limits, parts,
+                                                      [p.name for p in brief.products]):
             too_long.append(f"{name} {length}>{limit}")
     checks.append(Check("length", not too_long, "; ".join(too_long)))
 

@@ -17,6 +17,7 @@ from contentgen.generate.exemplars import ApprovedCopyLibrary, few_shot_block
 from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed, visible_length
 from contentgen.generate.prompts import PromptTemplate, RenderedPrompt, TemplateLibrary
 from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
+from contentgen.generate.steering import common_words, words_to_avoid
 from contentgen.policy import ShopPolicy
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class WriterSettings:
     # passing candidates beyond ``variants`` a sequential backend samples for, so the quality
     # ranking has a choice (a batching backend ranks every passing candidate of its batch)
     spare: int = 1
+    # steer decoding away from the claim words of the rules in force (generate/steering.py)
+    steer: bool = True
     sampling: SamplingSettings = SamplingSettings(max_new_tokens=96, temperature=0.8, top_p=0.95)
 
 
@@ -128,6 +131,16 @@ def shorter_versions(text: str, sentence: bool) -> list[str]:
     return [head] if enough else []
 
 
+def catalog_case(text: str, names: Sequence[str]) -> str:
+    """``text`` with every product name it spells in another case written as the catalog writes it
+    ("the wooden star christmas scandinavian" -> "the Wooden Star Christmas Scandinavian"): a name is
+    a fact, and the templates recognise a name the model already wrote so that they do not merge it again."""
+    for name in sorted({n for n in names if n.strip()}, key=len, reverse=True):
+        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.I)
+        text = pattern.sub(lambda _match: name, text)
+    return text
+
+
 def _finish_sentence(text: str, language: str) -> str:
     # a complete sentence without its full stop is fine to finish; a dangling one is left to fail
     if text and (text[-1].isalnum()) and not re.search(r"\b(and|or|the|a|an|of|to|with|for|your|our)$", text, re.I):
@@ -146,6 +159,7 @@ class _Job:
     kept: list[tuple[dict, dict, tuple[Check, ...], float | None]] = field(default_factory=list)
     seconds: float = 0.0
     wanted: int = 0  # variants to keep; 0 = the writer's settings.variants
+    avoid: tuple[str, ...] = ()  # words decoding is steered away from
 
 
 class Writer:
@@ -188,7 +202,7 @@ class Writer:
         settings = self.settings
         chosen = self._template(brief, template)
         wanted = variants or settings.variants
-        job = _Job(chosen, brief, self._chat_prompt(chosen, brief), wanted=wanted)
+        job = _Job(chosen, brief, self._chat_prompt(chosen, brief), wanted=wanted, avoid=self.words_to_avoid(brief))
         sequential = not getattr(self.generator, "batches", True)
         started = time.perf_counter()
         shown = 0
@@ -196,11 +210,12 @@ class Writer:
             if len(job.kept) >= wanted:
                 break
             if sequential:
-                base = replace(settings.sampling, json_schema=chosen.json_schema())
+                base = self.sampling(chosen, job.avoid)
                 draws = ((replace(base, seed=settings.seed + round_index * settings.candidates + k), 1)
                          for k in range(settings.candidates))
             else:
-                draws = iter([(replace(settings.sampling, seed=settings.seed + round_index), settings.candidates)])
+                base = replace(settings.sampling, avoid_words=job.avoid)
+                draws = iter([(replace(base, seed=settings.seed + round_index), settings.candidates)])
             for sampling, n in draws:
                 [generations] = self.generator.generate([job.prompt], sampling, n=n)
                 for generation in generations:
@@ -241,6 +256,14 @@ class Writer:
         revised = self._copy(job, creative, fields, checks, False, copy.variant, score_candidate(creative, brief, [creative]))
         return replace(revised, generator=f"edited ({copy.generator})" if not copy.generator.startswith("edited") else copy.generator)
 
+    def words_to_avoid(self, brief: Brief) -> tuple[str, ...]:
+        """The words decoding is steered away from for ``brief`` (none when ``settings.steer`` is off)."""
+        return words_to_avoid(brief, self.guardrails.rule_set(), self.policy) if self.settings.steer else ()
+
+    def sampling(self, chosen: PromptTemplate, avoid: tuple[str, ...] = ()) -> SamplingSettings:
+        """The sampling settings of one sequential draw: the template's JSON schema and the words to avoid."""
+        return replace(self.settings.sampling, json_schema=chosen.json_schema(), avoid_words=avoid)
+
     def _chat_prompt(self, chosen: PromptTemplate, brief: Brief) -> ChatPrompt:
         """The rendered prompt with the shop's nearest approved copy as few-shot examples."""
         rendered = self.templates.render_prompt(chosen, brief, self.policy)
@@ -267,7 +290,7 @@ class Writer:
         jobs = []
         for brief in briefs:
             chosen = self.templates.get(template) if template else self.templates.for_brief(brief)
-            jobs.append(_Job(chosen, brief, self._chat_prompt(chosen, brief)))
+            jobs.append(_Job(chosen, brief, self._chat_prompt(chosen, brief), avoid=self.words_to_avoid(brief)))
         sample = self._sample_batched if getattr(self.generator, "batches", True) else self._sample_sequential
         with _progress(len(jobs), show_progress) as bar:
             for round_index in range(self.settings.max_rounds):
@@ -316,7 +339,9 @@ class Writer:
         # a few briefs per call: still a large batch (briefs x candidates), and the progress bar moves
         for start in range(0, len(todo), _BATCH_BRIEFS):
             chunk = todo[start : start + _BATCH_BRIEFS]
-            sampling = replace(settings.sampling, seed=settings.seed + round_index)
+            # one call samples every brief of the chunk: it avoids only the words all of them avoid
+            sampling = replace(settings.sampling, seed=settings.seed + round_index,
+                               avoid_words=common_words(job.avoid for job in chunk))
             started = time.perf_counter()
             samples = self.generator.generate([job.prompt for job in chunk], sampling, n=settings.candidates)
             share = (time.perf_counter() - started) / len(chunk)
@@ -330,7 +355,7 @@ class Writer:
         settings = self.settings
         for job in todo:
             # the template's JSON schema constrains decoding where the backend supports it
-            base = replace(settings.sampling, json_schema=job.template.json_schema())
+            base = self.sampling(job.template, job.avoid)
             started = time.perf_counter()
             for k in range(settings.candidates):
                 sampling = replace(base, seed=settings.seed + round_index * settings.candidates + k)
@@ -367,6 +392,8 @@ class Writer:
         if creative is None:
             return None
         sentences = {p.name for p in template.creative if p.sentence}
+        names = [p.name for p in brief.products]
+        creative = {k: catalog_case(v, names) for k, v in creative.items()}
         if not truncated:
             creative = {k: _finish_sentence(v, brief.language) if k in sentences else v for k, v in creative.items()}
         fields, checks = self._assemble(template, brief, creative, truncated)

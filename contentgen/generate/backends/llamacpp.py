@@ -16,6 +16,7 @@ from typing import Iterator, Sequence
 from contentgen.errors import ModelNotInstalled
 from contentgen.generate.base import ChatPrompt, Generation, SamplingSettings, cut_at_stop
 from contentgen.generate.models import model_path
+from contentgen.generate.steering import STEER_BIAS, token_ids_to_avoid
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ class LlamaCppGenerator:
         # the grammar is asked about the drawn token first, which keeps its cost small (_GrammarLastSampler)
         self.constrain_json = constrain_json
         self._grammars: dict[str, object] = {}
+        self._biases: dict[tuple[str, ...], dict[int, float]] = {}
         threads = threads or os.cpu_count() or 2
         self.model_name = model
         started = time.perf_counter()
@@ -195,7 +197,19 @@ class LlamaCppGenerator:
             if key not in self._grammars:  # parsed once per template; the sampler reads only its text
                 self._grammars[key] = json_schema_grammar(settings.json_schema)
             kwargs["grammar"] = self._grammars[key]
+        if settings.avoid_words:
+            kwargs["logit_bias"] = self._bias(settings.avoid_words)
         return kwargs
+
+    def _bias(self, words: tuple[str, ...]) -> dict[int, float]:
+        """The logit bias that steers decoding away from ``words`` (one per brief's word list, cached)."""
+        if words not in self._biases:
+            if len(self._biases) > 256:  # briefs of many shops: keep the cache bounded
+                self._biases.clear()
+            encode = lambda text: self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+            decode = lambda token: self._llama.detokenize([token]).decode("utf-8", errors="ignore")
+            self._biases[words] = {t: STEER_BIAS for t in token_ids_to_avoid(words, encode, decode)}
+        return self._biases[words]
 
     def generate(
         self, prompts: Sequence[ChatPrompt], settings: SamplingSettings, n: int = 1

@@ -10,6 +10,7 @@ from typing import Iterator, Sequence
 
 from contentgen.generate.base import ChatPrompt, Generation, SamplingSettings, cut_at_stop
 from contentgen.generate.models import model_path
+from contentgen.generate.steering import STEER_BIAS, token_ids_to_avoid
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,17 @@ class _TokenLogprobs:
             self.values.append(self.previous.gather(1, new_tokens[:, len(self.values) : len(self.values) + 1]).squeeze(1))
         self.previous = None
         return torch.stack(self.values, dim=1) if self.values else None
+
+
+class _AvoidTokens:
+    """A logits processor that pushes down the tokens of the words a sample should avoid."""
+
+    def __init__(self, token_ids: list[int]) -> None:
+        self.token_ids = token_ids
+
+    def __call__(self, input_ids, scores):
+        scores[:, self.token_ids] += STEER_BIAS
+        return scores
 
 
 class TransformersGenerator:
@@ -87,6 +99,14 @@ class TransformersGenerator:
             kwargs.update(do_sample=True, temperature=settings.temperature, top_p=settings.top_p, top_k=0)
         return kwargs
 
+    def _steering(self, settings: SamplingSettings) -> list[_AvoidTokens]:
+        if not settings.avoid_words:
+            return []
+        encode = lambda text: self._tokenizer.encode(text, add_special_tokens=False)
+        decode = lambda token: self._tokenizer.decode([token])
+        ids = sorted(token_ids_to_avoid(settings.avoid_words, encode, decode))
+        return [_AvoidTokens(ids)] if ids else []
+
     def generate(
         self, prompts: Sequence[ChatPrompt], settings: SamplingSettings, n: int = 1
     ) -> list[list[Generation]]:
@@ -101,8 +121,10 @@ class TransformersGenerator:
             chunk = texts[start : start + self.batch_size]
             encoded = self._tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False)
             recorder = _TokenLogprobs()
+            # the recorder reads the model's own distribution first; the steering bias comes after it
+            processors = [recorder, *self._steering(settings)]
             with torch.inference_mode():
-                output = self._model.generate(**encoded, **self._sample_kwargs(settings), logits_processor=[recorder])
+                output = self._model.generate(**encoded, **self._sample_kwargs(settings), logits_processor=processors)
             new_tokens = output[:, encoded["input_ids"].shape[1] :]
             logprobs = recorder.finish(new_tokens)
             for r, row in enumerate(new_tokens):
@@ -122,7 +144,7 @@ class TransformersGenerator:
         torch.manual_seed(settings.seed)
         encoded = self._tokenizer([self._chat_text(prompt)], return_tensors="pt", add_special_tokens=False)
         streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
-        kwargs = dict(**encoded, **self._sample_kwargs(settings), streamer=streamer)
+        kwargs = dict(**encoded, **self._sample_kwargs(settings), streamer=streamer, logits_processor=self._steering(settings))
         worker = threading.Thread(target=self._model.generate, kwargs=kwargs, daemon=True)
         worker.start()
         seen = ""

@@ -27,7 +27,8 @@ RULES_DIR = Path(__file__).resolve().parent
 SCOPES = ("message", "creative")  # the message minus merge fields / the model's words minus product names
 # what a shop's policy can support; each maps to a test on ShopPolicy (and the brief's products)
 POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times")
-_RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass"}
+_RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass",
+              "steer"}
 _UNLESS_KEYS = {"offer", "policy", "product", "segment"}
 
 
@@ -50,6 +51,9 @@ class Rule:
     fail_examples: tuple[Any, ...] = ()
     pass_examples: tuple[Any, ...] = ()
     source: str = ""  # file the rule came from, for error messages
+    # single words the generator is steered away from while the rule is in force: words that in
+    # marketing copy nearly always make the rule's claim ("popular", "sale"); the check still runs
+    steer: tuple[str, ...] = ()
 
     def applies(self, brief: Brief, policy: ShopPolicy) -> bool:
         """True when the rule is in force for this brief (its claim is not supported)."""
@@ -135,6 +139,12 @@ class RuleSet:
         parts = [r.regex.pattern for r in self.for_language(language) if r.family == family]
         return re.compile("|".join(f"(?:{p})" for p in parts), re.I) if parts else None
 
+    def steer_words(self, brief: Brief, policy: ShopPolicy | None = None) -> tuple[str, ...]:
+        """The ``steer`` words of every rule in force for ``brief``, for decoding to avoid."""
+        policy = policy or ShopPolicy()
+        words = (w for r in self.for_language(brief.language) if r.steer and r.applies(brief, policy) for w in r.steer)
+        return tuple(dict.fromkeys(words))
+
     def findings(self, texts: Mapping[str, str], brief: Brief, policy: ShopPolicy | None = None) -> list[Finding]:
         """Every rule in force that matches its scope's text (``texts`` maps scope -> text)."""
         policy = policy or ShopPolicy()
@@ -214,6 +224,9 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         product_regex = re.compile(product, re.I) if product else None
     except re.error as error:
         raise ConfigError(f"{where}: unless.product is not a valid regular expression: {error}") from error
+    steer = _strings(where, "steer", entry.get("steer"))
+    if any(not re.fullmatch(r"[^\W\d_]+", w) for w in steer):
+        raise ConfigError(f"{where}: 'steer' lists single words (letters only); got {list(steer)}")
     fail, passing = tuple(entry.get("fail") or ()), tuple(entry.get("pass") or ())
     if not fail:
         raise ConfigError(f"{where}: give at least one 'fail' example (text the rule must catch)")
@@ -221,7 +234,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         id=entry["id"], family=family, languages=languages, regex=regex, scope=scope, reason=str(entry.get("reason", "")),
         channels=channels, except_channels=except_channels, unless_offer=_strings(where, "unless.offer", unless.get("offer")),
         unless_policy=policy, unless_product=product_regex, unless_segment=_strings(where, "unless.segment", unless.get("segment")),
-        fail_examples=fail, pass_examples=passing, source=str(path),
+        fail_examples=fail, pass_examples=passing, source=str(path), steer=steer,
     )
 
 

@@ -1,0 +1,171 @@
+"""Steering decoding away from claim words (generate/steering.py), the rule files' ``steer`` lists,
+and the SMS/push templates that do not merge a product name the model already wrote."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from contentgen.brief import BrandVoice, OfferTerms
+from contentgen.briefing import make_brief, product_fact
+from contentgen.errors import ConfigError
+from contentgen.generate.backends.echo import EchoGenerator
+from contentgen.generate.guardrails import failed
+from contentgen.generate.prompts import TemplateLibrary
+from contentgen.generate.rules import RuleSet, default_rules, example_brief_values, load_rule_file
+from contentgen.generate.steering import common_words, token_ids_to_avoid, words_to_avoid
+from contentgen.generate.writer import Writer, WriterSettings, catalog_case
+
+
+@pytest.fixture(scope="module")
+def library():
+    return TemplateLibrary.load()
+
+
+def brief(channel="sms", offer=None, names=("Wooden Star Christmas Scandinavian",), voice=None):
+    return make_brief(channel=channel, products=[product_fact(str(i), n, 2.95) for i, n in enumerate(names)],
+                      offer=offer, voice=voice or BrandVoice("Gift Co"), shopper_id="s1")
+
+
+PERCENT = OfferTerms("o1", "percent_off", 15, "BACK15", "2011-12-31", "15% off your next order")
+
+
+def test_claim_words_are_avoided_only_while_their_rule_is_in_force():
+    rules = default_rules()
+    plain = words_to_avoid(brief(), rules)
+    assert {"popular", "new", "sale", "save", "offer", "exclusive"} <= set(plain)
+    # an offer in the brief supports money-off words: they are no longer steered away from
+    with_offer = words_to_avoid(brief(offer=PERCENT), rules)
+    assert "save" not in with_offer and "offer" not in with_offer
+    assert "popular" in with_offer and "sale" in with_offer  # no offer makes a popularity or sale claim
+
+
+def test_a_word_of_the_products_own_names_stays_writable_and_the_shops_avoid_words_join():
+    words = words_to_avoid(brief(names=("New Baroque Candlestick", "Popular Teapot Blue")), default_rules())
+    assert "new" not in words and "popular" not in words and "sale" in words
+    voice = BrandVoice("Gift Co", avoid_words=("cheap", "free money", "guarantee"))
+    words = words_to_avoid(brief(voice=voice), default_rules())
+    assert "cheap" in words and "guarantee" in words
+    assert not any(" " in w for w in words)  # a phrase is left to the check; decoding steers single words
+
+
+def test_token_ids_cover_whole_words_and_long_pieces_never_short_fragments():
+    vocab = {"popular": 1, " popular": 2, "Popular": 3, " Popular": 4, "POP": 5, "ULAR": 6,
+             " bar": 7, "gain": 8, "J": 9, "umbo": 10, " Jumbo": 11, "Edward": 12, "ian": 13}
+
+    def encode(text):
+        out, rest = [], text
+        while rest:
+            piece = max((p for p in vocab if rest.startswith(p)), key=len, default=None)
+            if piece is None:
+                piece = rest[0]
+                vocab[piece] = len(vocab) + 100
+            out.append(vocab[piece])
+            rest = rest[len(piece):]
+        return out
+
+    decode = {v: k for k, v in vocab.items()}.get
+    ids = token_ids_to_avoid(["popular", "bargain", "jumbo", "edwardian"], encode, lambda t: decode(t) or "")
+    assert {1, 2, 3, 4} <= ids  # the word in every case, at a string's start and after a space
+    assert 5 not in ids  # "POP" + "ULAR": a 3-character fragment would push down "pop", "popcorn"
+    assert 7 not in ids  # " bar" is a fragment of "bargain" that many words share
+    assert 9 not in ids and 11 in ids  # "J" never; the whole " Jumbo" token yes
+    assert 12 in ids  # "Edward" is a long enough piece of "Edwardian"
+
+
+def test_common_words_of_a_batch():
+    assert common_words([("a", "b", "c"), ("c", "a")]) == ("a", "c")
+    assert common_words([]) == ()
+
+
+def test_every_steer_word_is_a_claim_its_rule_refuses():
+    # a steer word must show up in one of its rule's fail examples and the rule's own expression must
+    # match it there: steering only avoids words the check would refuse anyway
+    steering = [r for r in default_rules().rules if r.steer]
+    assert steering
+    for rule in steering:
+        fails = [example_brief_values(e)[0] for e in rule.fail_examples]
+        for word in rule.steer:
+            hits = [t for t in fails if re.search(rf"\b{word}\b", t, re.I)]
+            assert hits, f"{rule.id}: steer word {word!r} is in none of its fail examples"
+            assert any(rule.regex.search(t) for t in hits), f"{rule.id}: {word!r}"
+
+
+def test_a_steer_entry_must_list_single_words(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("languages: [en]\nrules:\n  - id: x.y\n    family: facts.offer\n    lexicon: [big sale]\n"
+                    "    steer: [big sale]\n    fail: [\"A big sale.\"]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="single words"):
+        load_rule_file(path)
+
+
+def test_the_writer_hands_each_brief_its_words_to_avoid(library):
+    seen = []
+
+    def script(prompt, index, settings):
+        seen.append(settings.avoid_words)
+        return json.dumps({"hook": "A star for your tree."})
+
+    for batches in (True, False):
+        seen.clear()
+        writer = Writer(EchoGenerator(script, batches=batches), library, WriterSettings(variants=1, candidates=2))
+        writer.write_many([brief()])
+        assert seen and all("popular" in words for words in seen)
+    seen.clear()
+    Writer(EchoGenerator(script), library, WriterSettings(variants=1, candidates=2, steer=False)).write_many([brief()])
+    assert seen and all(words == () for words in seen)
+
+
+def test_catalog_case_restores_a_names_spelling():
+    names = ["Wooden Star Christmas Scandinavian", "Star"]
+    assert catalog_case("Looking for a wooden star christmas scandinavian?", names) == \
+        "Looking for a Wooden Star Christmas Scandinavian?"
+    assert catalog_case("A starry night.", names) == "A starry night."  # whole names only
+
+
+@pytest.mark.parametrize("channel", ["sms", "push"])
+def test_a_hook_that_names_the_product_is_not_followed_by_the_name_again(library, channel):
+    name = "Wooden Star Christmas Scandinavian"
+    hook = "Hang a wooden star christmas scandinavian on your tree."
+    answer = {"hook": hook} if channel == "sms" else {"title": "For your tree", "hook": hook}
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(answer)), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+    for offer in (None, PERCENT):
+        [[copy]] = writer.write_many([brief(channel, offer=offer)])
+        assert not copy.fallback, [c.detail for c in failed(copy.checks)]
+        body = copy.field("body")
+        assert body.count(name) == 1 and name.lower() not in body.replace(name, "").lower(), body
+        if offer:
+            assert "15% off your next order" in body and ".:" not in body
+    # a hook that does not name it still gets the name merged after it
+    plain = {"hook": "A star for your tree."} if channel == "sms" else {"title": "For your tree", "hook": "A star for your tree."}
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(plain)), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+    [[copy]] = writer.write_many([brief(channel)])
+    assert name in copy.field("body") and not copy.fallback
+
+
+def test_prompts_carry_no_interest_labels(library):
+    # the shopper's interests are category labels; read back they made the copy sell a drawer knob as
+    # "kitchen & tableware" (blind draws 1-3): the English prompts no longer show them to the model
+    b = make_brief(channel="email", products=[product_fact("1", "Wooden Star Christmas Scandinavian", 2.95)],
+                   interests=("kitchen & tableware",), voice=BrandVoice("Gift Co"))
+    for channel in ("email", "sms", "push"):
+        rendered = Writer(EchoGenerator(), library).prompt(make_brief(
+            channel=channel, products=b.products, interests=b.interests, voice=b.voice))
+        assert "tableware" not in rendered.system + rendered.user
+
+
+def test_a_push_hook_that_names_the_product_may_use_the_names_room(library):
+    name = "Wooden Star Christmas Scandinavian"
+    long_hook = "The Wooden Star Christmas Scandinavian will make your tree look festive."  # 72 > 70 characters
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps({"title": "For your tree", "hook": long_hook})), library,
+                    WriterSettings(variants=1, candidates=1, max_rounds=1))
+    [[copy]] = writer.write_many([brief("push")])
+    assert not copy.fallback and copy.field("body").count(name) == 1
+    # without the name the hook keeps its limit: the name merged after it needs the room
+    other = "A little wooden star will make your festive tree look lovely and bright."
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps({"title": "For your tree", "hook": other})), library,
+                    WriterSettings(variants=1, candidates=1, max_rounds=1))
+    [[copy]] = writer.write_many([brief("push")])
+    assert copy.fallback and writer.stats["failed:length"] == 1
