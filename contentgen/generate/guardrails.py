@@ -48,6 +48,26 @@ class GuardrailSettings:
     # "regency" 20, "doily" 19, but "tea" 75, "party" 63, "heart" 329)
     mention_max_names: int = 5
     mention_distinctive_names: int = 25
+    # a word of the model's own text that many catalog names use is a kind of product ("tins", "stand",
+    # "garland", "party"): said of a message none of whose products has it, it sells them as something
+    # they are not ("Tins that keep the cake" over a hot water bottle). English only; the generic
+    # words of catalog names (colours, sizes, styles, occasions, rooms) are not kinds of product.
+    product_word_min_names: int = 8
+    product_word_generic: tuple[str, ...] = (
+        "set", "of", "and", "the", "with", "in", "on", "a", "i", "s", "t", "w", "cm", "top", "number", "letter",
+        "pink", "blue", "red", "white", "black", "green", "silver", "ivory", "cream", "gold", "purple", "yellow",
+        "brown", "colour", "small", "large", "mini", "jumbo", "round", "square", "assorted", "vintage", "retro",
+        "antique", "classic", "french", "english", "new", "hot", "sweet", "magic", "funky", "chunky", "cosy",
+        "style", "shape", "design", "print", "image", "font", "art", "pack", "gift", "love", "heart", "hand",
+        "home", "wall", "door", "table", "tree", "christma", "easter", "birthday", "children", "child", "girl",
+        "spot", "spotty", "stripe", "floral", "painted", "wooden", "wood", "metal", "glass", "ceramic", "enamel",
+        "zinc", "crystal", "felt", "hanging", "scented", "sweetheart", "dolly", "charm", "bling",
+        # plain words of copy that catalog names happen to use ("Happy Birthday", "Shopping Bag", "Keep Calm")
+        "for", "can", "own", "first", "time", "day", "happy", "shopping", "keep", "big", "soft", "modern", "piece",
+        "choice", "place", "clear", "summer", "spring", "winter", "autumn", "money", "treasure", "twist", "best",
+        # kinds so broad that many different products are one ("holiday decorations" for a paper chain kit)
+        "decoration",
+    )
 
     def rule_set(self) -> RuleSet:
         return self.rules if self.rules is not None else default_rules()
@@ -207,6 +227,38 @@ def _without(text: str, strings: Iterable[str]) -> str:
     for s in strings:
         text = re.sub(re.escape(s), " ", text, flags=re.I)
     return text
+
+
+def check_product_words(creative: Mapping[str, str], brief: Brief, known_products: Collection[str] = (),
+                        settings: GuardrailSettings | None = None) -> Check:
+    """Kinds of product the model's own words name that no product of the message is: a word many
+    catalog names use ("tin", "stand", "party", "garland"), not generic (``product_word_generic``), and
+    in none of the message's product names or categories (a shared five-letter stem counts: "decoration"
+    for a "decor" category). Seen in the fourth blind draw: the approved examples' "tins", "stand" and
+    "soft light" copied onto a hot water bottle and wooden hearts, plasters sold as "party favourites"."""
+    settings = settings or GuardrailSettings()
+    if brief.language != "en" or not known_products:
+        return Check("facts.product_words", True)
+    catalog = _catalog_words(tuple(known_products))
+    generic = set(settings.product_word_generic)
+    own = {w for p in brief.products for w in _name_tokens(f"{p.name} {p.category}")}
+    # the shopper's interests said as their taste ("for your kitchen") are check_interest_labels' to judge
+    own |= {w for label in brief.interests for w in _name_tokens(label)}
+    own_stems = {w[:5] for w in own if len(w) >= 5}
+    own_joined = ["".join(re.findall(r"[a-z]+", p.name.lower())) for p in brief.products]
+    text = _without(" ".join(creative.values()), [p.name for p in brief.products])
+    found = []
+    for word in dict.fromkeys(_name_tokens(text)):
+        if (len(word) < 3 or word in generic or word in _FUNCTION_WORDS or word in own
+                or catalog.frequency.get(word, 0) < settings.product_word_min_names):
+            continue
+        if len(word) >= 5 and word[:5] in own_stems:
+            continue
+        if len(word) >= 4 and any(word in joined for joined in own_joined):  # "cake stand" for a "Cakestand"
+            continue
+        found.append(word)
+    detail = f"kinds of product none of the message's products is: {found[:5]}" if found else ""
+    return Check("facts.product_words", not found, detail)
 
 
 def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), settings: GuardrailSettings | None = None,
@@ -680,6 +732,7 @@ def check_copy(
     text = "\n".join(fields.values())
     return tuple(
         check_facts(text, brief, known_products, settings, policy)
+        + [check_product_words(creative, brief, known_products, settings)]
         + check_form(fields, creative, brief, field_limits, creative_limits, sentence_parts, truncated, settings, policy)
     )
 
