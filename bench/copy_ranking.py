@@ -91,12 +91,12 @@ def draw(args) -> None:
             brief_id = f"{shopper}/{channel}"
             pools = {}
             for pool_key, writer in writers.items():
-                prompt = writer._chat_prompt(template, brief)  # the prompt the Writer sends, exemplars included
-                sampling = writer.sampling(template, writer.words_to_avoid(brief))  # and its sampling settings
+                job = writer._job(template, brief)  # the prompt the Writer sends, exemplars included
+                prompt, sampling = job.prompt, writer.sampling(template, job.avoid)  # and its sampling settings
                 pool = []
                 for k in range(args.samples):
                     [[generation]] = writer.generator.generate([prompt], replace(sampling, seed=k), n=1)
-                    candidate = writer._candidate(template, brief, generation.text, generation.truncated)
+                    candidate = writer._candidate(template, brief, generation.text, generation.truncated, job.examples)
                     if candidate is None:
                         continue
                     creative, fields, checks = candidate

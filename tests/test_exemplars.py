@@ -89,3 +89,18 @@ def test_a_seed_only_library_refuses_to_add_and_a_missing_seed_is_named(tmp_path
         seeds_only.add({"hook": "A bag."}, brief("buys bags", ["Jumbo Bag Pink Polkadot"]))
     with pytest.raises(ConfigError, match="seed"):
         len(ApprovedCopyLibrary(None, seeds=[tmp_path / "nope.jsonl"]))
+
+
+def test_a_sample_that_repeats_a_shown_example_word_for_word_is_refused():
+    # the examples were approved for other products: the fourth blind draw's "Tins that keep the cake"
+    # over a hot water bottle; an answer of its own passes
+    library = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder())
+    b = brief("Has ordered many times.", ["Jumbo Bag Pink Polkadot"], interests=("bags",))
+    writer = Writer(EchoGenerator(), TemplateLibrary.load(), WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library)
+    [shown] = [dict(e.creative)["hook"] for e in library.nearest(b, 1)]
+    for answer, refused in ((shown.upper() + "!", True), ("A bag for the weekly shop, and more.", False)):
+        writer.generator = EchoGenerator(lambda prompt, index, settings: json.dumps({"hook": answer}))
+        [copy] = writer.write(b)
+        assert copy.fallback is refused, copy.text
+        if refused:
+            assert writer.stats["failed:copied_example"] >= 1

@@ -169,3 +169,44 @@ def test_a_push_hook_that_names_the_product_may_use_the_names_room(library):
                     WriterSettings(variants=1, candidates=1, max_rounds=1))
     [[copy]] = writer.write_many([brief("push")])
     assert copy.fallback and writer.stats["failed:length"] == 1
+
+
+# ---- facts.product_words: kinds of product none of the message's products is -------------------
+
+CATALOG = tuple(f"{kind} {style}" for kind in ("Set Of 3 Cake Tins", "Regency Cakestand 3 Tier", "Party Bunting", "Hot Water Bottle",
+                                                "Wooden Star", "Paper Chain Kit", "Lunch Bag", "Heart Decoration")
+                for style in ("Red", "Blue", "Pink", "Vintage", "Retrospot", "Spotty", "Pantry", "Paisley", "Doily", "Skull"))
+
+
+def product_words(text, names=("Hot Water Bottle Keep Calm",), interests=()):
+    from contentgen.generate.guardrails import check_product_words
+
+    b = make_brief(channel="sms", products=[product_fact(str(i), n, 2.95) for i, n in enumerate(names)],
+                   interests=interests, voice=BrandVoice("Gift Co"))
+    return check_product_words({"hook": text}, b, CATALOG)
+
+
+def test_a_kind_of_product_the_message_does_not_hold_is_refused():
+    # the fourth blind draw: an approved example's tins copied onto a hot water bottle
+    check = product_words("Tins that keep the cake and look good on the shelf.")
+    assert not check.passed and "tin" in check.detail and "cake" in check.detail
+    assert not product_words("Ready for the party season?").passed  # plasters/bottles as party goods
+
+
+def test_the_messages_own_kinds_generic_words_and_the_shoppers_taste_pass():
+    assert product_words("A warm hot water bottle for cold evenings.").passed  # its own kind
+    assert product_words("A cake stand for your table.", names=("Regency Cakestand 3 Tier",)).passed  # a joined name
+    assert product_words("A vintage red heart to love this Christmas.").passed  # colours, styles, occasions
+    assert product_words("Holiday decorations for your home.", names=("Paper Chain Kit Vintage",)).passed  # too broad a kind
+    assert product_words("Ready for the party season?", interests=("party & gifts",)).passed  # the shopper's taste
+
+
+def test_product_words_read_english_copy_with_a_catalog_only():
+    from contentgen.generate.guardrails import check_product_words
+
+    b = make_brief(channel="sms", language="zh", products=[product_fact("1", "Hot Water Bottle Keep Calm", 2.95)],
+                   voice=BrandVoice("Gift Co"))
+    assert check_product_words({"hook": "Tins for the cake."}, b, CATALOG).passed
+    assert product_words("Tins for the cake.").passed is False
+    b_en = make_brief(channel="sms", products=[product_fact("1", "Hot Water Bottle Keep Calm", 2.95)], voice=BrandVoice("Gift Co"))
+    assert check_product_words({"hook": "Tins for the cake."}, b_en, ()).passed
