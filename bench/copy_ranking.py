@@ -191,6 +191,15 @@ def measure(args) -> None:
         print(f"| {condition}, {label} | {len(briefs)} | {len(ready)} | {len(ready) - len(fallbacks)} | "
               f"{len(fallbacks)} ({len(fallbacks) / max(len(ready), 1):.0%}) | {send}/{len(ready)} = "
               f"{send / max(len(ready), 1):.0%} |")
+    print("\n| condition | channel | ready variants | fallbacks | reader would send as is |")
+    print("|---|---|---|---|---|")
+    for condition in json.loads((out / "key.json").read_text(encoding="utf-8"))["conditions"]:
+        for channel in sorted({v["brief"].split("/")[1] for v in key.values()}):
+            ready = [rid for rid, v in key.items() if condition in v["conditions"] and rid in read and not v["failed"]
+                     and v["brief"].split("/")[1] == channel]
+            fallbacks = sum(key[rid]["shots"] is None for rid in ready)
+            send = sum(read[rid].send for rid in ready)
+            print(f"| {condition} | {channel} | {len(ready)} | {fallbacks} | {send}/{len(ready)} = {send / max(len(ready), 1):.0%} |")
     candidates = [rid for rid, v in key.items() if v["shots"] is not None and rid in read]
     violating = [rid for rid in candidates if read[rid].violates & set(FACT_FAMILIES)]
     caught = [rid for rid in violating if key[rid]["failed"]]
