@@ -210,3 +210,14 @@ def test_product_words_read_english_copy_with_a_catalog_only():
     assert product_words("Tins for the cake.").passed is False
     b_en = make_brief(channel="sms", products=[product_fact("1", "Hot Water Bottle Keep Calm", 2.95)], voice=BrandVoice("Gift Co"))
     assert check_product_words({"hook": "Tins for the cake."}, b_en, ()).passed
+
+
+def test_a_push_title_that_names_the_product_keeps_the_name_out_of_the_body(library):
+    # readers of draws 2-5 read the name in the title and again in the body as repetition
+    name = "Wooden Star Christmas Scandinavian"
+    answer = {"title": "The wooden star christmas scandinavian", "hook": "A little something for your tree."}
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(answer)), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+    [[copy]] = writer.write_many([brief("push", offer=PERCENT)])
+    assert not copy.fallback, [c.detail for c in failed(copy.checks)]
+    assert copy.field("title") == f"The {name}"
+    assert name not in copy.field("body") and copy.field("body").endswith("15% off your next order")
