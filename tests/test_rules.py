@@ -72,6 +72,9 @@ def test_every_family_is_reported_passed_or_not():
     ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], unless: {policy: teleport}}\n", "not one of"),
     ("languages: [xx]\nrules: []\n", "languages"),
     ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], colour: red}\n", "unknown keys"),
+    ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], only_if: {segment: new}}\n", "only_if"),
+    ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], only_if: {product: '('}}\n", "only_if.product"),
+    ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], steer: [big sale]}\n", "single words"),
 ])
 def test_a_bad_rule_file_names_the_file_the_rule_and_the_fix(tmp_path, text, fix):
     path = tmp_path / "shop.yaml"

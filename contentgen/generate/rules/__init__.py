@@ -28,7 +28,8 @@ SCOPES = ("message", "creative")  # the message minus merge fields / the model's
 # what a shop's policy can support; each maps to a test on ShopPolicy (and the brief's products)
 POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times")
 _RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass",
-              "steer"}
+              "steer", "only_if"}
+_ONLY_IF_KEYS = {"product"}
 _UNLESS_KEYS = {"offer", "policy", "product", "segment"}
 
 
@@ -47,6 +48,9 @@ class Rule:
     unless_offer: tuple[str, ...] = ()  # "any" or offer kinds whose presence supports the claim
     unless_policy: tuple[str, ...] = ()  # POLICY_FACTS the shop's policy may state
     unless_product: re.Pattern | None = None  # a recommended product's name or category says so
+    # the rule is in force only when a recommended product's name or category matches: a claim that
+    # contradicts what the product is ("keeps you cool" of a hot water bottle)
+    only_if_product: re.Pattern | None = None
     unless_segment: tuple[str, ...] = ()
     fail_examples: tuple[Any, ...] = ()
     pass_examples: tuple[Any, ...] = ()
@@ -67,6 +71,8 @@ class Rule:
         if any(policy_supports(fact, policy, brief) for fact in self.unless_policy):
             return False
         if self.unless_product is not None and any(self.unless_product.search(_catalog_text(p)) for p in brief.products):
+            return False
+        if self.only_if_product is not None and not any(self.only_if_product.search(_catalog_text(p)) for p in brief.products):
             return False
         if brief.segment and brief.segment in self.unless_segment:
             return False
@@ -224,6 +230,13 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         product_regex = re.compile(product, re.I) if product else None
     except re.error as error:
         raise ConfigError(f"{where}: unless.product is not a valid regular expression: {error}") from error
+    only_if = entry.get("only_if") or {}
+    if not isinstance(only_if, dict) or set(only_if) - _ONLY_IF_KEYS:
+        raise ConfigError(f"{where}: 'only_if' takes {sorted(_ONLY_IF_KEYS)}; got {only_if!r}")
+    try:
+        only_if_product = re.compile(only_if["product"], re.I) if only_if.get("product") else None
+    except re.error as error:
+        raise ConfigError(f"{where}: only_if.product is not a valid regular expression: {error}") from error
     steer = _strings(where, "steer", entry.get("steer"))
     if any(not re.fullmatch(r"[^\W\d_]+", w) for w in steer):
         raise ConfigError(f"{where}: 'steer' lists single words (letters only); got {list(steer)}")
@@ -234,7 +247,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         id=entry["id"], family=family, languages=languages, regex=regex, scope=scope, reason=str(entry.get("reason", "")),
         channels=channels, except_channels=except_channels, unless_offer=_strings(where, "unless.offer", unless.get("offer")),
         unless_policy=policy, unless_product=product_regex, unless_segment=_strings(where, "unless.segment", unless.get("segment")),
-        fail_examples=fail, pass_examples=passing, source=str(path), steer=steer,
+        fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_product,
     )
 
 
