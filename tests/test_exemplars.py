@@ -104,3 +104,17 @@ def test_a_sample_that_repeats_a_shown_example_word_for_word_is_refused():
         assert copy.fallback is refused, copy.text
         if refused:
             assert writer.stats["failed:copied_example"] >= 1
+
+
+def test_a_short_formula_of_an_example_may_be_reused():
+    library = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder())
+    b = brief("Has ordered many times.", ["Jumbo Bag Pink Polkadot"], channel="email", interests=("bags",))
+    [example] = library.nearest(b, 1)
+    cta = dict(example.creative)["cta"]
+    assert len(cta.split()) < 6
+    answer = {"subject": "A few picks for the weekend", "hook": "Something useful for the weekly shop, picked with you in mind.",
+              "cta": cta}
+    writer = Writer(EchoGenerator(lambda prompt, index, settings: json.dumps(answer)), TemplateLibrary.load(),
+                    WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library)
+    [copy] = writer.write(b)
+    assert not copy.fallback, [c.detail for c in copy.checks if not c.passed]
