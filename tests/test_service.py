@@ -49,7 +49,8 @@ def test_a_chinese_brief_has_chinese_offer_wording_and_interests(service):
     assert all(re.search(r"[\u4e00-\u9fff]", i) for i in brief.interests)
 
 
-HOOKS = ('{"hook": "A little treat for your kitchen shelf."}', '{"hook": "Something lovely we think you will enjoy."}')
+# (no kind of product in them: a hook that calls the recommended product a "shelf" or a "tin" is refused)
+HOOKS = ('{"hook": "A little something to brighten your home."}', '{"hook": "Something lovely we think you will enjoy."}')
 
 
 def test_write_returns_checked_variants(demo_shop):
