@@ -1,10 +1,10 @@
 """The shop's approved-copy library: copy a person approved, kept as few-shot examples for the prompt.
 
 A JSON-lines file in the project (one approved message a line: channel, language, the situation and
-theme it was written for, the model-written parts, where it came from), read after any seed files (read
-only: examples a shop starts from; approvals are appended to the project's own file, never to a seed). ``nearest`` picks the
-examples written for the most similar situation and theme, by the packaged sentence embedding model
-(all-MiniLM-L6-v2 through ``contentgen.retrieval``); tests pass the hash embedder. The demo shop ships
+theme it was written for, the model-written parts, where it came from), read after any seed files
+(read only: examples a shop starts from; approvals go to the project's own file, never to a seed).
+``nearest`` picks the examples written for the most similar situation and theme, by the packaged
+sentence embedding model (all-MiniLM-L6-v2 through ``contentgen.retrieval``); tests pass the hash embedder. The demo shop ships
 a seed library written by the contentgen team (each line says so); it grows from the workspace's
 approve button (``add``).
 """

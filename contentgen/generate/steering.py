@@ -2,9 +2,10 @@
 
 The guardrails refuse a sample after it is written; at this model's size most refusals are a few
 predictable claim words ("popular", "new", "save", "deals": see the ``steer`` lists of the rule
-files). Pushing those words' tokens down while decoding spends fewer samples on copy that cannot
-ship, and so leaves fewer briefs to the fallback. It is a bias, not a guarantee: a word can still
-appear spelled by other tokens, which is why every sample is still checked.
+files). Pushing those words' tokens down while decoding is meant to spend fewer samples on copy that
+cannot ship; in the one blind draw that compared the same seeds with and without it (bench/RESULTS.md,
+draw 4) the difference was within noise. It is a bias, not a guarantee: a word can still appear
+spelled by other tokens, which is why every sample is still checked.
 
 Pure logic here; each backend maps the words to its own token ids with ``token_ids_to_avoid``.
 """
