@@ -175,17 +175,23 @@ def measure(args) -> None:
 
     out = Path(args.out)
     _, messages = load_labelled(out / "records.jsonl")
-    key = json.loads((out / "key.json").read_text(encoding="utf-8"))["records"]
+    key_file = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    key, conditions = key_file["records"], key_file["conditions"]
     read = {m.id: m for m in messages}
+
+    def ready_for(condition: str, channel: str | None = None) -> list[str]:
+        # what the condition ships: its picks, and its fallback only when that passes its own checks
+        # (else the brief is an error row)
+        return [rid for rid, v in key.items() if condition in v["conditions"] and rid in read and not v["failed"]
+                and (channel is None or v["brief"].split("/")[1] == channel)]
+
     missing = sorted(set(key) - set(read))
     print(f"{len(read)} of {len(key)} messages labelled" + (f"; unlabelled: {', '.join(missing[:10])}" if missing else ""))
     print("\n| condition | briefs | ready variants | model-written | fallbacks | reader would send as is |")
     print("|---|---|---|---|---|---|")
     briefs = {v["brief"] for v in key.values()}
-    for condition, label in json.loads((out / "key.json").read_text(encoding="utf-8"))["conditions"].items():
-        ready = [rid for rid, v in key.items() if condition in v["conditions"] and rid in read]
-        # a fallback only ships when it passes its own checks (else the brief is an error row)
-        ready = [rid for rid in ready if not key[rid]["failed"]]
+    for condition, label in conditions.items():
+        ready = ready_for(condition)
         fallbacks = [rid for rid in ready if key[rid]["shots"] is None]
         send = sum(read[rid].send for rid in ready)
         print(f"| {condition}, {label} | {len(briefs)} | {len(ready)} | {len(ready) - len(fallbacks)} | "
@@ -193,10 +199,9 @@ def measure(args) -> None:
               f"{send / max(len(ready), 1):.0%} |")
     print("\n| condition | channel | ready variants | fallbacks | reader would send as is |")
     print("|---|---|---|---|---|")
-    for condition in json.loads((out / "key.json").read_text(encoding="utf-8"))["conditions"]:
+    for condition in conditions:
         for channel in sorted({v["brief"].split("/")[1] for v in key.values()}):
-            ready = [rid for rid, v in key.items() if condition in v["conditions"] and rid in read and not v["failed"]
-                     and v["brief"].split("/")[1] == channel]
+            ready = ready_for(condition, channel)
             fallbacks = sum(key[rid]["shots"] is None for rid in ready)
             send = sum(read[rid].send for rid in ready)
             print(f"| {condition} | {channel} | {len(ready)} | {fallbacks} | {send}/{len(ready)} = {send / max(len(ready), 1):.0%} |")
