@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 from contentgen.brief import Brief
 from contentgen.policy import ShopPolicy
-from contentgen.generate.rules import RuleSet
+from contentgen.generate.rules import RuleSet, is_single_word
 
 # a biased first token shorter than this is a fragment many unrelated words start with ("J" of
 # "Jumbo"); only a whole-word token or a long enough piece of the word is pushed down
@@ -32,7 +32,7 @@ def words_to_avoid(brief: Brief, rules: RuleSet, policy: ShopPolicy | None = Non
     the single words of the shop's ``avoid_words``, less any word the brief's own products or offer
     use (a product named "New Baroque Candlestick" must stay writable)."""
     words = list(rules.steer_words(brief, policy))
-    words += [w for w in brief.voice.avoid_words if re.fullmatch(r"[^\W\d_]+", w.strip())]
+    words += [w for w in brief.voice.avoid_words if is_single_word(w.strip())]
     own = " ".join([p.name for p in brief.products] + [brief.offer.description if brief.offer else ""]).lower()
     own_words = set(re.findall(r"[^\W\d_]+", own))
     return tuple(dict.fromkeys(w.strip() for w in words if w.strip().lower() not in own_words))

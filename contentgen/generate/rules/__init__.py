@@ -238,7 +238,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
     except re.error as error:
         raise ConfigError(f"{where}: only_if.product is not a valid regular expression: {error}") from error
     steer = _strings(where, "steer", entry.get("steer"))
-    if any(not re.fullmatch(r"[^\W\d_]+", w) for w in steer):
+    if not all(is_single_word(w) for w in steer):
         raise ConfigError(f"{where}: 'steer' lists single words (letters only); got {list(steer)}")
     fail, passing = tuple(entry.get("fail") or ()), tuple(entry.get("pass") or ())
     if not fail:
@@ -249,6 +249,11 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         unless_policy=policy, unless_product=product_regex, unless_segment=_strings(where, "unless.segment", unless.get("segment")),
         fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_product,
     )
+
+
+def is_single_word(text: str) -> bool:
+    """Letters only, no space, digit or punctuation: what decoding can be steered away from."""
+    return re.fullmatch(r"[^\W\d_]+", text) is not None
 
 
 def _strings(where: str, key: str, value: Any) -> tuple[str, ...]:
@@ -280,4 +285,5 @@ def example_brief_values(example: Any) -> tuple[str, dict]:
     raise ConfigError(f"an example must be a string or a mapping with 'text'; got {example!r}")
 
 
-__all__: Sequence[str] = ("Rule", "RuleSet", "Finding", "default_rules", "load_rule_file", "policy_supports", "POLICY_FACTS")
+__all__: Sequence[str] = ("Rule", "RuleSet", "Finding", "default_rules", "is_single_word", "load_rule_file", "policy_supports",
+                          "POLICY_FACTS")
