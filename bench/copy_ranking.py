@@ -12,7 +12,11 @@ the way the Writer would:
 - A, before: shots 0, the first passing candidates in draw order (no ranking);
 - B, ranked: shots 0, the best passing candidates by the quality score (``quality.rank``);
 - C, ranked + exemplars: shots 2, ranked likewise (the Writer before steering);
-- D, C + steering: shots 2, decoding steered away from the claim words, ranked (the shipped Writer).
+- D, C + steering: shots 2, decoding steered away from the claim words, ranked (the Writer of draws 5-8);
+- E, D ranked with the reader model's score (generate/reader_model.py) as the quality score's main term
+  (the shipped Writer). E and D pick from the same pool. The key keeps each candidate's reader score, so
+  ``measure`` also shows E as a sequential backend runs it: the Writer stops sampling a brief at
+  variants + spare passing candidates and ranks only those.
 
 A brief short of passing candidates gets its labelled fallback (the same in every condition).
 
@@ -40,9 +44,11 @@ import subprocess
 import time
 
 CONDITIONS = {"A": "before: shots 0, first passing in draw order", "B": "ranked: shots 0, by quality score",
-              "C": "ranked + exemplars: shots 2, by quality score", "D": "C + steering: shots 2, steered, by quality score"}
-# condition -> (shots, steered, ranked): the pool it picks from and how
-POOLS = {"A": (0, False, False), "B": (0, False, True), "C": (2, False, True), "D": (2, True, True)}
+              "C": "ranked + exemplars: shots 2, by quality score", "D": "C + steering: shots 2, steered, by quality score",
+              "E": "D + reader model: shots 2, steered, by quality score with the reader term"}
+# condition -> (shots, steered, ranked, reader model): the pool it picks from and how
+POOLS = {"A": (0, False, False, False), "B": (0, False, True, False), "C": (2, False, True, False),
+         "D": (2, True, True, False), "E": (2, True, True, True)}
 
 
 def _commit() -> str:
@@ -102,12 +108,15 @@ def draw(args) -> None:
                     creative, fields, checks = candidate
                     pool.append({"creative": creative, "fields": fields, "failed": [c.name for c in failed(checks)],
                                  "logprob": getattr(generation, "mean_logprob", None), "draw": k})
+                # the reader model's score of each parsed candidate (kept in the key for re-picking)
+                for candidate, score in zip(pool, base.reader.scores([c["creative"] for c in pool], brief) if base.reader else [None] * len(pool)):
+                    candidate["reader"] = score
                 pools[pool_key] = pool
             fallback_creative = base.templates.render_fallback(template, brief)
             fallback_fields, fallback_checks = base._assemble(template, brief, fallback_creative, truncated=False)
             chosen_by = {}
             for condition in args.conditions:
-                shots, steer, ranked = POOLS[condition]
+                shots, steer, ranked, use_reader = POOLS[condition]
                 pool_key = (shots, steer)
                 passing = [i for i, c in enumerate(pools[pool_key]) if not c["failed"]]
                 distinct, seen = [], set()
@@ -118,7 +127,7 @@ def draw(args) -> None:
                         distinct.append(i)
                 if ranked:
                     order = rank([(pools[pool_key][i]["creative"], pools[pool_key][i]["logprob"]) for i in distinct],
-                                 brief, args.variants)
+                                 brief, args.variants, [pools[pool_key][i]["reader"] for i in distinct] if use_reader else None)
                     picks = [distinct[j] for j, _ in order]
                 else:
                     picks = distinct[: args.variants]
@@ -128,7 +137,7 @@ def draw(args) -> None:
                     rid = f"{brief_id}/s{shots}{'/steered' if steer else ''}/d{candidate['draw']}"
                     records.append(_record(rid, brief, template.name, candidate["creative"], candidate["fields"], False))
                     key[rid] = {"brief": brief_id, "shots": shots, "steered": steer, "draw": candidate["draw"],
-                                "failed": candidate["failed"],
+                                "failed": candidate["failed"], "reader": candidate["reader"], "logprob": candidate["logprob"],
                                 "conditions": sorted(c for c, picks in chosen_by.items() if ((shots, steer), i) in picks)}
             rid = f"{brief_id}/fallback"
             records.append(_record(rid, brief, template.name, fallback_creative, fallback_fields, True))
@@ -197,6 +206,8 @@ def measure(args) -> None:
         print(f"| {condition}, {label} | {len(briefs)} | {len(ready)} | {len(ready) - len(fallbacks)} | "
               f"{len(fallbacks)} ({len(fallbacks) / max(len(ready), 1):.0%}) | {send}/{len(ready)} = "
               f"{send / max(len(ready), 1):.0%} |")
+    if "E" in conditions:
+        _sequential_e(key, read, key_file["header"]["variants"])
     print("\n| condition | channel | ready variants | fallbacks | reader would send as is |")
     print("|---|---|---|---|---|")
     for condition in conditions:
@@ -234,6 +245,42 @@ def measure(args) -> None:
     for rid in missed[: args.missed]:
         m = read[rid]
         print(f"  missed {rid} {sorted(m.violates)}: {m.text[:160]!r} ({m.reason})")
+
+
+def _sequential_e(key: dict, read: dict, variants: int) -> None:
+    """E as a sequential backend (llama.cpp) runs it: the Writer stops sampling a brief once it holds
+    variants + spare distinct passing candidates (in draw order) and ranks only those."""
+    from contentgen.generate.quality import rank
+    from contentgen.generate.writer import WriterSettings
+
+    spare = WriterSettings().spare
+    pools: dict[str, list] = {}
+    fallbacks = {}
+    for rid, v in key.items():
+        if rid not in read:
+            continue
+        if v["shots"] is None:
+            fallbacks[v["brief"]] = (rid, v)
+        elif v["shots"] == 2 and v.get("steered") and not v["failed"]:
+            pools.setdefault(v["brief"], []).append((v["draw"], rid, v))
+    ready = send = fallback_count = 0
+    for brief_id, (fallback_rid, fallback_key) in fallbacks.items():
+        kept, seen = [], set()
+        for _, rid, v in sorted(pools.get(brief_id, [])):
+            text = json.dumps(dict(read[rid].creative), sort_keys=True)
+            if text not in seen and len(kept) < variants + spare:
+                seen.add(text)
+                kept.append((rid, v))
+        picks = [kept[j][0] for j, _ in rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief,
+                                              variants, [v.get("reader") for _, v in kept])] if kept else []
+        ready += len(picks)
+        send += sum(read[rid].send for rid in picks)
+        if len(picks) < variants and not fallback_key["failed"]:
+            ready += 1
+            fallback_count += 1
+            send += read[fallback_rid].send
+    print(f"| E as the Writer samples (stops at variants + spare = {variants + spare} passing) | {len(fallbacks)} | {ready} | "
+          f"{ready - fallback_count} | {fallback_count} ({fallback_count / max(ready, 1):.0%}) | {send}/{ready} = {send / max(ready, 1):.0%} |")
 
 
 def main() -> None:

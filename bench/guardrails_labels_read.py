@@ -22,7 +22,8 @@ def show(path: str, start: int, stop: int) -> None:
         b = r["brief"]
         offer = b["offer"]
         print(f"=== {r['id']} {r['channel']}/{r['language']}{' FALLBACK' if r['fallback'] else ''} seg={b['segment']} "
-              f"name={b['first_name']!r} interests={list(b['interests'])}")
+              f"name={b['first_name']!r} interests={list(b['interests'])}"
+              + (f" sent={b['send_date']}" if b.get("send_date") else ""))
         print("products: " + " ; ".join(f"{p['name']} {p['price']}" for p in b["products"]))
         if offer:
             print(f"offer: {offer['kind']} {offer['value']} min={offer['min_order_value']} '{offer['description']}' code={offer['code']} exp={offer['expires']}")

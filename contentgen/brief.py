@@ -7,6 +7,7 @@ facts; the batch job's cohort key is the Brief without its per-recipient merge f
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 import hashlib
 import json
 
@@ -74,9 +75,17 @@ class Brief:
     interests: tuple[str, ...] = ()
     shopper_id: str = ""
     links: tuple[str, ...] = field(default=())
+    # the ISO date the message goes out ("" = not known): the prompt names its month and the season
+    # rules check against it. Not a merge field: copy written for December is not copy for May.
+    send_date: str = ""
 
     # Per-recipient merge fields: left out of the cohort key so one generation serves many recipients.
     MERGE_FIELDS = ("first_name", "shopper_id", "links")
+
+    @property
+    def send_month(self) -> int | None:
+        """The month (1-12) the message goes out; None when the send date is not known."""
+        return date.fromisoformat(self.send_date).month if self.send_date else None
 
     def cohort_key(self) -> str:
         """A stable hash of everything but the per-recipient merge fields."""

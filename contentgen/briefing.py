@@ -6,6 +6,7 @@ the CLI and campaign code adapt their objects to these arguments.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Iterable, Sequence
 
 from contentgen.brief import CHANNELS, LANGUAGES, BrandVoice, Brief, OfferTerms, ProductFact
@@ -89,8 +90,10 @@ def make_brief(
     interests: Sequence[str] = (),
     shopper_id: str = "",
     links: Sequence[str] = (),
+    send_date: str | date = "",
 ) -> Brief:
-    """A validated Brief (ConfigError naming the valid choices when channel or language is unknown)."""
+    """A validated Brief (ConfigError naming the valid choices when channel or language is unknown,
+    or the fix when ``send_date`` is not an ISO date)."""
     if channel not in CHANNELS:
         raise ConfigError(f"unknown channel {channel!r}; choose one of: {', '.join(CHANNELS)}")
     if language not in LANGUAGES:
@@ -109,4 +112,19 @@ def make_brief(
         interests=tuple(sanitize_untrusted(i, 40) for i in interests),
         shopper_id=str(shopper_id),
         links=tuple(links),
+        send_date=iso_send_date(send_date),
     )
+
+
+def iso_send_date(value: str | date) -> str:
+    """``value`` as an ISO date string ("" stays "": the send date is not known)."""
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ConfigError(f"send_date {value!r} is not an ISO date; give it as YYYY-MM-DD (e.g. 2011-12-09), "
+                          "or leave it empty when the send date is not known") from None

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contentgen.errors import ConfigError
+
+# where the shop's seasons fall: "" = not stated, so no season in the copy is checked against the date
+HEMISPHERES: tuple[str, ...] = ("", "north", "south")
+
 
 @dataclass(frozen=True)
 class ShopPolicy:
@@ -20,3 +25,10 @@ class ShopPolicy:
     handmade_lines: tuple[str, ...] = ()  # product-name words of lines the shop makes by hand
     delivery_times: str = ""  # e.g. "2-4 working days in the UK"; empty = never promised
     cleared_products: tuple[str, ...] = ()  # product ids the shop has reviewed and released from quarantine
+    # "north" or "south": whose spring a December send is in; "" = not stated (seasons go unchecked)
+    hemisphere: str = ""
+
+    def __post_init__(self) -> None:
+        if self.hemisphere not in HEMISPHERES:
+            raise ConfigError(f"policy hemisphere {self.hemisphere!r} is not one of \"north\", \"south\" or \"\" "
+                              "(not stated); fix: set hemisphere = \"north\" or \"south\" in [policy], or leave it out")

@@ -71,6 +71,8 @@ class PolicyTable(_Table):
     handmade_lines: tuple[str, ...] = ()
     delivery_times: str = ""
     cleared_products: tuple[str, ...] = ()
+    # whose seasons the send date falls in; "" = not stated, so seasons in the copy go unchecked
+    hemisphere: Literal["north", "south", ""] = ""
 
     def shop_policy(self) -> ShopPolicy:
         return ShopPolicy(**self.model_dump())
@@ -96,6 +98,9 @@ class ModelTable(_Table):
     name: str = Field(default="qwen2.5-coder-1.5b", min_length=1)
     embedding: str = Field(default="all-MiniLM-L6-v2", min_length=1)
     content: bool = True  # blend the content signal into the recommendations
+    # the reader model that ranks passing candidates: "packaged" (fitted on the team's blind reads,
+    # contentgen/generate/reader_model.py), a model file the shop fitted, or "" for none
+    reader: str = "packaged"
 
 
 class StoreTable(_Table):
@@ -192,6 +197,11 @@ class Project(_Table):
             return SEED_LIBRARY
         return self.path(self.exemplars.seed) if self.exemplars.seed else None
 
+    def reader_model(self) -> str:
+        """"packaged", "" (none) or the path of a shop's reader model file."""
+        value = self.model.reader.strip()
+        return value if value in ("packaged", "") else str(self.path(value))
+
     def suppression_file(self) -> Path | None:
         return self.path(self.campaign.suppression) if self.campaign.suppression else None
 
@@ -247,6 +257,7 @@ class Project(_Table):
             templates_dir=self.templates_folder(),
             approved_copy=self.approved_copy_file(),
             approved_seed=self.approved_seed_file(),
+            reader_model=self.reader_model(),
         )
 
     def with_overrides(

@@ -55,13 +55,16 @@ class ServiceSettings:
     approved_copy: Path | None = None
     # read-only approved examples the library starts from (the demo project: the seed library); None = none
     approved_seed: Path | None = None
+    # ranks the candidates that passed every check by the learned chance a reader would send them
+    # (contentgen/generate/reader_model.py): "packaged", a shop's model file, or "" for none
+    reader_model: str = "packaged"
 
 
 # ServiceSettings fields that do not change the fitted recommender (the saved fit's key skips them)
 _NOT_IN_FIT = frozenset({
     "offers_path", "generator_backend", "generator_model", "variants", "candidates", "recommendations",
     "voice", "policy", "send_date", "as_of", "clusters", "embedding_cache", "store_url", "index_dir", "templates_dir",
-    "approved_copy", "approved_seed",
+    "approved_copy", "approved_seed", "reader_model",
 })
 
 
@@ -230,7 +233,15 @@ class ContentService:
         known = self.shop.catalog["title"].astype(str).tolist()
         return Writer(generator, self.templates, WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known,
                       policy=self.settings.policy,  # the project's [policy]: claims it supports pass
-                      exemplars=self.approved_copy)
+                      exemplars=self.approved_copy, reader=self.reader_model)
+
+    @cached_property
+    def reader_model(self):
+        """The reader model that ranks passing candidates, or None (``settings.reader_model`` = "")."""
+        from contentgen.generate.reader_model import load_reader_model
+
+        choice = self.settings.reader_model
+        return None if not choice else load_reader_model(None if choice == "packaged" else choice)
 
     @cached_property
     def approved_copy(self):
@@ -306,6 +317,7 @@ class ContentService:
             situation=situation,
             interests=interests,
             shopper_id=profile.shopper_id,
+            send_date=self.send_date.isoformat(),
         )
 
     def write(self, shopper_id: str, channel: str = "email", language: str = "en"):
@@ -367,7 +379,7 @@ class ContentService:
         offer = self.offer_plan.terms[offers.value_counts().index[0]] if not offers.empty else None
         return make_brief(channel=channel, language=language, products=products, voice=self.settings.voice,
                           offer=offer.in_language(language) if offer is not None else None, segment=segment,
-                          situation=situation, interests=interests)
+                          situation=situation, interests=interests, send_date=self.send_date.isoformat())
 
     def record_event(self, event):
         """Fold a live view, cart or purchase (``realtime.LiveEvent``) into this shopper's profile and

@@ -354,3 +354,15 @@ def test_refit_on_command_includes_the_live_events_and_keeps_answering(client, k
     assert not refitted.recommender.is_cold(["web-visitor-9"])[0]
     answer = client.post("/recommend", json={"shopper_id": "web-visitor-9"}, headers=auth(keys["read"]))
     assert answer.status_code == 200 and not answer.json()["cold_start"]
+
+
+def test_a_writer_for_another_variant_count_keeps_the_shops_policy_examples_and_reader(service, store):
+    from contentgen.api.app import ServiceState
+
+    state = ServiceState(service, store)
+    base = service.writer
+    other = state.writer_for(base.settings.variants + 1)
+    assert other is not base and other.settings.variants == base.settings.variants + 1
+    # a claim the shop's policy supports, the shop's approved examples and the ranking's reader model
+    # must not depend on how many variants a request asks for
+    assert (other.policy, other.exemplars, other.reader) == (base.policy, base.exemplars, base.reader)

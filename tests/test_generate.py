@@ -122,13 +122,13 @@ def test_shorter_versions_keep_whole_sentences_or_a_title_head():
 def test_a_too_long_part_is_shortened_to_its_complete_first_sentences(library):
     long_hook = ("Your table deserves a little Regency charm. Bright colours suit every season of the year ahead. "
                  "Pretty things make an afternoon feel like an occasion. A treat for the friends who come round.")
-    answer = json.dumps({"subject": "Tea time treats: a centrepiece for your table and more", "hook": long_hook, "cta": "See the picks"})
+    answer = json.dumps({"subject": "Tea time treats: a centrepiece and more", "hook": long_hook, "cta": "See the picks"})
     [[copy]] = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1)).write_many([email_brief()])
     assert not copy.fallback and copy.passed
     # the longest run of whole sentences that fits the 160-character limit
     assert dict(copy.creative)["hook"] == ("Your table deserves a little Regency charm. Bright colours suit every season "
                                            "of the year ahead. Pretty things make an afternoon feel like an occasion.")
-    assert dict(copy.creative)["subject"] == "Tea time treats: a centrepiece for your table and more"  # fitted already
+    assert dict(copy.creative)["subject"] == "Tea time treats: a centrepiece and more"  # fitted already
 
 
 def test_transactional_framing_is_refused(library):
@@ -182,6 +182,19 @@ def test_make_brief_validates_channel_language_and_products():
         email_brief(channel="fax")
     with pytest.raises(ConfigError, match="at least one product"):
         email_brief(products=[])
+
+
+def test_make_brief_takes_the_send_date_as_an_iso_date_and_keeps_it_in_the_cohort_key():
+    from datetime import date
+
+    december = email_brief(send_date="2011-12-09")
+    assert december.send_date == "2011-12-09" and december.send_month == 12
+    assert email_brief(send_date=date(2011, 12, 9)) == december
+    assert email_brief().send_date == "" and email_brief().send_month is None  # not known
+    # copy written for December is not copy for May: the date is not a merge field
+    assert email_brief(send_date="2012-05-09").cohort_key() != december.cohort_key()
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        email_brief(send_date="09/12/2011")
 
 
 def test_unknown_backend_or_model_names_the_choices():

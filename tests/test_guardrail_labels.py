@@ -27,7 +27,11 @@ CATALOG = DATA / "copy_labels_catalog.txt"
 # refused (6 with the repetition/voice additions). Those rules were written after reading the misses, so this is an in-sample figure: the
 # floors sit a miss or two below it so that losing a kind of check fails here, not to prove 100%.
 FACT_RECALL_FLOOR = 0.97  # share of messages with a labelled fact/claim violation the checks refuse
-OK_REFUSAL_CEILING = 0.05  # share of labelled-ok messages the checks refuse (the target is <= 20%)
+# share of labelled-ok messages the checks refuse (the target is <= 20%). 0.05 until the
+# repetition check counted a content word said twice in a part or echoed across parts: this set's
+# reader let three of those through ("perfect" twice, "a touch of" twice), the eleven readers of
+# bench/copy-ranking-2..8 refused them (211 such messages over all reads, 7 reader-ok): 11 of 166.
+OK_REFUSAL_CEILING = 0.07
 # per family with at least 5 labelled violations and some caught: the share its own checks refuse
 FAMILY_RECALL_FLOORS: dict[str, float] = {
     "voice": 0.80, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.93, "repetition": 0.80,

@@ -273,7 +273,23 @@ def test_a_product_name_with_i_or_shopper_in_it_is_not_the_voice():
 def test_a_word_said_three_times_is_repetition():
     text = "Discover our perfect Christmas gifts, perfect for our perfect shoppers, perfect for you."
     assert "repetition" in names(text)
-    assert "repetition" not in names("A perfect cakestand, perfect for tea.")
+    assert "repetition" not in names("A perfect cakestand for tea.")
+
+
+def test_a_content_word_said_twice_in_a_part_or_echoed_by_another_part_is_repetition():
+    # readers of draws 2-8 refused both ("the magical beauty ... your next magical night"; "Perfect for a
+    # rainy day" over "A warm bottle for a rainy day"); times of year and the products' own words are not echoes
+    assert "repetition" in names("A perfect cakestand, perfect for tea.")
+    assert "repetition" in names("The magical beauty of a cakestand for a magical tea.")
+    push = Brief("push", "en", BrandVoice("Gift Co"), (CAKESTAND,), None, shopper_id="17850")
+
+    def repetition(title: str, hook: str):
+        return {c.name: c for c in check_copy({"title": title, "body": hook}, {"title": title, "hook": hook}, push,
+                                              {"title": 50, "body": 120})}["repetition"]
+    echo = repetition("Perfect for a rainy day", "A cakestand for a rainy day.")
+    assert not echo.passed and "both say 'rainy'" in echo.detail
+    assert repetition("Tea time this season", "A Regency Cakestand 3 Tier for the season ahead.").passed
+    assert repetition("Three tiers of cake", "The cakestand for your table.").passed  # "cakestand" is the product's word
 
 
 def test_copy_written_to_the_shop_owner_about_its_shoppers_is_refused():

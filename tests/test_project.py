@@ -94,6 +94,18 @@ def test_without_a_project_file_the_demo_project_is_used(tmp_path, monkeypatch):
     assert project.index_folder() == tmp_path / "indexes" / "demo"
 
 
+def test_the_demo_shop_is_in_the_northern_hemisphere_so_its_seasons_are_checked(tmp_path):
+    assert demo_project(tmp_path).service_settings().policy.hemisphere == "north"  # a UK shop
+
+
+def test_the_reader_model_is_the_packaged_one_none_or_a_file_next_to_the_project(tmp_path):
+    assert demo_project(tmp_path).service_settings().reader_model == "packaged"
+    off = _write(tmp_path, '[data]\nfolder = "demo"\n[model]\nreader = ""\n')
+    assert load_project(off).service_settings().reader_model == ""
+    own = _write(tmp_path, '[data]\nfolder = "demo"\n[model]\nreader = "models/reader.json"\n')
+    assert load_project(own).service_settings().reader_model == str(tmp_path.resolve() / "models" / "reader.json")
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -103,6 +115,7 @@ def test_without_a_project_file_the_demo_project_is_used(tmp_path, monkeypatch):
         ('[voice]\nname = "x"\n', r"contentgen.toml: data: Field required; fix: add it"),
         ('[data]\nfolder = "demo"\n[campaign]\nvariants = 0\n', r"campaign.variants: .*fix: change the value"),
         ('[data]\nfolder = "demo"\n[policy]\nfree_shipping_threshold = "soon"\n', r"policy.free_shipping_threshold: .*'soon'"),
+        ('[data]\nfolder = "demo"\n[policy]\nhemisphere = "northern"\n', r"policy.hemisphere: .*'northern'.*fix: use 'north', 'south'"),
         ('[data]\nfolder = "nowhere"\n', r"data.folder: .*nowhere is not a folder; fix: point it at the folder"),
         ('[data]\nfolder = "demo"\nmapping = "shopify"\n', r"data.mapping: no shipped mapping 'shopify'; fix: use one of online_retail"),
         ('[data]\nfolder = "demo"\nmapping = "maps/mine.toml"\n', r"data.mapping: .*mine.toml does not exist"),

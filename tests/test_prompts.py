@@ -131,3 +131,16 @@ def test_what_the_shop_is_comes_from_its_policy_not_the_template():
     assert "Gift Co, a bakery supply shop in Leeds." in described
     zh = Brief("sms", "zh", BrandVoice("礼品铺"), (ProductFact("1", "Tea Set", 5.0),))
     assert "（一家茶具店）" in library.render_prompt(library.for_brief(zh), zh, ShopPolicy(description="一家茶具店")).system
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("language, month", [("en", "December"), ("zh", "12月")])
+def test_the_prompt_names_the_send_month_when_the_brief_has_a_send_date(channel, language, month):
+    library = TemplateLibrary.load()
+    dated = Brief(channel, language, BrandVoice("Gift Co"), (ProductFact("1", "Tea Set", 5.0),), situation="orders often",
+                  interests=("tea",), send_date="2011-12-09")
+    template = library.for_brief(dated)
+    assert month in library.render_prompt(template, dated).user
+    undated = Brief(channel, language, BrandVoice("Gift Co"), (ProductFact("1", "Tea Set", 5.0),), situation="orders often",
+                    interests=("tea",))
+    assert month not in library.render_prompt(template, undated).user

@@ -35,7 +35,7 @@ def fired(rule, example) -> set[str]:
     products = tuple(ProductFact(str(i), name, 2.95) for i, name in enumerate(names))
     brief = Brief(context.get("channel", "email"), rule.languages[0], BrandVoice("Gift Co"), products,
                   OFFERS[context["offer"]] if "offer" in context else None, segment=context.get("segment", ""),
-                  situation="orders often", shopper_id="1")
+                  situation="orders often", shopper_id="1", send_date=context.get("send_date", ""))
     policy = ShopPolicy(**{k: tuple(v) if isinstance(v, list) else v for k, v in context.get("policy", {}).items()})
     checks = check_copy({"body": text}, {"hook": text}, brief, {"body": 2000}, policy=policy)
     return {r for c in checks for r in c.rules}
@@ -75,6 +75,12 @@ def test_every_family_is_reported_passed_or_not():
     ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], only_if: {segment: new}}\n", "only_if"),
     ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], only_if: {product: '('}}\n", "only_if.product"),
     ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], steer: [big sale]}\n", "single words"),
+    ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: [0, 13]}}\n", "month numbers 1-12"),
+    ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: []}}\n", "month numbers 1-12"),
+    ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: [yes]}}\n", "month numbers 1-12"),
+    ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: {east: [3]}}}\n", "north"),
+    ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: {north: 3}}}\n",
+     "unless.months.north"),
 ])
 def test_a_bad_rule_file_names_the_file_the_rule_and_the_fix(tmp_path, text, fix):
     path = tmp_path / "shop.yaml"
@@ -94,3 +100,49 @@ def test_a_shop_can_add_a_rule_file(tmp_path):
     assert [c.rules for c in checks if c.name == "facts.awards"] == [("shop.award",)]
     with pytest.raises(ConfigError, match="already used"):
         RuleSet.load([*RULE_FILES, *RULE_FILES])
+
+
+def _month_rule(tmp_path, months: str):
+    path = tmp_path / "months.yaml"
+    path.write_text(f"languages: [en]\nrules:\n  - {{id: a, family: voice.x, lexicon: [spring], fail: [x], unless: {{months: {months}}}}}\n")
+    return load_rule_file(path)[0]
+
+
+def _dated(send_date: str = "") -> Brief:
+    return Brief("email", "en", BrandVoice(), (ProductFact("1", "Tea Set", 5.0),), send_date=send_date)
+
+
+def test_a_holiday_rule_is_in_force_only_outside_its_months_and_only_with_a_send_date(tmp_path):
+    rule = _month_rule(tmp_path, "[11, 12]")
+    assert rule.unless_months == (11, 12)
+    assert not rule.applies(_dated(), ShopPolicy())  # no send date: it cannot tell, so it refuses nothing
+    assert not rule.applies(_dated("2011-12-09"), ShopPolicy())
+    assert rule.applies(_dated("2012-05-09"), ShopPolicy())  # the same months in either hemisphere
+    assert rule.applies(_dated("2012-05-09"), ShopPolicy(hemisphere="south"))
+
+
+def test_a_season_rule_reads_the_hemisphere_and_is_out_of_force_when_the_shop_has_not_said_it(tmp_path):
+    rule = _month_rule(tmp_path, "{north: [3, 4, 5], south: [9, 10, 11]}")
+    december = _dated("2011-12-09")
+    assert not rule.applies(december, ShopPolicy())  # hemisphere not stated
+    assert rule.applies(december, ShopPolicy(hemisphere="north"))
+    assert rule.applies(december, ShopPolicy(hemisphere="south"))
+    assert not rule.applies(_dated("2012-04-01"), ShopPolicy(hemisphere="north"))
+    assert rule.applies(_dated("2012-04-01"), ShopPolicy(hemisphere="south"))
+    assert not rule.applies(_dated("2012-10-01"), ShopPolicy(hemisphere="south"))
+    assert not rule.applies(_dated(), ShopPolicy(hemisphere="north"))
+
+
+def test_the_season_rules_refuse_a_spring_guide_in_a_december_send_but_not_a_christmas_product():
+    policy = ShopPolicy(hemisphere="north")
+    december = _dated("2011-12-09")
+    checks = check_copy({"body": "x"}, {"subject": "Your Spring Gift Guide"}, december, {"body": 200}, policy=policy)
+    assert [c.rules for c in checks if c.name == "voice.season"] == [("season.spring",)]
+    may = Brief("email", "en", BrandVoice(), (ProductFact("1", "Paper Chain Kit Vintage Christmas", 2.95),), send_date="2012-05-09")
+    checks = check_copy({"body": "x"}, {"hook": "Paper chains for Christmas."}, may, {"body": 200}, policy=policy)
+    assert next(c for c in checks if c.name == "voice.season").passed
+
+
+def test_a_policy_with_an_unknown_hemisphere_names_the_choices():
+    with pytest.raises(ConfigError, match="north"):
+        ShopPolicy(hemisphere="northern")

@@ -41,6 +41,13 @@ def test_brief_carries_real_products_offer_and_no_segment_label(service, demo_sh
     assert "other" not in brief.interests  # the catch-all category is nobody's interest
 
 
+def test_a_brief_carries_the_send_date_for_the_prompt_and_the_season_checks(service):
+    shopper = str(service.profiles.frame.index[0])
+    assert service.brief(shopper, "email").send_date == service.send_date.isoformat()
+    segment = str(service.profiles.frame["segment"].iloc[0])
+    assert service.segment_brief(segment, "sms").send_date == service.send_date.isoformat()
+
+
 def test_a_chinese_brief_has_chinese_offer_wording_and_interests(service):
     with_offer = [s for s in service.profiles.frame.index.astype(str) if service.offer(s) is not None][0]
     brief = service.brief(with_offer, "email", "zh")

@@ -120,7 +120,7 @@ def test_catalog_case_restores_a_names_spelling():
 def test_a_hook_that_names_the_product_is_not_followed_by_the_name_again(library, channel):
     name = "Wooden Star Christmas Scandinavian"
     hook = "Hang a wooden star christmas scandinavian on your tree."
-    answer = {"hook": hook} if channel == "sms" else {"title": "For your tree", "hook": hook}
+    answer = {"hook": hook} if channel == "sms" else {"title": "Made for the season", "hook": hook}
     writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(answer)), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
     for offer in (None, PERCENT):
         [[copy]] = writer.write_many([brief(channel, offer=offer)])
@@ -130,7 +130,7 @@ def test_a_hook_that_names_the_product_is_not_followed_by_the_name_again(library
         if offer:
             assert "15% off your next order" in body and ".:" not in body
     # a hook that does not name it still gets the name merged after it
-    plain = {"hook": "A star for your tree."} if channel == "sms" else {"title": "For your tree", "hook": "A star for your tree."}
+    plain = {"hook": "A star for your tree."} if channel == "sms" else {"title": "Made for the season", "hook": "A star for your tree."}
     writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(plain)), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
     [[copy]] = writer.write_many([brief(channel)])
     assert name in copy.field("body") and not copy.fallback
@@ -150,13 +150,13 @@ def test_prompts_carry_no_interest_labels(library):
 def test_a_push_hook_that_names_the_product_may_use_the_names_room(library):
     name = "Wooden Star Christmas Scandinavian"
     long_hook = "The Wooden Star Christmas Scandinavian will make your tree look festive."  # 72 > 70 characters
-    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps({"title": "For your tree", "hook": long_hook})), library,
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps({"title": "Made for the season", "hook": long_hook})), library,
                     WriterSettings(variants=1, candidates=1, max_rounds=1))
     [[copy]] = writer.write_many([brief("push")])
     assert not copy.fallback and copy.field("body").count(name) == 1
     # without the name the hook keeps its limit: the name merged after it needs the room
     other = "A little wooden star will make your festive tree look lovely and bright."
-    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps({"title": "For your tree", "hook": other})), library,
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps({"title": "Made for the season", "hook": other})), library,
                     WriterSettings(variants=1, candidates=1, max_rounds=1))
     [[copy]] = writer.write_many([brief("push")])
     assert copy.fallback and writer.stats["failed:length"] == 1

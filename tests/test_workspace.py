@@ -27,7 +27,7 @@ from contentgen.workspace import (
 GOOD = [
     {"subject": "A centrepiece for your next tea party", "hook": "Your table deserves a little Regency charm", "cta": "See the picks"},
     {"subject": "Tea time, beautifully set", "hook": "A touch of Regency charm for your table", "cta": "Take a look"},
-    {"subject": "Your table, dressed for tea", "hook": "Pretty pieces picked for your tea table", "cta": "See them"},
+    {"subject": "Dressed for tea", "hook": "Pretty pieces picked for your tea table", "cta": "See them"},
 ]
 WRONG_PRICE = {"subject": "Cakestand now £5", "hook": "Only £5 today.", "cta": "Buy now"}
 

@@ -139,7 +139,7 @@ class ServiceState:
             base = service.writer
             self._writers[key] = base if base.settings.variants == variants else Writer(
                 base.generator, base.templates, replace(base.settings, variants=variants), base.guardrails,
-                base.known_products)
+                base.known_products, policy=base.policy, exemplars=base.exemplars, reader=base.reader)
         return self._writers[key]
 
     def refit(self) -> None:

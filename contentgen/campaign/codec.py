@@ -26,4 +26,5 @@ def brief_from_dict(data: dict[str, Any]) -> Brief:
         interests=tuple(data.get("interests", ())),
         shopper_id=data.get("shopper_id", ""),
         links=tuple(data.get("links", ())),
+        send_date=data.get("send_date", ""),
     )

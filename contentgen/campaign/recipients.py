@@ -57,6 +57,7 @@ def plan_recipients(service, eligible: pd.DataFrame, channel: str, *, default_la
     interests = _top_interests(service.profiles.category_affinity, unique_ids)
     plan = service.offer_plan
     offer_of = dict(zip(plan.assignments["shopper_id"].astype(str), plan.assignments["offer_id"].astype(str)))
+    send_date = service.send_date.isoformat()  # the offers' start: the day this send goes out
     names = dict(zip(shop.shoppers["shopper_id"].astype(str), shop.shoppers["first_name"].fillna("").astype(str)))
     recommendations: dict[str, list] = {}
     k = service.settings.recommendations
@@ -93,7 +94,8 @@ def plan_recipients(service, eligible: pd.DataFrame, channel: str, *, default_la
         situation = situation_from_features(recency, int(n_orders), float(spent), shown_interests, currency, language)
         brief = make_brief(channel=channel, language=language, products=products, voice=voice,
                            offer=offer.in_language(language) if offer is not None else None, first_name=first_name,
-                           segment=segment, situation=situation, interests=shown_interests, shopper_id=shopper)
+                           segment=segment, situation=situation, interests=shown_interests, shopper_id=shopper,
+                           send_date=send_date)
         briefs.append(brief)
         rows.append({"recipient_key": record["recipient_key"], "row": int(record["row"]), "address": record["address"],
                      "shopper_id": shopper, "first_name": brief.first_name, "language": language, "segment": segment,

@@ -193,13 +193,16 @@ def run_campaign(service, audience_path: str | Path, settings: CampaignSettings,
         templates = (str(own) if own else None) if granularity == "recipient" else str(COHORT_TEMPLATES_DIR)
         spec = EngineSpec(
             templates_dir=templates,
-            # spare=0: no samples beyond the variants a cohort needs. Ranking among more passing candidates
-            # made no measurable difference to what a reader would send (bench/copy_ranking.py, RESULTS),
-            # and each spare sample costs ~3 s per cohort on 2 cores
+            # spare=0: no samples beyond the variants a cohort needs; each spare sample costs ~3 s per cohort
+            # on 2 cores. Ranking by the quality score alone made no measurable difference to what a reader
+            # would send; with the reader model's term it does (bench/RESULTS.md, "The reader model"), but a
+            # sequential backend stopping at variants + 1 leaves it little to choose from (a batching
+            # backend ranks its whole batch either way)
             writer=WriterSettings(variants=settings.variants, candidates=settings.candidates, seed=settings.seed, spare=0),
             known_products=tuple(service.shop.catalog["title"].astype(str)),
             granularity=granularity, variant_names=tuple(names),
             policy=getattr(service.settings, "policy", None) or ShopPolicy(),
+            reader_model=getattr(service.settings, "reader_model", ""),
             footer=make_footer(settings.channel, settings.esp, voice.name, voice.postal_address, voice.unsubscribe_link_template),
         )
         library = spec.templates()

@@ -82,10 +82,24 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+
+
+def send_month(brief: Brief) -> str:
+    """The month the message goes out, in the brief's language ("December", "12月"); "" when the
+    send date is not known. The prompt names it so the model writes for the right season."""
+    month = brief.send_month
+    if month is None:
+        return ""
+    return f"{month}月" if brief.language == "zh" else _MONTHS_EN[month - 1]
+
+
 def context_for(brief: Brief, creative: Mapping[str, str] | None = None, policy: ShopPolicy | None = None) -> dict[str, Any]:
     """The variables a template sees: the Brief's content (no segment label), untrusted text
-    sanitized, and what the shop is in its own words (``shop_description``, from its policy; empty
-    when it has not said: no shop's description is a default of the product)."""
+    sanitized, what the shop is in its own words (``shop_description``, from its policy; empty
+    when it has not said: no shop's description is a default of the product), and the month the
+    message goes out (``send_month``; empty when not known)."""
     products = [
         {
             "name": sanitize_untrusted(p.name),
@@ -113,6 +127,7 @@ def context_for(brief: Brief, creative: Mapping[str, str] | None = None, policy:
             "use_words": list(brief.voice.use_words),
             "avoid_words": list(brief.voice.avoid_words),
         },
+        "send_month": send_month(brief),
         "first_name": sanitize_untrusted(brief.first_name, 30),
         "situation": brief.situation,
         "interests": [sanitize_untrusted(i, 40) for i in brief.interests],
@@ -217,6 +232,7 @@ class TemplateLibrary:
             first_name="Ann",
             situation="orders often",
             interests=("candles",),
+            send_date="2030-01-01",
         )
         self.render_prompt(template, sample)
         fallback = self.render_fallback(template, sample)

@@ -17,6 +17,7 @@ from contentgen.generate.exemplars import ApprovedCopyLibrary, few_shot_block
 from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed, visible_length
 from contentgen.generate.prompts import PromptTemplate, RenderedPrompt, TemplateLibrary
 from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
+from contentgen.generate.reader_model import ReaderModel
 from contentgen.generate.steering import common_words, words_to_avoid
 from contentgen.policy import ShopPolicy
 
@@ -179,8 +180,11 @@ class Writer:
         known_products: Collection[str] = (),
         policy: ShopPolicy | None = None,
         exemplars: ApprovedCopyLibrary | None = None,
+        reader: ReaderModel | None = None,
     ) -> None:
         self.generator = generator
+        # the learned chance a reader would send a candidate as is: the ranking's main term (reader_model.py)
+        self.reader = reader
         self.policy = policy or ShopPolicy()  # what the shop offers: claims it supports pass
         self.exemplars = exemplars  # the shop's approved copy: few-shot examples for the prompt
         self.templates = templates
@@ -229,7 +233,8 @@ class Writer:
                 while shown < len(job.kept):
                     creative, fields, checks, _ = job.kept[shown]
                     # shown as it passes, so scored against what came before, not ranked among all
-                    quality = score_candidate(creative, brief, [c for c, _, _, _ in job.kept[:shown]])
+                    quality = score_candidate(creative, brief, [c for c, _, _, _ in job.kept[:shown]],
+                                              reader=self._reader_scores([creative], brief)[0])
                     yield self._copy(job, creative, fields, checks, False, shown, quality)
                     shown += 1
                 if len(job.kept) >= wanted:
@@ -327,7 +332,8 @@ class Writer:
         The fallback is checked like any candidate: when its own text fails (a product name that
         reads as a phone number, an offer's wording the rules refuse) it is not a variant; if no
         variant is left the brief's one Copy is an error naming the failed checks."""
-        ranked = rank_candidates([(c, logprob) for c, _, _, logprob in job.kept], job.brief, self.settings.variants)
+        ranked = rank_candidates([(c, logprob) for c, _, _, logprob in job.kept], job.brief, self.settings.variants,
+                                 self._reader_scores([c for c, _, _, _ in job.kept], job.brief))
         copies = []
         for n, (index, quality) in enumerate(ranked):
             creative, fields, checks, _ = job.kept[index]
@@ -349,6 +355,11 @@ class Writer:
         if any(c.error for c in copies):
             self.stats["errors"] += 1
         return copies
+
+    def _reader_scores(self, creatives: Sequence[Mapping[str, str]], brief: Brief) -> list[float | None]:
+        if self.reader is None or not creatives:
+            return [None] * len(creatives)
+        return self.reader.scores(creatives, brief)
 
     def _sample_batched(self, todo: list[_Job], round_index: int, bar) -> None:
         settings = self.settings

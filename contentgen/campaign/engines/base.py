@@ -66,6 +66,9 @@ class EngineSpec:
     footer: Footer = Footer()
     guardrails: GuardrailSettings = field(default_factory=GuardrailSettings)
     policy: ShopPolicy = field(default_factory=ShopPolicy)
+    # the reader model that ranks passing candidates: "packaged", a model file, or "" for none
+    # (a name, not the model, so the spec stays small for the engines' workers)
+    reader_model: str = ""
     cohorts_per_call: int = 4  # cohorts handed to the Writer at once (a batching backend batches them)
     # Writer passes (fresh seeds) again for a cohort left with no usable variant: every member of
     # it would get the fallback, so a few more samples for one cohort are worth it (the cost still
@@ -80,8 +83,11 @@ class EngineSpec:
 
 
 def make_writer(generator, spec: EngineSpec) -> Writer:
+    from contentgen.generate.reader_model import load_reader_model
+
+    reader = load_reader_model(None if spec.reader_model == "packaged" else spec.reader_model) if spec.reader_model else None
     return Writer(generator, spec.templates(), spec.writer, spec.guardrails, known_products=spec.known_products,
-                  policy=spec.policy)
+                  policy=spec.policy, reader=reader)
 
 
 class CountingGenerator:

@@ -4,7 +4,14 @@ A rule names a family (the check it reports under, e.g. ``facts.freshness``), a 
 or a regular expression, the text it reads (the message minus its merge fields, or the model's own
 words minus product names), when it applies (channels), what supports the claim so that it passes
 (an offer of some kind, a fact of the shop's policy, a recommended product's catalog facts, the
-shopper's segment), and examples that must fail and pass: the tests run every rule's examples.
+shopper's segment, the month the message goes out), and examples that must fail and pass: the tests
+run every rule's examples.
+
+``unless: {months: ...}`` is for claims only the date can support: a list of month numbers for a
+day everyone shares (Christmas: ``[9, 10, 11, 12]``), or ``{north: [...], south: [...]}`` for a
+season of the year, read with the policy's ``hemisphere``. A rule with months is in force only when
+the brief has a send date outside them; with no send date, or for a season when the shop has not
+said its hemisphere, it is not in force (the check cannot tell, so it refuses nothing).
 
 A shop adds or overrides rules by passing more files; the packaged ones are the defaults.
 """
@@ -30,7 +37,8 @@ POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times
 _RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass",
               "steer", "only_if"}
 _ONLY_IF_KEYS = {"product"}
-_UNLESS_KEYS = {"offer", "policy", "product", "segment"}
+_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months"}
+HEMISPHERES = ("north", "south")  # the keys of a season's ``unless.months`` mapping
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,11 @@ class Rule:
     # contradicts what the product is ("keeps you cool" of a hot water bottle)
     only_if_product: re.Pattern | None = None
     unless_segment: tuple[str, ...] = ()
+    # the send months that support the claim: the same everywhere (a holiday), or per hemisphere
+    # (a season: ("north", (3, 4, 5)), ("south", (9, 10, 11))); a rule with either is out of force
+    # when the brief has no send date
+    unless_months: tuple[int, ...] = ()
+    unless_season: tuple[tuple[str, tuple[int, ...]], ...] = ()
     fail_examples: tuple[Any, ...] = ()
     pass_examples: tuple[Any, ...] = ()
     source: str = ""  # file the rule came from, for error messages
@@ -76,7 +89,22 @@ class Rule:
             return False
         if brief.segment and brief.segment in self.unless_segment:
             return False
+        if (self.unless_months or self.unless_season) and self._month_supports(brief, policy):
+            return False
         return True
+
+    def _month_supports(self, brief: Brief, policy: ShopPolicy) -> bool:
+        """Whether the send month supports the claim; True when it cannot be told (no send date, or a
+        season and a shop that has not said its hemisphere): a check that cannot tell refuses nothing."""
+        month = brief.send_month
+        if month is None:
+            return True
+        if self.unless_months and month in self.unless_months:
+            return True
+        if self.unless_season:
+            months = dict(self.unless_season).get(policy.hemisphere)
+            return months is None or month in months
+        return False
 
 
 def _catalog_text(product) -> str:
@@ -225,6 +253,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
     bad_channels = set(channels + except_channels) - set(CHANNELS)
     if bad_channels:
         raise ConfigError(f"{where}: channels {sorted(bad_channels)} are not among {CHANNELS}")
+    months, season = _months(where, unless.get("months"))
     product = unless.get("product")
     try:
         product_regex = re.compile(product, re.I) if product else None
@@ -248,7 +277,30 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         channels=channels, except_channels=except_channels, unless_offer=_strings(where, "unless.offer", unless.get("offer")),
         unless_policy=policy, unless_product=product_regex, unless_segment=_strings(where, "unless.segment", unless.get("segment")),
         fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_product,
+        unless_months=months, unless_season=season,
     )
+
+
+def _months(where: str, value: Any) -> tuple[tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
+    """``unless.months`` as (months everywhere, months per hemisphere); one of them is empty."""
+    if value is None:
+        return (), ()
+    if isinstance(value, dict):
+        unknown = set(value) - set(HEMISPHERES)
+        if not value or unknown:
+            raise ConfigError(f"{where}: unless.months as a mapping takes the keys {list(HEMISPHERES)} (a season's "
+                              f"months in each hemisphere); got {sorted(map(str, value)) or 'no keys'}")
+        return (), tuple((h, _month_list(where, f"unless.months.{h}", value[h])) for h in HEMISPHERES if h in value)
+    return _month_list(where, "unless.months", value), ()
+
+
+def _month_list(where: str, key: str, value: Any) -> tuple[int, ...]:
+    # bool is an int in Python: "yes" in YAML must not read as January
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in value)):
+        raise ConfigError(f"{where}: {key} must be a non-empty list of month numbers 1-12 (e.g. [11, 12]), or, for a "
+                          f"season, a mapping {{north: [...], south: [...]}}; got {value!r}")
+    return tuple(sorted(set(value)))
 
 
 def is_single_word(text: str) -> bool:
@@ -277,7 +329,7 @@ def _phrase(word: str) -> str:
 
 
 def example_brief_values(example: Any) -> tuple[str, dict]:
-    """An example's text and its context overrides (channel, offer, segment, policy, products)."""
+    """An example's text and its context overrides (channel, offer, segment, policy, products, send_date)."""
     if isinstance(example, str):
         return example, {}
     if isinstance(example, dict) and isinstance(example.get("text"), str):

@@ -1,0 +1,109 @@
+"""The reader model: a learned chance a reader would send a candidate, the ranking's main term."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from contentgen.briefing import make_brief, product_fact
+from contentgen.brief import BrandVoice
+from contentgen.errors import ConfigError
+from contentgen.generate.backends.echo import EchoGenerator
+from contentgen.generate.prompts import TemplateLibrary
+from contentgen.generate.quality import rank
+from contentgen.generate.reader_model import (PACKAGED, ReaderModel, fit_reader_model, load_reader_model, reader_text)
+from contentgen.generate.writer import Writer, WriterSettings
+from contentgen.retrieval.embedders import make_embedder
+
+
+def sms_brief(language="en"):
+    return make_brief(channel="sms", language=language, products=[product_fact("23084", "Rabbit Night Light", 2.08)],
+                      voice=BrandVoice("The Gift Shop"), shopper_id="1")
+
+
+def test_the_text_it_reads_masks_product_names_and_names_the_channel():
+    text = reader_text({"hook": "The rabbit night light for cosy evenings."}, sms_brief())
+    assert text == "sms. hook: The the product for cosy evenings."
+
+
+def test_the_packaged_model_loads_and_fits_the_packaged_embedding_model():
+    model = load_reader_model()
+    assert model.embedding_model == "all-MiniLM-L6-v2" and len(model.weights) == 384
+    assert "blind reads" in model.trained_on
+
+
+def test_a_model_file_that_is_not_one_fails_with_the_file_named(tmp_path):
+    bad = tmp_path / "reader.json"
+    bad.write_text(json.dumps({"weights": [1.0]}))
+    with pytest.raises(ConfigError, match="reader.json: not a reader model file"):
+        load_reader_model(bad)
+
+
+def test_vectors_of_another_size_are_refused():
+    model = ReaderModel("hash-8", (0.1,) * 8, 0.0)
+    with pytest.raises(ConfigError, match="expects 8-dimensional"):
+        model.probabilities(np.zeros((2, 4)))
+
+
+def test_copy_in_a_language_it_was_not_fitted_on_gets_no_score():
+    model = ReaderModel("hash-8", (0.1,) * 8, 0.0)
+    assert model.scores([{"hook": "兔子小夜灯"}], sms_brief("zh")) == [None]
+
+
+def _reads():
+    good = ["A soft glow for winter evenings.", "A little light for the bedside table.", "Warm light for dark evenings."]
+    bad = ["Surprise yourself with a gift.", "Perfect for a special night out.", "Keep your mouse cool and stylish."]
+    brief = sms_brief()
+    return [({"hook": t}, brief, True) for t in good * 10] + [({"hook": t}, brief, False) for t in bad * 10]
+
+
+def test_fitting_learns_the_reads_and_the_scores_rank_by_them():
+    embedder = make_embedder("hash-64")
+    model = fit_reader_model(_reads(), embedder, "hash-64", trained_on="test reads")
+    good, bad = model.scores([{"hook": "A soft glow for winter evenings."}, {"hook": "Keep your mouse cool and stylish, mouse."}],
+                             sms_brief(), embedder)
+    assert 0 < bad < 0.5 < good < 1
+
+
+def test_fitting_needs_enough_reads_with_both_verdicts():
+    embedder = make_embedder("hash-8")
+    reads = [({"hook": "A light."}, sms_brief(), True)] * 60
+    with pytest.raises(ConfigError, match="both verdicts"):
+        fit_reader_model(reads, embedder, "hash-8")
+
+
+def test_a_saved_model_loads_back(tmp_path):
+    model = ReaderModel("hash-8", tuple(float(i) / 10 for i in range(8)), -0.5, "test")
+    model.save(tmp_path / "m.json")
+    assert load_reader_model(tmp_path / "m.json") == model
+
+
+def test_the_ranking_puts_the_candidate_a_reader_would_send_first():
+    brief = sms_brief()
+    same = [({"hook": "A soft glow for winter evenings."}, None), ({"hook": "A little light for the bedside table."}, None)]
+    # without a reader score the second wins on specificity (it names the night light's "light")
+    assert [i for i, _ in rank(same, brief, 2)] == [1, 0]
+    # the reader's estimate outweighs it: the reader term carries most of the score's weight
+    ranked = rank(same, brief, 2, [0.6, 0.1])
+    assert [i for i, _ in ranked] == [0, 1] and ranked[0][1].reader == 0.6
+
+
+def test_the_writer_ranks_with_its_reader_model_and_shows_the_score():
+    library = TemplateLibrary.load()
+    embedder = make_embedder("hash-64")
+    model = fit_reader_model(_reads(), embedder, "hash-64")
+    answers = [json.dumps({"hook": "Perfect for a special night out."}), json.dumps({"hook": "A soft glow for winter evenings."})]
+    generator = EchoGenerator(lambda prompt, index, settings: answers[index % 2])
+    writer = Writer(generator, library, WriterSettings(variants=1, candidates=2, max_rounds=1), reader=model)
+    [copies] = writer.write_many([sms_brief()])
+    assert "soft glow" in copies[0].text
+    assert dict(copies[0].quality_parts)["reader"] > 0.5
+    # without one, the same candidates are ranked by the other parts and no reader score is shown
+    [plain] = Writer(generator, library, WriterSettings(variants=1, candidates=2, max_rounds=1)).write_many([sms_brief()])
+    assert dict(plain[0].quality_parts)["reader"] is None
+
+
+def test_the_packaged_file_is_the_one_the_package_ships():
+    assert PACKAGED.name == "reader_model.json" and PACKAGED.exists()
