@@ -31,7 +31,10 @@ FACT_RECALL_FLOOR = 0.97  # share of messages with a labelled fact/claim violati
 # repetition check counted a content word said twice in a part or echoed across parts: this set's
 # reader let three of those through ("perfect" twice, "a touch of" twice), the eleven readers of
 # bench/copy-ranking-2..8 refused them (211 such messages over all reads, 7 reader-ok): 11 of 166.
-OK_REFUSAL_CEILING = 0.07
+# Then case.title_words (a product name shortened in Title Case inside a sentence): this set's reader
+# let three through, the later readers refused 182 of 189 (none of the 4 it newly refused in the
+# out-of-sample draw 9 was sendable): 14 of 166.
+OK_REFUSAL_CEILING = 0.09
 # per family with at least 5 labelled violations and some caught: the share its own checks refuse
 FAMILY_RECALL_FLOORS: dict[str, float] = {
     "voice": 0.80, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.93, "repetition": 0.80,

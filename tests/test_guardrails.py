@@ -290,6 +290,8 @@ def test_a_content_word_said_twice_in_a_part_or_echoed_by_another_part_is_repeti
     assert not echo.passed and "both say 'rainy'" in echo.detail
     assert repetition("Tea time this season", "A Regency Cakestand 3 Tier for the season ahead.").passed
     assert repetition("Three tiers of cake", "The cakestand for your table.").passed  # "cakestand" is the product's word
+    # the prompt names the send month: both parts may say it (draw 9: a reader sent "A few picks for December")
+    assert repetition("A few picks for December", "Tea time treats, perfect for December gifts.").passed
 
 
 def test_copy_written_to_the_shop_owner_about_its_shoppers_is_refused():
@@ -437,3 +439,20 @@ def test_an_sms_hook_over_its_part_limit_passes_when_the_whole_sms_fits():
     checks = check_copy({"title": "Tea time", "body": f"{hook} Wooden Star"}, {"title": "Tea time", "hook": hook}, push,
                         {"title": 50, "body": 120}, creative_limits={"hook": 70})
     assert "length" in {c.name for c in failed(checks)}  # a push keeps its part limit
+
+
+def test_a_product_name_shortened_in_title_case_inside_a_sentence_is_a_case_problem():
+    from contentgen.generate.guardrails import title_case_problems
+
+    lantern = Brief("email", "en", BrandVoice("The Gift Shop"), (ProductFact("1", "Paper Lantern 7 Point Snow Star", 6.65),
+                                                                  ProductFact("2", "Childrens Apron Spaceboy Design", 2.0)))
+    def problems(hook: str) -> list[str]:
+        return title_case_problems({"subject": "Paper Lanterns For You", "hook": hook}, lantern, ("hook",))
+    assert problems("Our Paper Lanterns are perfect for the season.") == ["hook: 'Paper Lanterns'"]
+    assert problems("Warm light from the Paper Lantern 7 Point Snow Star, from The Gift Shop.") == []  # exact names
+    assert problems("The Children's Apron Spaceboy Design for little bakers.") == []  # the name, apostrophe or not
+    assert problems("Say 'Happy Birthday' with a lantern.") == []  # quoted
+    assert problems("Lovely. Paper Lanterns for you.") == []  # a sentence's first words
+    # the subject above is not read (Title Case is a headline style); with no sentence parts named, every part is
+    assert title_case_problems({"title": "Our Paper Lanterns glow."}, lantern, ()) == ["title: 'Paper Lanterns'"]
+    assert "case.title_words" in names("Treat yourself to our Regency Cakes this winter.")
