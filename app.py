@@ -355,16 +355,18 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                 voice.postal_address, voice.link_template, voice.unsubscribe_link_template,
                 policy.description, "" if threshold is None else f"{threshold:g}", policy.stores, policy.pickup,
                 ", ".join(policy.handmade_lines), policy.delivery_times, ", ".join(policy.cleared_products),
-                files.offers_text]
+                policy.hemisphere, files.offers_text]
 
     def settings_draft(name, tone_, use, avoid, postal_, link, unsubscribe_, description, threshold, stores, pickup,
-                       handmade, delivery, cleared, offers_yaml):
+                       handmade, delivery, cleared, hemisphere, offers_yaml):
         voice = {"name": name.strip(), "tone": tone_.strip(), "use_words": words(use), "avoid_words": words(avoid),
                  "postal_address": postal_.strip(), "link_template": link.strip(),
                  "unsubscribe_link_template": unsubscribe_.strip()}
         policy = {"description": description.strip(), "free_shipping_threshold": number(threshold),
                   "stores": bool(stores), "pickup": bool(pickup), "handmade_lines": words(handmade),
-                  "delivery_times": delivery.strip(), "cleared_products": words(cleared)}
+                  "delivery_times": delivery.strip(), "cleared_products": words(cleared),
+                  # "" = not stated: the key goes, and seasons in the copy are not checked against the date
+                  "hemisphere": hemisphere or None}
         files = settings_files["files"]
         return files, draft_settings(files, voice, policy, offers_yaml)
 
@@ -546,11 +548,13 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                     s_handmade = gr.Textbox(first[11], label="Handmade lines (product-name words, comma-separated)")
                     s_delivery = gr.Textbox(first[12], label="Delivery times promised (e.g. 2-4 working days in the UK)")
                     s_cleared = gr.Textbox(first[13], label="Products cleared from quarantine (ids, comma-separated)")
+                    s_hemisphere = gr.Dropdown(["", "north", "south"], value=first[14],
+                                               label="Hemisphere (whose seasons the send date is in; empty = not stated)")
             gr.Markdown("### Offers\nWhat campaigns may offer, to which segments, within which budgets. "
                         "Edit the rules below (one `- id:` block per offer); the table shows them as validated.")
             offers_summary = gr.Dataframe(offers_frame(read_offer_rules(files.offers_text, source="offers")),
                                           label="Offers", interactive=False, wrap=True)
-            s_offers = gr.Textbox(first[14], label="Offer rules (YAML)", lines=14, max_lines=40,
+            s_offers = gr.Textbox(first[15], label="Offer rules (YAML)", lines=14, max_lines=40,
                                   elem_id="settings-offers")
             with gr.Row():
                 settings_check = gr.Button("Validate")
@@ -590,7 +594,7 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
         open_report.click(campaign_report_view, [campaign, next_size],
                           [summary, by_variant, ab, next_split_table, *plots])
         settings_inputs = [s_name, s_tone, s_use, s_avoid, s_postal, s_link, s_unsubscribe, s_description, s_threshold,
-                           s_stores, s_pickup, s_handmade, s_delivery, s_cleared, s_offers]
+                           s_stores, s_pickup, s_handmade, s_delivery, s_cleared, s_hemisphere, s_offers]
         settings_check.click(settings_validate, settings_inputs, [settings_status, offers_summary])
         # a save swaps the service's voice/policy/offer plan: queued with the model calls, never mid-generation
         settings_save_button.click(settings_save, settings_inputs,

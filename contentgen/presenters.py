@@ -118,6 +118,10 @@ def variant_card(copy, status: str = "") -> str:
     quality = getattr(copy, "quality", None)
     if quality is not None:
         title += f" · quality {quality:.2f}"
+    # the reader model's estimate, when the Writer has one: what the quality score mostly rests on
+    reader = dict(getattr(copy, "quality_parts", ())).get("reader")
+    if reader is not None:
+        title += f" · a reader would send it: {reader:.0%}"
     if status:
         title += f" · **{status}**"
     lines = [title]

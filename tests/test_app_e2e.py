@@ -274,6 +274,7 @@ def test_a_marketer_edits_validates_and_saves_the_shop_settings(served, page, sh
     assert saved.is_file() and not (workspace.folder / "offers.yaml").exists()  # offers unchanged: not copied
     project = load_project(saved)
     assert project.voice.tone == "bright, playful"
+    assert project.policy.hemisphere == "north"  # the dropdown's value went back into the file
     assert project.data_folder() is not None  # the copy's relative paths still name the demo data
     assert service.settings.voice.tone == "bright, playful"  # live in the running service
     page.screenshot(path=str(shots / "09-settings-saved.png"), full_page=True)

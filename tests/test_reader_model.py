@@ -107,3 +107,18 @@ def test_the_writer_ranks_with_its_reader_model_and_shows_the_score():
 
 def test_the_packaged_file_is_the_one_the_package_ships():
     assert PACKAGED.name == "reader_model.json" and PACKAGED.exists()
+
+
+def test_the_variant_card_shows_the_readers_estimate():
+    from contentgen.presenters import variant_card
+
+    library = TemplateLibrary.load()
+    embedder = make_embedder("hash-64")
+    model = fit_reader_model(_reads(), embedder, "hash-64")
+    generator = EchoGenerator(lambda prompt, index, settings: json.dumps({"hook": "A soft glow for winter evenings."}))
+    [[copy]] = Writer(generator, library, WriterSettings(variants=1, candidates=1, max_rounds=1), reader=model).write_many([sms_brief()])
+    estimate = dict(copy.quality_parts)["reader"]
+    assert f"a reader would send it: {estimate:.0%}" in variant_card(copy)
+    # an edit is scored again, the reader's estimate with it
+    revised = Writer(generator, library, reader=model).revise(copy, sms_brief(), {"hook": "Perfect for a special night out."})
+    assert dict(revised.quality_parts)["reader"] < estimate

@@ -196,7 +196,7 @@ def run_campaign(service, audience_path: str | Path, settings: CampaignSettings,
             # spare=0: no samples beyond the variants a cohort needs; each spare sample costs ~3 s per cohort
             # on 2 cores. Ranking by the quality score alone made no measurable difference to what a reader
             # would send; with the reader model's term it does (bench/RESULTS.md, "The reader model"), but a
-            # sequential backend stopping at variants + 1 leaves it little to choose from (a batching
+            # sequential backend that stops at the variants it needs leaves it no choice (a batching
             # backend ranks its whole batch either way)
             writer=WriterSettings(variants=settings.variants, candidates=settings.candidates, seed=settings.seed, spare=0),
             known_products=tuple(service.shop.catalog["title"].astype(str)),

@@ -137,9 +137,9 @@ class ApprovedCopyLibrary:
     @property
     def embedder(self):
         if self._embedder is None:
-            from contentgen.retrieval.embedders import make_embedder
+            from contentgen.retrieval.embedders import shared_embedder
 
-            self._embedder = make_embedder()
+            self._embedder = shared_embedder()
         return self._embedder
 
     def _all_vectors(self) -> np.ndarray:

@@ -17,7 +17,6 @@ A shop can fit its own from its approvals with ``fit_reader_model`` and the same
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 import json
 import math
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 
 from contentgen.brief import Brief
 from contentgen.errors import ConfigError
+from contentgen.retrieval.embedders import shared_embedder
 
 PACKAGED = Path(__file__).resolve().parent / "reader_model.json"
 LANGUAGES = ("en",)
@@ -84,14 +84,6 @@ def load_reader_model(path: str | Path | None = None) -> ReaderModel:
                            str(data.get("trained_on", "")))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ConfigError(f"{path}: not a reader model file (embedding_model, weights, bias): {error}") from error
-
-
-@lru_cache(maxsize=2)
-def shared_embedder(model: str):
-    """One loaded embedding model per process for every Writer's reader scores."""
-    from contentgen.retrieval.embedders import make_embedder
-
-    return make_embedder(model)
 
 
 def fit_reader_model(reads: Iterable[tuple[Mapping[str, str], Brief, bool]], embedder, embedding_model: str,

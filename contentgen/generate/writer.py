@@ -266,7 +266,9 @@ class Writer:
         creative = {k: _finish_sentence(v, brief.language) if k in sentences else v for k, v in creative.items()}
         fields, checks = self._assemble(chosen, brief, creative, truncated=False)
         job = _Job(chosen, brief, ChatPrompt("", ""), seconds=copy.seconds)
-        revised = self._copy(job, creative, fields, checks, False, copy.variant, score_candidate(creative, brief, [creative]))
+        # the reader model's estimate too: a copywriter's edit shows whether a reader would now send it
+        quality = score_candidate(creative, brief, [creative], reader=self._reader_scores([creative], brief)[0])
+        revised = self._copy(job, creative, fields, checks, False, copy.variant, quality)
         return replace(revised, generator=f"edited ({copy.generator})" if not copy.generator.startswith("edited") else copy.generator)
 
     def words_to_avoid(self, brief: Brief) -> tuple[str, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from contentgen.errors import ConfigError
 from contentgen.retrieval.embedders.base import Embedder
 
@@ -23,3 +25,11 @@ def make_embedder(model: str = "all-MiniLM-L6-v2", *, threads: int | None = None
     from contentgen.retrieval.embedders.sentence import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(model, threads=threads)
+
+
+@lru_cache(maxsize=4)
+def shared_embedder(model: str = "all-MiniLM-L6-v2") -> Embedder:
+    """One loaded embedder per model name in this process, for the small encodes of the copy side
+    (the approved examples' situations, the reader model's candidates): each would otherwise load
+    its own copy of the same model."""
+    return make_embedder(model)
