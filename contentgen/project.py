@@ -101,6 +101,9 @@ class ModelTable(_Table):
     # the reader model that ranks passing candidates: "packaged" (fitted on the team's blind reads,
     # contentgen/generate/reader_model.py), a model file the shop fitted, or "" for none
     reader: str = "packaged"
+    # keep only passing candidates the reader model gives at least this chance a reader would send
+    # them as they are (0 = all; higher: more of the shop's fixed fallback text, less doubtful copy)
+    reader_min: float = Field(default=0.0, ge=0.0, lt=1.0)
 
 
 class StoreTable(_Table):
@@ -258,6 +261,7 @@ class Project(_Table):
             approved_copy=self.approved_copy_file(),
             approved_seed=self.approved_seed_file(),
             reader_model=self.reader_model(),
+            reader_min=self.model.reader_min,
         )
 
     def with_overrides(

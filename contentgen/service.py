@@ -58,13 +58,15 @@ class ServiceSettings:
     # ranks the candidates that passed every check by the learned chance a reader would send them
     # (contentgen/generate/reader_model.py): "packaged", a shop's model file, or "" for none
     reader_model: str = "packaged"
+    # passing candidates the reader model gives less than this chance are not kept (0 = keep all)
+    reader_min: float = 0.0
 
 
 # ServiceSettings fields that do not change the fitted recommender (the saved fit's key skips them)
 _NOT_IN_FIT = frozenset({
     "offers_path", "generator_backend", "generator_model", "variants", "candidates", "recommendations",
     "voice", "policy", "send_date", "as_of", "clusters", "embedding_cache", "store_url", "index_dir", "templates_dir",
-    "approved_copy", "approved_seed", "reader_model",
+    "approved_copy", "approved_seed", "reader_model", "reader_min",
 })
 
 
@@ -231,7 +233,8 @@ class ContentService:
 
         generator = self._generator or shared_generator(self.settings.generator_backend, self.settings.generator_model)
         known = self.shop.catalog["title"].astype(str).tolist()
-        return Writer(generator, self.templates, WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates), known_products=known,
+        return Writer(generator, self.templates, WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates,
+                                                                    min_reader=self.settings.reader_min), known_products=known,
                       policy=self.settings.policy,  # the project's [policy]: claims it supports pass
                       exemplars=self.approved_copy, reader=self.reader_model)
 

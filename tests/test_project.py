@@ -104,6 +104,10 @@ def test_the_reader_model_is_the_packaged_one_none_or_a_file_next_to_the_project
     assert load_project(off).service_settings().reader_model == ""
     own = _write(tmp_path, '[data]\nfolder = "demo"\n[model]\nreader = "models/reader.json"\n')
     assert load_project(own).service_settings().reader_model == str(tmp_path.resolve() / "models" / "reader.json")
+    gated = _write(tmp_path, '[data]\nfolder = "demo"\n[model]\nreader_min = 0.15\n')
+    assert load_project(gated).service_settings().reader_min == 0.15
+    with pytest.raises(ConfigError, match="model.reader_min"):
+        load_project(_write(tmp_path, '[data]\nfolder = "demo"\n[model]\nreader_min = 1.5\n'))
 
 
 @pytest.mark.parametrize(

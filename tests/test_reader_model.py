@@ -122,3 +122,17 @@ def test_the_variant_card_shows_the_readers_estimate():
     # an edit is scored again, the reader's estimate with it
     revised = Writer(generator, library, reader=model).revise(copy, sms_brief(), {"hook": "Perfect for a special night out."})
     assert dict(revised.quality_parts)["reader"] < estimate
+
+
+def test_a_minimum_reader_estimate_keeps_doubtful_candidates_out_and_falls_back():
+    library = TemplateLibrary.load()
+    embedder = make_embedder("hash-64")
+    model = fit_reader_model(_reads(), embedder, "hash-64")
+    doubtful = json.dumps({"hook": "Perfect for a special night out."})
+    generator = EchoGenerator(lambda prompt, index, settings: doubtful, batches=False)
+    [[kept]] = Writer(generator, library, WriterSettings(variants=1, candidates=2, max_rounds=1),
+                      reader=model).write_many([sms_brief()])
+    assert not kept.fallback  # no minimum: the passing candidate is sent
+    writer = Writer(generator, library, WriterSettings(variants=1, candidates=2, max_rounds=1, min_reader=0.5), reader=model)
+    [[copy]] = writer.write_many([sms_brief()])
+    assert copy.fallback and writer.stats["reader_below_min"] == 2  # both samples, below the minimum

@@ -198,7 +198,8 @@ def run_campaign(service, audience_path: str | Path, settings: CampaignSettings,
             # would send; with the reader model's term it does (bench/RESULTS.md, "The reader model"), but a
             # sequential backend that stops at the variants it needs leaves it no choice (a batching
             # backend ranks its whole batch either way)
-            writer=WriterSettings(variants=settings.variants, candidates=settings.candidates, seed=settings.seed, spare=0),
+            writer=WriterSettings(variants=settings.variants, candidates=settings.candidates, seed=settings.seed, spare=0,
+                                  min_reader=getattr(service.settings, "reader_min", 0.0)),
             known_products=tuple(service.shop.catalog["title"].astype(str)),
             granularity=granularity, variant_names=tuple(names),
             policy=getattr(service.settings, "policy", None) or ShopPolicy(),
