@@ -452,6 +452,10 @@ def _check_paths(project: Project, *, offers: bool = True) -> None:
     if suppression is not None and not suppression.is_file():
         raise ConfigError(f"{label}: campaign.suppression: {suppression} does not exist; fix: give the suppression "
                           "file's path (a column of addresses, or one per line), or \"\" for none")
+    reader = project.reader_model()
+    if reader not in ("packaged", "") and not Path(reader).is_file():
+        raise ConfigError(f"{label}: model.reader: {reader} does not exist; fix: give the path of a reader model file "
+                          "(contentgen.generate.reader_model.fit_reader_model), \"packaged\" for the shipped one, or \"\" for none")
     templates = project.templates_folder()
     if templates is not None and (not templates.is_dir() or not any(templates.glob("*.j2"))):
         raise ConfigError(

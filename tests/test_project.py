@@ -99,10 +99,16 @@ def test_the_demo_shop_is_in_the_northern_hemisphere_so_its_seasons_are_checked(
 
 
 def test_the_reader_model_is_the_packaged_one_none_or_a_file_next_to_the_project(tmp_path):
+    from contentgen.generate.reader_model import load_reader_model
+
     assert demo_project(tmp_path).service_settings().reader_model == "packaged"
     off = _write(tmp_path, '[data]\nfolder = "demo"\n[model]\nreader = ""\n')
     assert load_project(off).service_settings().reader_model == ""
     own = _write(tmp_path, '[data]\nfolder = "demo"\n[model]\nreader = "models/reader.json"\n')
+    with pytest.raises(ConfigError, match=r"model.reader: .*reader.json does not exist; fix"):
+        load_project(own)
+    (tmp_path / "models").mkdir()
+    load_reader_model().save(tmp_path / "models" / "reader.json")
     assert load_project(own).service_settings().reader_model == str(tmp_path.resolve() / "models" / "reader.json")
     gated = _write(tmp_path, '[data]\nfolder = "demo"\n[model]\nreader_min = 0.15\n')
     assert load_project(gated).service_settings().reader_min == 0.15
