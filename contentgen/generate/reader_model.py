@@ -7,7 +7,7 @@ reads meaning: a logistic regression over the sentence embedding (the packaged a
 the model's own words, with the products' names replaced by "the product" and the channel in front,
 trained on blind reads ("would you send it as it is?") of real candidates
 (tests/data/copy_labels.jsonl and bench/copy-ranking*/records.jsonl; ``bench/reader_model.py`` fits
-it, prints its held-out accuracy per draw and writes ``reader_model.json``).
+it, prints its held-out AUC and re-pick per draw and writes ``reader_model.json``).
 
 It ranks the candidates that passed every check; it refuses nothing. English copy only (nearly all
 the reads are English): for other languages it gives no score and the ranking leaves the term out.
