@@ -241,10 +241,9 @@ class ContentService:
     @cached_property
     def reader_model(self):
         """The reader model that ranks passing candidates, or None (``settings.reader_model`` = "")."""
-        from contentgen.generate.reader_model import load_reader_model
+        from contentgen.generate.reader_model import reader_model_for
 
-        choice = self.settings.reader_model
-        return None if not choice else load_reader_model(None if choice == "packaged" else choice)
+        return reader_model_for(self.settings.reader_model)
 
     @cached_property
     def approved_copy(self):

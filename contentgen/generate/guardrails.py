@@ -673,6 +673,7 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
                       fields: Mapping[str, str] | None = None) -> Check:
     problems = []
     product_names = [p.name for p in brief.products]
+    own_stems = set(_content_stems(" ".join(product_names)))  # a product's own word said twice is its name
     for name, value in creative.items():
         words = re.findall(r"\w+", value.lower())
         if any(words[i] == words[i + 1] == words[i + 2] for i in range(len(words) - 2)):
@@ -691,8 +692,7 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
         if overused:
             problems.append(f"{name} says {overused[0]!r} {content[overused[0]]} times")
         elif brief.language == "en":
-            own = set(_content_stems(" ".join(product_names)))
-            twice = [w for w, n in Counter(_content_stems(_without(value, product_names))).items() if n >= 2 and w not in own]
+            twice = [w for w, n in Counter(_content_stems(_without(value, product_names))).items() if n >= 2 and w not in own_stems]
             if twice:
                 problems.append(f"{name} says {twice[0]!r} twice")
         cjk = _CJK.findall(value)

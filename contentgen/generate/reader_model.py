@@ -86,6 +86,13 @@ def load_reader_model(path: str | Path | None = None) -> ReaderModel:
         raise ConfigError(f"{path}: not a reader model file (embedding_model, weights, bias): {error}") from error
 
 
+def reader_model_for(choice: str) -> ReaderModel | None:
+    """The reader model a setting names: "packaged", the path of a shop's model file, or "" for none."""
+    if not choice:
+        return None
+    return load_reader_model(None if choice == "packaged" else choice)
+
+
 def fit_reader_model(reads: Iterable[tuple[Mapping[str, str], Brief, bool]], embedder, embedding_model: str,
                      trained_on: str = "", c: float = 1.0) -> ReaderModel:
     """Fit on (creative parts, brief, would send as is) reads of model-written English candidates."""

@@ -83,11 +83,10 @@ class EngineSpec:
 
 
 def make_writer(generator, spec: EngineSpec) -> Writer:
-    from contentgen.generate.reader_model import load_reader_model
+    from contentgen.generate.reader_model import reader_model_for
 
-    reader = load_reader_model(None if spec.reader_model == "packaged" else spec.reader_model) if spec.reader_model else None
     return Writer(generator, spec.templates(), spec.writer, spec.guardrails, known_products=spec.known_products,
-                  policy=spec.policy, reader=reader)
+                  policy=spec.policy, reader=reader_model_for(spec.reader_model))
 
 
 class CountingGenerator:
