@@ -34,7 +34,9 @@ FACT_RECALL_FLOOR = 0.97  # share of messages with a labelled fact/claim violati
 # Then case.title_words (a product name shortened in Title Case inside a sentence): this set's reader
 # let three through, the later readers refused 182 of 189 (none of the 4 it newly refused in the
 # out-of-sample draw 9 was sendable): 14 of 166.
-OK_REFUSAL_CEILING = 0.09
+# Then stock.dont_miss ("Don't miss out", "Don't wait"): this set's reader let four through, the readers
+# of the draws refused 62 of 65 (26 of 26 with an offer): 18 of 166.
+OK_REFUSAL_CEILING = 0.11
 # per family with at least 5 labelled violations and some caught: the share its own checks refuse
 FAMILY_RECALL_FLOORS: dict[str, float] = {
     "voice": 0.80, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.93, "repetition": 0.80,

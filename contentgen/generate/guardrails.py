@@ -616,7 +616,8 @@ def check_rules(scope: str, text: str, brief: Brief, settings: GuardrailSettings
     Every family is reported, passed or not, so a family's pass rate can be graded against labels."""
     settings = settings or GuardrailSettings()
     rules = settings.rule_set()
-    findings = rules.findings({scope: text}, brief, policy)
+    # the rules spell apostrophes straight; models write "Don’t" as often as "Don't"
+    findings = rules.findings({scope: text.replace("’", "'").replace("‘", "'")}, brief, policy)
     out = []
     for family in rules.families_for(brief.language, scope):
         hits = [f for f in findings if f.rule.family == family]
