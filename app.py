@@ -355,13 +355,14 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                 voice.postal_address, voice.link_template, voice.unsubscribe_link_template,
                 policy.description, "" if threshold is None else f"{threshold:g}", policy.stores, policy.pickup,
                 ", ".join(policy.handmade_lines), policy.delivery_times, ", ".join(policy.cleared_products),
-                policy.hemisphere, files.offers_text]
+                policy.hemisphere, files.offers_text, voice.spelling]
 
     def settings_draft(name, tone_, use, avoid, postal_, link, unsubscribe_, description, threshold, stores, pickup,
-                       handmade, delivery, cleared, hemisphere, offers_yaml):
+                       handmade, delivery, cleared, hemisphere, offers_yaml, spelling):
         voice = {"name": name.strip(), "tone": tone_.strip(), "use_words": words(use), "avoid_words": words(avoid),
                  "postal_address": postal_.strip(), "link_template": link.strip(),
-                 "unsubscribe_link_template": unsubscribe_.strip()}
+                 "unsubscribe_link_template": unsubscribe_.strip(),
+                 "spelling": spelling or None}  # "" = as the model writes: the key goes
         policy = {"description": description.strip(), "free_shipping_threshold": number(threshold),
                   "stores": bool(stores), "pickup": bool(pickup), "handmade_lines": words(handmade),
                   "delivery_times": delivery.strip(), "cleared_products": words(cleared),
@@ -537,6 +538,8 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                     s_postal = gr.Textbox(first[4], label="Postal address (printed in email footers)")
                     s_link = gr.Textbox(first[5], label="Product link with {product_id} (empty = no links)")
                     s_unsubscribe = gr.Textbox(first[6], label="Unsubscribe link with {token}")
+                    s_spelling = gr.Dropdown(["", "british", "american"], value=first[16],
+                                             label="Spelling the model's words are put in (empty = as it writes them)")
                 with gr.Column():
                     gr.Markdown("### Shop policy\nThe only facts a claim in the copy may rest on; "
                                 "empty means the shop has not said, so copy may not claim it.")
@@ -594,7 +597,7 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
         open_report.click(campaign_report_view, [campaign, next_size],
                           [summary, by_variant, ab, next_split_table, *plots])
         settings_inputs = [s_name, s_tone, s_use, s_avoid, s_postal, s_link, s_unsubscribe, s_description, s_threshold,
-                           s_stores, s_pickup, s_handmade, s_delivery, s_cleared, s_hemisphere, s_offers]
+                           s_stores, s_pickup, s_handmade, s_delivery, s_cleared, s_hemisphere, s_offers, s_spelling]
         settings_check.click(settings_validate, settings_inputs, [settings_status, offers_summary])
         # a save swaps the service's voice/policy/offer plan: queued with the model calls, never mid-generation
         settings_save_button.click(settings_save, settings_inputs,

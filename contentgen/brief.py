@@ -11,8 +11,11 @@ from datetime import date
 import hashlib
 import json
 
+from contentgen.errors import ConfigError
+
 CHANNELS: tuple[str, ...] = ("email", "sms", "push", "ad", "social")
 LANGUAGES: tuple[str, ...] = ("en", "zh")
+SPELLINGS: tuple[str, ...] = ("", "british", "american")  # a shop's English; "" = as the model writes it
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,13 @@ class BrandVoice:
     postal_address: str = ""  # printed in email footers (required by anti-spam law for campaigns)
     link_template: str = ""  # product link, e.g. "https://shop.example/p/{product_id}"; empty = no links
     unsubscribe_link_template: str = ""  # generic-ESP unsubscribe link, e.g. "https://shop.example/u/{token}"
+    # "british" or "american": the model's words are respelt to it (generate/spelling.py); "" = as written
+    spelling: str = ""
+
+    def __post_init__(self) -> None:
+        if self.spelling not in SPELLINGS:
+            raise ConfigError(f"voice spelling {self.spelling!r} is not one of \"british\", \"american\" or \"\" "
+                              "(as the model writes); fix: set spelling = \"british\" or \"american\" in [voice], or leave it out")
 
 
 @dataclass(frozen=True)

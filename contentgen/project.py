@@ -56,6 +56,8 @@ class VoiceTable(_Table):
     postal_address: str = ""
     link_template: str = ""
     unsubscribe_link_template: str = ""
+    # the model's words respelt to the shop's English ("cozy" -> "cosy"); "" = as the model writes them
+    spelling: Literal["british", "american", ""] = ""
 
     def brand_voice(self) -> BrandVoice:
         return BrandVoice(**self.model_dump())

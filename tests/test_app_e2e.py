@@ -275,6 +275,7 @@ def test_a_marketer_edits_validates_and_saves_the_shop_settings(served, page, sh
     project = load_project(saved)
     assert project.voice.tone == "bright, playful"
     assert project.policy.hemisphere == "north"  # the dropdown's value went back into the file
+    assert project.voice.spelling == "british"  # so did the spelling dropdown's
     assert project.data_folder() is not None  # the copy's relative paths still name the demo data
     assert service.settings.voice.tone == "bright, playful"  # live in the running service
     page.screenshot(path=str(shots / "09-settings-saved.png"), full_page=True)

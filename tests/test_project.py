@@ -98,6 +98,13 @@ def test_the_demo_shop_is_in_the_northern_hemisphere_so_its_seasons_are_checked(
     assert demo_project(tmp_path).service_settings().policy.hemisphere == "north"  # a UK shop
 
 
+def test_the_demo_shop_spells_british_and_a_project_may_say_american_or_nothing(tmp_path):
+    assert demo_project(tmp_path).service_settings().voice.spelling == "british"  # a UK shop
+    us = _write(tmp_path, '[data]\nfolder = "demo"\n[voice]\nspelling = "american"\n')
+    assert load_project(us).service_settings().voice.spelling == "american"
+    assert load_project(_write(tmp_path, '[data]\nfolder = "demo"\n')).service_settings().voice.spelling == ""
+
+
 def test_the_reader_model_is_the_packaged_one_none_or_a_file_next_to_the_project(tmp_path):
     from contentgen.generate.reader_model import load_reader_model
 
@@ -126,6 +133,7 @@ def test_the_reader_model_is_the_packaged_one_none_or_a_file_next_to_the_project
         ('[data]\nfolder = "demo"\n[campaign]\nvariants = 0\n', r"campaign.variants: .*fix: change the value"),
         ('[data]\nfolder = "demo"\n[policy]\nfree_shipping_threshold = "soon"\n', r"policy.free_shipping_threshold: .*'soon'"),
         ('[data]\nfolder = "demo"\n[policy]\nhemisphere = "northern"\n', r"policy.hemisphere: .*'northern'.*fix: use 'north', 'south'"),
+        ('[data]\nfolder = "demo"\n[voice]\nspelling = "uk"\n', r"voice.spelling: .*'uk'.*fix: use 'british', 'american'"),
         ('[data]\nfolder = "nowhere"\n', r"data.folder: .*nowhere is not a folder; fix: point it at the folder"),
         ('[data]\nfolder = "demo"\nmapping = "shopify"\n', r"data.mapping: no shipped mapping 'shopify'; fix: use one of online_retail"),
         ('[data]\nfolder = "demo"\nmapping = "maps/mine.toml"\n', r"data.mapping: .*mine.toml does not exist"),

@@ -18,6 +18,7 @@ from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy,
 from contentgen.generate.prompts import PromptTemplate, RenderedPrompt, TemplateLibrary
 from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
 from contentgen.generate.reader_model import ReaderModel
+from contentgen.generate.spelling import house_spelling
 from contentgen.generate.steering import common_words, words_to_avoid
 from contentgen.policy import ShopPolicy
 
@@ -438,7 +439,8 @@ class Writer:
             return None
         sentences = {p.name for p in template.creative if p.sentence}
         names = [p.name for p in brief.products]
-        creative = {k: catalog_case(v, names) for k, v in creative.items()}
+        # names in the catalog's case, the rest in the shop's spelling ("cozy" -> "cosy" for a British shop)
+        creative = {k: house_spelling(catalog_case(v, names), brief.voice.spelling, names) for k, v in creative.items()}
         if not truncated:
             creative = {k: _finish_sentence(v, brief.language) if k in sentences else v for k, v in creative.items()}
         fields, checks = self._assemble(template, brief, creative, truncated)

@@ -1,0 +1,84 @@
+"""The shop's spelling, British or American English, for the model's own words.
+
+The packaged model writes American spelling whatever the shop: "cozy", "favorite", "color",
+"centerpiece" in copy for a UK shop. The blind readers of the copy draws marked it ("US spelling
+'cozy'") and sent such copy less often (bench/RESULTS.md). The fix is a word-for-word swap, not a
+refusal: the words below have one spelling on each side of the Atlantic and no other meaning, so
+swapping them changes nothing a reader could object to. Words whose spelling depends on the sense
+("meter", "license", "practice", "program", "check") are left as written.
+
+Product names are facts and keep the catalog's spelling ("Colour Pencils", "Favorite Mug").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from contentgen.brief import SPELLINGS
+
+# (American, British) stems; each stem is spelled with every suffix of its group on both sides
+_OUR = ("color", "favor", "flavor", "honor", "humor", "neighbor", "savor", "harbor", "labor", "rumor",
+        "odor", "armor", "parlor", "endeavor", "behavior", "vapor", "splendor", "valor", "clamor")
+_OUR_SUFFIXES = ("", "s", "ed", "ing", "ful", "fully", "ite", "ites", "able", "ably", "ings", "less", "y", "some", "hood", "er", "ers")
+_IZE = ("organ", "personal", "custom", "real", "recogn", "apolog", "priorit", "emphas", "maxim", "minim",
+        "optim", "revital", "energ", "accessor", "modern", "sanit", "categor", "memor", "harmon", "sympath",
+        "visual", "final", "special", "stabil", "summar", "util", "item", "glamor", "jeopard", "familiar",
+        "capital", "central", "symbol", "moistur", "winter", "standard", "steril", "pressur", "tantal",
+        "mesmer", "agon", "fantas", "romantic", "civil", "public", "character")
+_IZE_SUFFIXES = ("e", "es", "ed", "ing", "er", "ers", "ation", "ations")
+_RE = (("center", "centre"), ("theater", "theatre"), ("fiber", "fibre"), ("liter", "litre"), ("somber", "sombre"),
+       ("saber", "sabre"), ("meager", "meagre"), ("luster", "lustre"), ("caliber", "calibre"), ("scepter", "sceptre"))
+_RE_SUFFIXES = ("", "s", "piece", "pieces", "fold")
+_RE_VERB_SUFFIXES = ("ed", "ing")  # centered -> centred, centering -> centring
+_WORDS = (
+    ("cozy", "cosy"), ("cozier", "cosier"), ("coziest", "cosiest"), ("coziness", "cosiness"), ("cozily", "cosily"),
+    ("cozies", "cosies"), ("jewelry", "jewellery"), ("jeweler", "jeweller"), ("jewelers", "jewellers"),
+    ("traveler", "traveller"), ("travelers", "travellers"), ("traveled", "travelled"), ("traveling", "travelling"),
+    ("canceled", "cancelled"), ("canceling", "cancelling"), ("labeled", "labelled"), ("labeling", "labelling"),
+    ("modeled", "modelled"), ("modeling", "modelling"), ("fueled", "fuelled"), ("woolen", "woollen"),
+    ("gray", "grey"), ("grays", "greys"), ("grayish", "greyish"), ("catalog", "catalogue"), ("catalogs", "catalogues"),
+    ("dialog", "dialogue"), ("pajamas", "pyjamas"), ("aluminum", "aluminium"), ("donut", "doughnut"),
+    ("donuts", "doughnuts"), ("mom", "mum"), ("moms", "mums"), ("mommy", "mummy"), ("defense", "defence"),
+    ("offense", "offence"), ("analyze", "analyse"), ("analyzed", "analysed"), ("paralyze", "paralyse"),
+    ("plow", "plough"), ("mold", "mould"), ("molds", "moulds"), ("moldy", "mouldy"), ("skeptical", "sceptical"),
+    ("artifact", "artefact"), ("artifacts", "artefacts"), ("enroll", "enrol"), ("fulfill", "fulfil"),
+    ("installment", "instalment"), ("tidbit", "titbit"),
+)
+
+
+def _pairs() -> list[tuple[str, str]]:
+    pairs = [(us + s, us[:-2] + "our" + s) for us in _OUR for s in _OUR_SUFFIXES]
+    pairs += [(stem + "iz" + s, stem + "is" + s) for stem in _IZE for s in _IZE_SUFFIXES]
+    pairs += [(us + s, gb + s) for us, gb in _RE for s in _RE_SUFFIXES]
+    pairs += [(us + s, gb[:-1] + s) for us, gb in _RE for s in _RE_VERB_SUFFIXES]
+    pairs += list(_WORDS)
+    return pairs
+
+
+_TO = {"british": dict(_pairs()), "american": {gb: us for us, gb in _pairs()}}
+_PATTERN = {way: re.compile(r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.I)
+            for way, words in _TO.items()}
+
+
+def house_spelling(text: str, spelling: str, names: Sequence[str] = ()) -> str:
+    """``text`` in the shop's ``spelling`` ("british", "american"; "" leaves it as written), each word
+    in the case it was written; the product ``names`` in it are kept as the catalog spells them."""
+    if not spelling or not text:
+        return text
+    if spelling not in _TO:
+        raise ValueError(f"spelling {spelling!r} is not one of {', '.join(repr(s) for s in SPELLINGS)}")
+    words, pattern = _TO[spelling], _PATTERN[spelling]
+    kept = sorted({n for n in names if n.strip()}, key=len, reverse=True)
+    pieces = re.split("(" + "|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in kept) + ")", text, flags=re.I) if kept else [text]
+    # re.split with one group alternates text, name, text, name, ...: only the text between names changes
+    return "".join(piece if i % 2 else pattern.sub(lambda m: _same_case(m.group(0), words[m.group(0).lower()]), piece)
+                   for i, piece in enumerate(pieces) if piece is not None)
+
+
+def _same_case(written: str, word: str) -> str:
+    if written.isupper() and len(written) > 1:
+        return word.upper()
+    if written[0].isupper():
+        return word[0].upper() + word[1:]
+    return word

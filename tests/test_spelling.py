@@ -1,0 +1,61 @@
+"""The shop's spelling: the model's American words respelt for a British shop, names untouched."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from contentgen.brief import BrandVoice
+from contentgen.errors import ConfigError
+from contentgen.generate.backends.echo import EchoGenerator
+from contentgen.generate.guardrails import failed
+from contentgen.generate.prompts import TemplateLibrary
+from contentgen.generate.spelling import house_spelling
+from contentgen.generate.writer import Writer, WriterSettings
+from contentgen.briefing import make_brief, product_fact
+
+
+def test_american_words_are_respelt_british_in_the_case_they_were_written():
+    text = "A Cozy, colorful centerpiece for your favorite room. COZY nights, centered and organized."
+    assert house_spelling(text, "british") == \
+        "A Cosy, colourful centrepiece for your favourite room. COSY nights, centred and organised."
+
+
+def test_british_words_are_respelt_american_and_empty_leaves_the_text_as_written():
+    assert house_spelling("A cosy, colourful centrepiece, personalised.", "american") == \
+        "A cozy, colorful centerpiece, personalized."
+    assert house_spelling("A cozy gift.", "") == "A cozy gift."
+
+
+def test_product_names_keep_the_catalogs_spelling():
+    names = ["Favorite Color Mug", "Cozy Cushion"]
+    assert house_spelling("The favorite color mug is a cozy gift, like the Cozy Cushion.", "british", names) == \
+        "The favorite color mug is a cosy gift, like the Cozy Cushion."
+
+
+def test_words_that_are_other_words_are_left_alone():
+    # "size", "prize", "surprise" end like -ize/-ise verbs; "meter" and "glamorous" are the same in both
+    text = "A surprise prize of any size, a meter away, glamorous and humorous."
+    assert house_spelling(text, "british") == text
+    assert house_spelling(text, "american") == text
+
+
+def test_an_unknown_spelling_is_a_config_error_naming_the_fix():
+    with pytest.raises(ConfigError, match=r"spelling 'uk'.*fix: set spelling = \"british\""):
+        BrandVoice(spelling="uk")
+
+
+def test_the_writer_respells_the_models_words_for_the_shop_but_not_the_product_name():
+    name = "Favorite Colors Paint Set"
+    answer = {"hook": "A cozy, colorful gift: the favorite colors paint set."}
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(answer)), TemplateLibrary.load(),
+                    WriterSettings(variants=1, candidates=1, max_rounds=1))
+    for spelling, expected in (("british", "A cosy, colourful gift"), ("", "A cozy, colorful gift")):
+        brief = make_brief(channel="sms", products=[product_fact("1", name, 2.95)],
+                           voice=BrandVoice("Gift Co", spelling=spelling), shopper_id="s1")
+        [[copy]] = writer.write_many([brief])
+        assert not copy.fallback, [c.detail for c in failed(copy.checks)]
+        hook = dict(copy.creative)["hook"]
+        assert hook.startswith(expected), hook
+        assert name in hook  # the name as the catalog spells it
