@@ -456,3 +456,21 @@ def test_a_product_name_shortened_in_title_case_inside_a_sentence_is_a_case_prob
     # the subject above is not read (Title Case is a headline style); with no sentence parts named, every part is
     assert title_case_problems({"title": "Our Paper Lanterns glow."}, lantern, ()) == ["title: 'Paper Lanterns'"]
     assert "case.title_words" in names("Treat yourself to our Regency Cakes this winter.")
+
+
+def test_a_product_name_with_a_word_left_out_or_moved_is_bent_but_a_stretch_of_it_is_what_the_product_is():
+    from contentgen.generate.guardrails import bent_names
+
+    brief = Brief("sms", "en", BrandVoice("The Gift Shop"), (ProductFact("1", "Vintage Doily Jumbo Bag Red", 2.08),
+                                                             ProductFact("2", "Set Of 60 Pantry Design Cake Cases", 0.55),
+                                                             ProductFact("3", "Jumbo Bag Red Retrospot", 2.08)))
+    def bent(text: str) -> list[str]:
+        return bent_names({"hook": text}, brief)
+    assert bent("This vintage doily bag red is perfect.") == ["hook: 'vintage doily bag red' for Vintage Doily Jumbo Bag Red"]
+    assert bent("Our Jumbo Bag Retrospot for the shops.") == ["hook: 'jumbo bag retrospot' for Jumbo Bag Red Retrospot"]
+    assert bent("A jumbo bag for the shops.") == []  # a stretch of the name: what the product is
+    assert bent("A set of cake cases for tea.") == []  # "set of" and the count may go
+    assert bent("The Vintage Doily Jumbo Bag Red, for you.") == []  # the exact name
+    assert bent("Vintage doily, red and bright.") == []  # the name's words apart, not a run
+    assert "facts.bent_name" in {c.name for c in failed(check_copy({"body": "x"}, {"hook": "This vintage doily bag red is perfect."},
+                                                                       brief, {"body": 500}))}
