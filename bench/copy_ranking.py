@@ -17,6 +17,8 @@ the way the Writer would:
   (the shipped Writer). E and D pick from the same pool. The key keeps each candidate's reader score, so
   ``measure`` also shows E as a sequential backend runs it: the Writer stops sampling a brief at
   variants + spare passing candidates and ranks only those.
+- F, E with other prompt templates (``--prompts FOLDER``, a full template folder): a prompt change
+  measured against E on the same briefs, seeds and exemplars.
 
 A brief short of passing candidates gets its labelled fallback (the same in every condition).
 
@@ -45,10 +47,11 @@ import time
 
 CONDITIONS = {"A": "before: shots 0, first passing in draw order", "B": "ranked: shots 0, by quality score",
               "C": "ranked + exemplars: shots 2, by quality score", "D": "C + steering: shots 2, steered, by quality score",
-              "E": "D + reader model: shots 2, steered, by quality score with the reader term"}
-# condition -> (shots, steered, ranked, reader model): the pool it picks from and how
-POOLS = {"A": (0, False, False, False), "B": (0, False, True, False), "C": (2, False, True, False),
-         "D": (2, True, True, False), "E": (2, True, True, True)}
+              "E": "D + reader model: shots 2, steered, by quality score with the reader term",
+              "F": "E with the --prompts templates: shots 2, steered, by quality score with the reader term"}
+# condition -> (shots, steered, ranked, reader model, the --prompts templates): the pool it picks from and how
+POOLS = {"A": (0, False, False, False, False), "B": (0, False, True, False, False), "C": (2, False, True, False, False),
+         "D": (2, True, True, False, False), "E": (2, True, True, True, False), "F": (2, True, True, True, True)}
 
 
 def _commit() -> str:
@@ -67,6 +70,7 @@ def draw(args) -> None:
     from contentgen.cli.common import project_from_options
     from contentgen.generate.base import SamplingSettings
     from contentgen.generate.guardrails import failed
+    from contentgen.generate.prompts import TemplateLibrary
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import Writer, WriterSettings
     from contentgen.service import ContentService
@@ -84,10 +88,14 @@ def draw(args) -> None:
             labelled |= _shoppers_in(Path(earlier))
     chosen = [s for s in ids.sample(frac=1.0, random_state=args.seed).tolist() if s not in labelled][: args.shoppers]
     base = service.writer
-    pools_needed = sorted({POOLS[c][:2] for c in args.conditions})
-    writers = {(shots, steer): Writer(base.generator, base.templates, replace(base.settings, shots=shots, steer=steer),
-                                      base.guardrails, base.known_products, policy=base.policy, exemplars=base.exemplars)
-               for shots, steer in pools_needed}
+    pools_needed = sorted({(POOLS[c][0], POOLS[c][1], POOLS[c][4]) for c in args.conditions})
+    if any(alt for *_, alt in pools_needed) and not args.prompts:
+        raise SystemExit("condition F needs --prompts FOLDER (the templates it measures against E's)")
+    other = TemplateLibrary.load(args.prompts) if args.prompts else None
+    writers = {(shots, steer, alt): Writer(base.generator, other if alt else base.templates,
+                                           replace(base.settings, shots=shots, steer=steer),
+                                           base.guardrails, base.known_products, policy=base.policy, exemplars=base.exemplars)
+               for shots, steer, alt in pools_needed}
     records, key = [], {}
     started = time.perf_counter()
     for n, shopper in enumerate(chosen):
@@ -97,12 +105,13 @@ def draw(args) -> None:
             brief_id = f"{shopper}/{channel}"
             pools = {}
             for pool_key, writer in writers.items():
-                job = writer._job(template, brief)  # the prompt the Writer sends, exemplars included
-                prompt, sampling = job.prompt, writer.sampling(template, job.avoid)  # and its sampling settings
+                pool_template = writer.templates.for_brief(brief)
+                job = writer._job(pool_template, brief)  # the prompt the Writer sends, exemplars included
+                prompt, sampling = job.prompt, writer.sampling(pool_template, job.avoid)  # and its sampling settings
                 pool = []
                 for k in range(args.samples):
                     [[generation]] = writer.generator.generate([prompt], replace(sampling, seed=k), n=1)
-                    candidate = writer._candidate(template, brief, generation.text, generation.truncated, job.examples)
+                    candidate = writer._candidate(pool_template, brief, generation.text, generation.truncated, job.examples)
                     if candidate is None:
                         continue
                     creative, fields, checks = candidate
@@ -116,8 +125,8 @@ def draw(args) -> None:
             fallback_fields, fallback_checks = base._assemble(template, brief, fallback_creative, truncated=False)
             chosen_by = {}
             for condition in args.conditions:
-                shots, steer, ranked, use_reader = POOLS[condition]
-                pool_key = (shots, steer)
+                shots, steer, ranked, use_reader, alt = POOLS[condition]
+                pool_key = (shots, steer, alt)
                 passing = [i for i, c in enumerate(pools[pool_key]) if not c["failed"]]
                 distinct, seen = [], set()
                 for i in passing:  # the Writer keeps distinct candidates only
@@ -132,13 +141,13 @@ def draw(args) -> None:
                 else:
                     picks = distinct[: args.variants]
                 chosen_by[condition] = [(pool_key, i) for i in picks]
-            for (shots, steer), pool in pools.items():
+            for (shots, steer, alt), pool in pools.items():
                 for i, candidate in enumerate(pool):
-                    rid = f"{brief_id}/s{shots}{'/steered' if steer else ''}/d{candidate['draw']}"
+                    rid = f"{brief_id}/s{shots}{'/steered' if steer else ''}{'/prompts' if alt else ''}/d{candidate['draw']}"
                     records.append(_record(rid, brief, template.name, candidate["creative"], candidate["fields"], False))
-                    key[rid] = {"brief": brief_id, "shots": shots, "steered": steer, "draw": candidate["draw"],
+                    key[rid] = {"brief": brief_id, "shots": shots, "steered": steer, "prompts": alt, "draw": candidate["draw"],
                                 "failed": candidate["failed"], "reader": candidate["reader"], "logprob": candidate["logprob"],
-                                "conditions": sorted(c for c, picks in chosen_by.items() if ((shots, steer), i) in picks)}
+                                "conditions": sorted(c for c, picks in chosen_by.items() if ((shots, steer, alt), i) in picks)}
             rid = f"{brief_id}/fallback"
             records.append(_record(rid, brief, template.name, fallback_creative, fallback_fields, True))
             short = sorted(c for c, picks in chosen_by.items() if len(picks) < args.variants)
@@ -156,6 +165,7 @@ def draw(args) -> None:
               "fallback for the briefs, shuffled, no verdicts", "commit": _commit(), "seed": args.seed,
               "shoppers": len(chosen), "channels": args.channels, "conditions": args.conditions, "samples": args.samples, "variants": args.variants,
               "generator": base.generator.name, "seconds": round(time.perf_counter() - started),
+              "prompts": str(args.prompts or ""),
               "data": "UCI Online Retail (CC BY 4.0): product names and prices"}
     with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
         handle.write(json.dumps(header, ensure_ascii=False) + "\n")
@@ -206,8 +216,9 @@ def measure(args) -> None:
         print(f"| {condition}, {label} | {len(briefs)} | {len(ready)} | {len(ready) - len(fallbacks)} | "
               f"{len(fallbacks)} ({len(fallbacks) / max(len(ready), 1):.0%}) | {send}/{len(ready)} = "
               f"{send / max(len(ready), 1):.0%} |")
-    if "E" in conditions:
-        _sequential_e(key, read, key_file["header"]["variants"])
+    for condition in ("E", "F"):
+        if condition in conditions:
+            _sequential_e(key, read, key_file["header"]["variants"], condition)
     print("\n| condition | channel | ready variants | fallbacks | reader would send as is |")
     print("|---|---|---|---|---|")
     for condition in conditions:
@@ -231,15 +242,15 @@ def measure(args) -> None:
     # per pool and channel: how much of the model's own copy the reader would send, before and after the checks
     print("\n| pool | channel | candidates | reader would send | passed the checks | of those, reader would send |")
     print("|---|---|---|---|---|---|")
-    pools = sorted({(v["shots"], bool(v.get("steered"))) for v in key.values() if v["shots"] is not None})
-    for shots, steered in pools:
+    pools = sorted({(v["shots"], bool(v.get("steered")), bool(v.get("prompts"))) for v in key.values() if v["shots"] is not None})
+    for shots, steered, alt in pools:
         for channel in sorted({read[rid].channel for rid in candidates}):
-            ids = [rid for rid in candidates if (key[rid]["shots"], bool(key[rid].get("steered"))) == (shots, steered)
-                   and read[rid].channel == channel]
+            ids = [rid for rid in candidates if (key[rid]["shots"], bool(key[rid].get("steered")), bool(key[rid].get("prompts")))
+                   == (shots, steered, alt) and read[rid].channel == channel]
             sent = sum(read[rid].send for rid in ids)
             ok_ids = [rid for rid in ids if not key[rid]["failed"]]
             ok_sent = sum(read[rid].send for rid in ok_ids)
-            print(f"| shots {shots}{', steered' if steered else ''} | {channel} | {len(ids)} | {sent} ({sent / max(len(ids), 1):.0%}) "
+            print(f"| shots {shots}{', steered' if steered else ''}{', --prompts' if alt else ''} | {channel} | {len(ids)} | {sent} ({sent / max(len(ids), 1):.0%}) "
                   f"| {len(ok_ids)} | {ok_sent} ({ok_sent / max(len(ok_ids), 1):.0%}) |")
     missed = [rid for rid in violating if not key[rid]["failed"]]
     for rid in missed[: args.missed]:
@@ -247,9 +258,9 @@ def measure(args) -> None:
         print(f"  missed {rid} {sorted(m.violates)}: {m.text[:160]!r} ({m.reason})")
 
 
-def _sequential_e(key: dict, read: dict, variants: int) -> None:
-    """E as a sequential backend (llama.cpp) runs it: the Writer stops sampling a brief once it holds
-    variants + spare distinct passing candidates (in draw order) and ranks only those."""
+def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") -> None:
+    """E (or F) as a sequential backend (llama.cpp) runs it: the Writer stops sampling a brief once it
+    holds variants + spare distinct passing candidates (in draw order) and ranks only those."""
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import WriterSettings
 
@@ -261,7 +272,7 @@ def _sequential_e(key: dict, read: dict, variants: int) -> None:
             continue
         if v["shots"] is None:
             fallbacks[v["brief"]] = (rid, v)
-        elif v["shots"] == 2 and v.get("steered") and not v["failed"]:
+        elif v["shots"] == 2 and v.get("steered") and bool(v.get("prompts")) == (condition == "F") and not v["failed"]:
             pools.setdefault(v["brief"], []).append((v["draw"], rid, v))
     ready = send = fallback_count = 0
     for brief_id, (fallback_rid, fallback_key) in fallbacks.items():
@@ -279,7 +290,7 @@ def _sequential_e(key: dict, read: dict, variants: int) -> None:
             ready += 1
             fallback_count += 1
             send += read[fallback_rid].send
-    print(f"| E as the Writer samples (stops at variants + spare = {variants + spare} passing) | {len(fallbacks)} | {ready} | "
+    print(f"| {condition} as the Writer samples (stops at variants + spare = {variants + spare} passing) | {len(fallbacks)} | {ready} | "
           f"{ready - fallback_count} | {fallback_count} ({fallback_count / max(ready, 1):.0%}) | {send}/{ready} = {send / max(ready, 1):.0%} |")
 
 
@@ -297,6 +308,7 @@ def main() -> None:
     d.add_argument("--conditions", nargs="+", default=["B", "C", "D"], choices=sorted(CONDITIONS),
                    help="which conditions to draw (each pool they need is drawn once per brief)")
     d.add_argument("--exclude", nargs="*", default=[], help="records.jsonl of earlier draws whose shoppers to leave out")
+    d.add_argument("--prompts", type=Path, default=None, help="a folder of prompt templates for condition F")
     m = sub.add_parser("measure", help="per-condition send-as-is from the reader's labels")
     m.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))
     m.add_argument("--missed", type=int, default=10)
