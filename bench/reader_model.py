@@ -69,6 +69,8 @@ def main() -> None:
             continue  # draws 1-3: the exemplar pool ran without examples (see RESULTS)
         train = [i for i, (s, _) in enumerate(data) if s != held]
         test = [i for i, (s, _) in enumerate(data) if s == held]
+        if not test or not any({"C", "D"} & set(v["conditions"]) for v in key.values()):
+            continue  # not read yet, or no quality-only condition to compare with (draw 12: E against F)
         fitted = fit_reader_model(((data[i][1].creative, data[i][1].brief, data[i][1].send) for i in train),
                                   _Precomputed(vectors, data, train), EMBEDDING_MODEL, c=args.c)
         probabilities = dict(zip(test, fitted.probabilities(vectors[test])))
@@ -83,7 +85,7 @@ def main() -> None:
         for i in test:
             m = data[i][1]
             v = key[m.id]
-            if v["shots"] == 2 and bool(v.get("steered")) == steered and not v["failed"]:
+            if v["shots"] == 2 and bool(v.get("steered")) == steered and not v.get("prompts") and not v["failed"]:
                 pool[v["brief"]].append((m, probabilities[i], v))
         picked = defaultdict(int)
         briefs = sorted(fallback_send)
