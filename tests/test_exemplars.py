@@ -118,3 +118,20 @@ def test_a_short_formula_of_an_example_may_be_reused():
                     WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library)
     [copy] = writer.write(b)
     assert not copy.fallback, [c.detail for c in copy.checks if not c.passed]
+
+
+def test_an_example_written_for_the_briefs_own_product_may_be_said_again(tmp_path):
+    # draw 12: "Soft light on a dark evening..." written for the White Hanging Heart T-Light Holder,
+    # copied into an email about that holder, was sent by its readers every time
+    hook = "A roomy bag for the weekly shop, and then some."
+    approved = tmp_path / "approved.jsonl"
+    approved.write_text(json.dumps({"channel": "sms", "language": "en", "situation": "Has ordered many times.",
+                                    "theme": "bags; Jumbo Bag Pink Polkadot", "creative": {"hook": hook}}) + "\n", encoding="utf-8")
+    library = ApprovedCopyLibrary(approved, embedder=HashEmbedder())
+    writer = Writer(EchoGenerator(lambda prompt, index, settings: json.dumps({"hook": hook})), TemplateLibrary.load(),
+                    WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library)
+    for product, refused in (("Jumbo Bag Pink Polkadot", False), ("Jumbo Bag Red Retrospot", True)):
+        writer.stats.clear()
+        [copy] = writer.write(brief("Has ordered many times.", [product], interests=("bags",)))
+        assert copy.fallback is refused, copy.text
+        assert (writer.stats["failed:copied_example"] > 0) is refused
