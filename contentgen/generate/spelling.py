@@ -73,7 +73,7 @@ def house_spelling(text: str, spelling: str, names: Sequence[str] = ()) -> str:
     pieces = re.split("(" + "|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in kept) + ")", text, flags=re.I) if kept else [text]
     # re.split with one group alternates text, name, text, name, ...: only the text between names changes
     return "".join(piece if i % 2 else pattern.sub(lambda m: _same_case(m.group(0), words[m.group(0).lower()]), piece)
-                   for i, piece in enumerate(pieces) if piece is not None)
+                   for i, piece in enumerate(pieces))
 
 
 def _same_case(written: str, word: str) -> str:
