@@ -77,6 +77,7 @@ def draw(args) -> None:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    commit = _commit()  # the code the draw runs, before any commit made while it runs
     labelled = _shoppers_in(Path("tests/data/copy_labels.jsonl"))
     # the folder by path, as bench/campaign.py names it, so both reuse one saved fit (indexes/online-retail)
     data_dir = args.data_dir or Path(__file__).resolve().parents[2] / "shared/data/online-retail"
@@ -162,7 +163,7 @@ def draw(args) -> None:
         neutral[record["id"]] = f"R{n:03d}"
         record["id"] = f"R{n:03d}"
     header = {"header": True, "what": "copy ranking/exemplar experiment (bench/copy_ranking.py): every candidate and "
-              "fallback for the briefs, shuffled, no verdicts", "commit": _commit(), "seed": args.seed,
+              "fallback for the briefs, shuffled, no verdicts", "commit": commit, "seed": args.seed,
               "shoppers": len(chosen), "channels": args.channels, "conditions": args.conditions, "samples": args.samples, "variants": args.variants,
               "generator": base.generator.name, "seconds": round(time.perf_counter() - started),
               "prompts": str(args.prompts or ""),
