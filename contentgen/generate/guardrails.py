@@ -598,9 +598,7 @@ def title_case_problems(creative: Mapping[str, str], brief: Brief, sentence_part
     parts = [name for name in creative if name in sentence_parts] if sentence_parts else list(creative)
     out = []
     for part in parts:
-        text = _no_apostrophes(_QUOTED.sub(" , ", creative[part]))
-        for name in names:
-            text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " , ", text, flags=re.I)
+        text = _names_out(_no_apostrophes(_QUOTED.sub(" , ", creative[part])), names, " , ")
         found = _CAPITALISED_PAIR.search(" " + text.strip()[1:]) if text.strip() else None  # not the part's first word
         if found:
             out.append(f"{part}: '{found.group(0).strip()}'")
@@ -630,16 +628,13 @@ def bent_names(creative: Mapping[str, str], brief: Brief) -> list[str]:
     if brief.language != "en":
         return []
     names = sorted({p.name for p in brief.products if p.name.strip()}, key=len, reverse=True)
-    named = [(name, _name_run_words(name)) for name in names]
+    # a name of _MIN_BENT_WORDS words or fewer has no run to bend
+    named = [(name, words) for name in names if len(words := _name_run_words(name)) > _MIN_BENT_WORDS]
     out = []
     for part, text in creative.items():
-        for name in names:  # the exact names said are not bent
-            text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " | ", text, flags=re.I)
-        for segment in _NAME_BREAK.split(text):
+        for segment in _NAME_BREAK.split(_names_out(text, names, " | ")):  # the exact names said are not bent
             words = _name_run_words(segment)
             for name, name_words in named:
-                if len(name_words) <= _MIN_BENT_WORDS:
-                    continue
                 for start in range(len(words)):
                     end, at = start, -1
                     while end < len(words) and words[end] in name_words[at + 1:]:
@@ -655,6 +650,13 @@ def bent_names(creative: Mapping[str, str], brief: Brief) -> list[str]:
 
 def _no_apostrophes(text: str) -> str:
     return text.replace("’", "").replace("'", "")
+
+
+def _names_out(text: str, names: Iterable[str], mark: str) -> str:
+    """``text`` with each whole-word occurrence of ``names`` (longest first, any case) replaced by ``mark``."""
+    for name in names:
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", mark, text, flags=re.I)
+    return text
 
 
 def check_rules(scope: str, text: str, brief: Brief, settings: GuardrailSettings | None = None,

@@ -56,7 +56,8 @@ def _pairs() -> list[tuple[str, str]]:
     return pairs
 
 
-_TO = {"british": dict(_pairs()), "american": {gb: us for us, gb in _pairs()}}
+_PAIRS = _pairs()
+_TO = {"british": dict(_PAIRS), "american": {gb: us for us, gb in _PAIRS}}
 _PATTERN = {way: re.compile(r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.I)
             for way, words in _TO.items()}
 
