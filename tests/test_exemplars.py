@@ -9,7 +9,7 @@ import pytest
 from contentgen.brief import BrandVoice, Brief, ProductFact
 from contentgen.errors import ConfigError
 from contentgen.generate.backends.echo import EchoGenerator
-from contentgen.generate.exemplars import SEED_LIBRARY, ApprovedCopyLibrary
+from contentgen.generate.exemplars import SEED_LIBRARY, ApprovedCopyLibrary, Exemplar, few_shot_block
 from contentgen.generate.prompts import TemplateLibrary
 from contentgen.generate.writer import Writer, WriterSettings
 from contentgen.retrieval.embedders import HashEmbedder
@@ -135,3 +135,13 @@ def test_an_example_written_for_the_briefs_own_product_may_be_said_again(tmp_pat
         [copy] = writer.write(brief("Has ordered many times.", [product], interests=("bags",)))
         assert copy.fallback is refused, copy.text
         assert (writer.stats["failed:copied_example"] > 0) is refused
+
+
+def test_an_example_shows_only_the_parts_the_template_asks_for():
+    push = Exemplar("push", "en", "Orders often.", "bags", (("title", "A few picks"), ("hook", "Something to brighten the week.")))
+    title_only = Exemplar("push", "en", "New here.", "gifts", (("title", "Welcome"),))
+    block = few_shot_block([push, title_only], "en", parts=["hook"])
+    assert '{"hook": "Something to brighten the week."}' in block
+    assert "A few picks" not in block and "New here." not in block  # an example with no asked-for part is left out
+    assert few_shot_block([title_only], "en", parts=["hook"]) == ""
+    assert "A few picks" in few_shot_block([push], "en")  # without parts: everything, as before

@@ -11,7 +11,7 @@ approve button (``add``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 import json
 import logging
@@ -160,8 +160,16 @@ class ApprovedCopyLibrary:
         return [self.exemplars[same[i]] for i in order]
 
 
-def few_shot_block(exemplars: Sequence[Exemplar], language: str = "en") -> str:
-    """The examples as a prompt paragraph: situation, then the approved JSON answer."""
+def few_shot_block(exemplars: Sequence[Exemplar], language: str = "en", parts: Sequence[str] | None = None) -> str:
+    """The examples as a prompt paragraph: situation, then the approved JSON answer.
+
+    ``parts``: the parts the template asks the model for; an example shows only those (a push template
+    whose title is the product's name asks for the hook alone, and an example's title would teach the
+    model a key it must not write). An example with none of them is left out."""
+    if parts is not None:
+        wanted = set(parts)
+        exemplars = [replace(e, creative=tuple((k, v) for k, v in e.creative if k in wanted)) for e in exemplars]
+        exemplars = [e for e in exemplars if e.creative]
     if not exemplars:
         return ""
     if language == "zh":

@@ -306,7 +306,8 @@ class Writer:
         """The rendered prompt with the shop's nearest approved copy as few-shot examples."""
         rendered = self.templates.render_prompt(chosen, brief, self.policy)
         system = rendered.system
-        shots = few_shot_block(self._examples(brief) if examples is None else examples, brief.language)
+        shots = few_shot_block(self._examples(brief) if examples is None else examples, brief.language,
+                               parts=[part.name for part in chosen.creative])
         system = f"{system}\n\n{shots}" if shots else system
         return ChatPrompt(system, rendered.user)
 
