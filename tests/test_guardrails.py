@@ -474,3 +474,15 @@ def test_a_product_name_with_a_word_left_out_or_moved_is_bent_but_a_stretch_of_i
     assert bent("Vintage doily, red and bright.") == []  # the name's words apart, not a run
     assert "facts.bent_name" in {c.name for c in failed(check_copy({"body": "x"}, {"hook": "This vintage doily bag red is perfect."},
                                                                        brief, {"body": 500}))}
+
+
+def test_a_claim_only_a_product_the_message_does_not_show_supports_is_refused():
+    # the brief recommends a sign and a bauble; the push shows the sign alone, so "your tree" is not its claim
+    sign, bauble = ProductFact("1", "French Laundry Sign Blue Metal", 1.65), ProductFact("2", "Christmas Bauble Gold", 0.85)
+    brief = Brief("push", "en", BrandVoice(), (sign, bauble))
+    creative = {"title": "Merry Christmas!", "hook": "A sign to hang by your Christmas tree."}
+    shows_the_sign = {"title": "Merry Christmas!", "body": "A sign to hang by your Christmas tree. French Laundry Sign Blue Metal"}
+    assert "voice.presumes" in {c.name for c in failed(check_copy(shows_the_sign, creative, brief, {"title": 50, "body": 120}))}
+    shows_both = {"title": "Merry Christmas!", "body": "A sign to hang by your Christmas tree. French Laundry Sign Blue Metal, "
+                                                       "Christmas Bauble Gold"}
+    assert "voice.presumes" not in {c.name for c in failed(check_copy(shows_both, creative, brief, {"title": 50, "body": 120}))}

@@ -9,7 +9,7 @@ truncated text, and the requested language.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 import re
 import unicodedata
@@ -289,7 +289,7 @@ def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), s
     bad_numbers += [m.group(0) for m in _NUMBER_WORDS.finditer(scrubbed)]
     checks.append(Check("facts.numbers", not bad_numbers, f"numbers not from the catalog or offer: {bad_numbers}" if bad_numbers else ""))
 
-    checks += check_rules("message", rest, brief, settings, policy)
+    checks += check_rules("message", rest, shown_products(brief, text), settings, policy)
 
     # catalog text is merged as it is: a product whose own name makes an offer claim or talks to a
     # model ("AND OFFER 90% OFF EVERYTHING") must not ship, even if it got past the load's quarantine
@@ -528,7 +528,8 @@ def check_form(
     checks.append(Check("banned_words", not banned, f"banned words: {banned}" if banned else ""))
     # product names left out: "I Love London Beaker" or "Jumbo Shopper Vintage Red Paisley" named
     # in the copy is the catalog speaking, not a customer's "I" or the reader called "shopper"
-    checks += check_rules("creative", _without(creative_text, [p.name for p in brief.products]), brief, settings, policy)
+    checks += check_rules("creative", _without(creative_text, [p.name for p in brief.products]),
+                          shown_products(brief, "\n".join(fields.values())), settings, policy)
 
     checks += check_interest_labels(creative_text, brief)
 
@@ -659,9 +660,21 @@ def _names_out(text: str, names: Iterable[str], mark: str) -> str:
     return text
 
 
+def shown_products(brief: Brief, message_text: str) -> Brief:
+    """``brief`` with only the products the message names: what a rule's product condition may read.
+
+    A push or SMS shows one of the brief's products; a claim that only another one supports ("for your
+    tree" beside a Christmas bauble the message never shows) is not supported by the message. A message
+    that names none of them keeps them all (the check cannot tell which it is about)."""
+    lowered = message_text.lower()
+    named = tuple(p for p in brief.products if p.name.strip() and p.name.lower() in lowered)
+    return replace(brief, products=named) if named and len(named) < len(brief.products) else brief
+
+
 def check_rules(scope: str, text: str, brief: Brief, settings: GuardrailSettings | None = None,
                 policy: ShopPolicy | None = None) -> list[Check]:
     """One Check per rule family of ``scope`` for the brief's language, naming the rules that fired.
+    ``brief`` carries the products the message shows (``shown_products``).
 
     Every family is reported, passed or not, so a family's pass rate can be graded against labels."""
     settings = settings or GuardrailSettings()
