@@ -311,3 +311,14 @@ def test_the_transformers_backend_records_each_sampled_tokens_log_probability():
     logprobs = recorder.finish(drawn)
     expected = torch.stack([torch.log_softmax(s, -1).gather(1, drawn[:, i : i + 1]).squeeze(1) for i, s in enumerate(step_scores)], 1)
     assert torch.allclose(logprobs, expected)
+
+
+def test_the_transformers_backend_opens_the_json_object_it_cannot_constrain():
+    from contentgen.generate.backends.transformers import json_prefix
+
+    schema = {"type": "object", "properties": {"hook": {"type": "string"}, "cta": {"type": "string"}}, "required": ["hook", "cta"]}
+    assert json_prefix(schema) == '{"hook": "'
+    assert parse_creative(json_prefix(schema) + 'A star for your tree.", "cta": "Look"}', ["hook", "cta"]) == \
+        {"hook": "A star for your tree.", "cta": "Look"}
+    assert json_prefix({"type": "object", "properties": {"n": {"type": "integer"}}}) == "{"
+    assert json_prefix(None) == "" and json_prefix({"type": "object"}) == ""

@@ -68,7 +68,7 @@ def test_default_model_writes_parseable_creative_json(backend):
     [[sample]] = generator.generate([ChatPrompt(prompt.system, prompt.user)], settings)
     from contentgen.generate.writer import parse_creative
 
-    assert parse_creative(sample.text, ["title", "hook"]) is not None, sample.text
+    assert parse_creative(sample.text, [part.name for part in template.creative]) is not None, sample.text
 
 
 def test_llamacpp_default_writes_checked_email_for_a_real_shopper(demo_shop):

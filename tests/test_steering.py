@@ -118,22 +118,22 @@ def test_catalog_case_restores_a_names_spelling():
 
 @pytest.mark.parametrize("channel", ["sms", "push"])
 def test_a_hook_that_names_the_product_is_not_followed_by_the_name_again(library, channel):
+    # an SMS merges the name after the hook; a push shows it as the title; either way it is said once
     name = "Wooden Star Christmas Scandinavian"
     hook = "Hang a wooden star christmas scandinavian on your tree."
-    answer = {"hook": hook} if channel == "sms" else {"title": "Made for the season", "hook": hook}
-    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(answer)), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps({"hook": hook})), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
     for offer in (None, PERCENT):
         [[copy]] = writer.write_many([brief(channel, offer=offer)])
         assert not copy.fallback, [c.detail for c in failed(copy.checks)]
-        body = copy.field("body")
-        assert body.count(name) == 1 and name.lower() not in body.replace(name, "").lower(), body
+        message = "\n".join(value for _, value in copy.fields)
+        assert message.count(name) == 1 and name.lower() not in message.replace(name, "").lower(), message
         if offer:
-            assert "15% off your next order" in body and ".:" not in body
-    # a hook that does not name it still gets the name merged after it
-    plain = {"hook": "A star for your tree."} if channel == "sms" else {"title": "Made for the season", "hook": "A star for your tree."}
-    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(plain)), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+            assert "15% off your next order" in copy.field("body") and ".:" not in copy.field("body")
+    # a hook that does not name it still gets the name: merged after it (SMS), or as the title (push)
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps({"hook": "A star for your tree."})), library,
+                    WriterSettings(variants=1, candidates=1, max_rounds=1))
     [[copy]] = writer.write_many([brief(channel)])
-    assert name in copy.field("body") and not copy.fallback
+    assert name in copy.field("body" if channel == "sms" else "title") and not copy.fallback
 
 
 def test_prompts_carry_no_interest_labels(library):
@@ -204,11 +204,13 @@ def test_product_words_read_english_copy_with_a_catalog_only():
 
 
 def test_a_push_title_that_names_the_product_keeps_the_name_out_of_the_body(library):
-    # readers of draws 2-5 read the name in the title and again in the body as repetition
+    # readers of draws 2-5 read the name in the title and again in the body as repetition; the push's
+    # title is the catalog name (draw 14: 27 of 48 such candidates sendable against 10 of 48 whose model
+    # wrote a title), the model writes the hook under it
     name = "Wooden Star Christmas Scandinavian"
-    answer = {"title": "The wooden star christmas scandinavian", "hook": "A little something for your tree."}
+    answer = {"hook": "A little something for your tree."}
     writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(answer)), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
     [[copy]] = writer.write_many([brief("push", offer=PERCENT)])
     assert not copy.fallback, [c.detail for c in failed(copy.checks)]
-    assert copy.field("title") == f"The {name}"
+    assert copy.field("title") == name
     assert name not in copy.field("body") and copy.field("body").endswith("15% off your next order")
