@@ -113,3 +113,25 @@ def test_check_names_map_onto_label_families():
     assert families_of("placeholders.instruction", new) == ("placeholders",)
     assert families_of("something_else", old) == ()
     assert set(FACT_FAMILIES) <= set(FAMILIES)
+
+
+def test_a_message_is_checked_with_the_template_whose_parts_it_has(tmp_path):
+    # a push read before its title became the product's name: its model-written title keeps the
+    # earlier template's 40-character limit instead of escaping the length check
+    from contentgen.brief import BrandVoice, Brief, ProductFact
+    from contentgen.generate.labelled import LabelledMessage
+
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "push_en.j2").write_text(
+        "---\nchannel: push\nlanguage: en\ncreative:\n  title: 40\n  hook: {max_chars: 70, sentence: true}\n"
+        "fallback:\n  title: Picked for you\n  hook: Have a look.\nfields:\n  title: 50\n  body: 120\n---\n{% block system %}s{% endblock %}{% block user %}u{% endblock %}"
+        "{% block title %}{{ creative.title }}{% endblock %}{% block body %}{{ creative.hook }}{% endblock %}\n",
+        encoding="utf-8")
+    title = "Need a little something to keep you calm now?"  # 46 characters
+    brief = Brief("push", "en", BrandVoice(), (ProductFact("1", "Hot Water Bottle Keep Calm", 4.95),))
+    message = LabelledMessage("R1", "push", "en", False, "push_en", "", {"title": title, "body": "A warm hello."},
+                              {"title": title, "hook": "A warm hello."}, brief, frozenset({"length"}), False)
+    failed_with = lambda run: {c.name for c in run(message) if not c.passed}
+    assert "length" in failed_with(guardrail_runner(earlier_prompts=[earlier]))
+    assert "length" not in failed_with(guardrail_runner())  # today's push asks for the hook alone

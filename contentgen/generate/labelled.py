@@ -132,21 +132,30 @@ def load_labelled(path: str | Path) -> tuple[dict, list[LabelledMessage]]:
 CheckRunner = Callable[[LabelledMessage], Sequence]  # -> the checks (objects with .name and .passed)
 
 
-def guardrail_runner(known_products: Collection[str] = (), prompts_dir: str | Path | None = None, policy=None) -> CheckRunner:
+def guardrail_runner(known_products: Collection[str] = (), prompts_dir: str | Path | None = None, policy=None,
+                     earlier_prompts: Sequence[str | Path] = ()) -> CheckRunner:
     """Runs today's guardrails on a labelled message, with its template's limits, as the Writer does.
 
-    ``policy`` is the shop's ShopPolicy where the checks take one (None: the shop has said nothing)."""
+    ``policy`` is the shop's ShopPolicy where the checks take one (None: the shop has said nothing).
+    ``earlier_prompts``: template folders a message is checked with when today's template of its name
+    asks the model for other parts than it wrote (a push from before its title became the product's
+    name: its model-written title keeps that template's limit)."""
     import inspect
 
     from contentgen.generate.guardrails import check_copy
     from contentgen.generate.prompts import TemplateLibrary
 
-    library = TemplateLibrary.load(prompts_dir)
+    libraries = [TemplateLibrary.load(prompts_dir), *(TemplateLibrary.load(folder) for folder in earlier_prompts)]
     known = tuple(known_products)
     extra = {"policy": policy} if "policy" in inspect.signature(check_copy).parameters else {}
 
+    def template_for(message: LabelledMessage):
+        parts = set(message.creative)
+        templates = [library.get(message.template) for library in libraries]
+        return next((t for t in templates if {p.name for p in t.creative} == parts), templates[0])
+
     def run(message: LabelledMessage):
-        template = library.get(message.template)
+        template = template_for(message)
         return check_copy(
             dict(message.fields), dict(message.creative), message.brief, template.field_limits(),
             {p.name: p.max_chars for p in template.creative}, {p.name for p in template.creative if p.sentence},
