@@ -36,10 +36,7 @@ FACT_RECALL_FLOOR = 0.97  # share of messages with a labelled fact/claim violati
 # out-of-sample draw 9 was sendable): 14 of 166.
 # Then stock.dont_miss ("Don't miss out", "Don't wait"): this set's reader let four through, the readers
 # of the draws refused 62 of 65 (26 of 26 with an offer): 18 of 166.
-# Then a push hook restating two words of the name the push shows ("this classic red retrospot" over
-# Lunch Bag Red Retrospot): this set's reader sent it, the draws' readers sent 6 of 37 such hooks that
-# passed every other check (86 of 274 with none): 19 of 166.
-OK_REFUSAL_CEILING = 0.12
+OK_REFUSAL_CEILING = 0.11
 # per family with at least 5 labelled violations and some caught: the share its own checks refuse
 FAMILY_RECALL_FLOORS: dict[str, float] = {
     "voice": 0.80, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.93, "repetition": 0.80,

@@ -486,18 +486,3 @@ def test_a_claim_only_a_product_the_message_does_not_show_supports_is_refused():
     shows_both = {"title": "Merry Christmas!", "body": "A sign to hang by your Christmas tree. French Laundry Sign Blue Metal, "
                                                        "Christmas Bauble Gold"}
     assert "voice.presumes" not in {c.name for c in failed(check_copy(shows_both, creative, brief, {"title": 50, "body": 120}))}
-
-
-def test_a_push_hook_that_restates_the_name_the_push_shows_is_repetition():
-    star = ProductFact("1", "Wooden Star Christmas Scandinavian", 0.85)
-    brief = Brief("push", "en", BrandVoice(), (star,))
-    limits = {"title": 50, "body": 120}
-    restated = {"hook": "What a beautiful wooden star!"}
-    fields = {"title": star.name, "body": restated["hook"]}
-    assert "repetition" in {c.name for c in failed(check_copy(fields, restated, brief, limits, sentence_parts={"hook"}))}
-    plain = {"hook": "Something to brighten the week."}
-    assert not failed(check_copy({"title": star.name, "body": plain["hook"]}, plain, brief, limits, sentence_parts={"hook"}))
-    # an SMS hook may say what the product is before its name (readers sent those as often as others)
-    sms = Brief("sms", "en", BrandVoice(), (star,))
-    text = f"What a beautiful wooden star! {star.name} £0.85"
-    assert "repetition" not in {c.name for c in failed(check_copy({"body": text}, restated, sms, {"body": 160}, sentence_parts={"hook"}))}

@@ -539,7 +539,7 @@ def check_form(
     empty = [name for name, value in creative.items() if not value.strip()] + [name for name, value in fields.items() if not value.strip()]
     checks.append(Check("empty", not empty, f"empty: {empty}" if empty else ""))
 
-    checks.append(_check_repetition(creative, brief, settings, fields, sentence_parts))
+    checks.append(_check_repetition(creative, brief, settings, fields))
 
     cut = [name for name in sentence_parts if creative.get(name, "").strip() and not _SENTENCE_END.search(creative[name])]
     cut += [name for name, value in creative.items()
@@ -734,7 +734,7 @@ _CJK_REPEATED_RUN = re.compile(r"([\u3400-\u9fff]{3,})\W{0,2}\1")
 
 
 def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: GuardrailSettings,
-                      fields: Mapping[str, str] | None = None, sentence_parts: Collection[str] = ()) -> Check:
+                      fields: Mapping[str, str] | None = None) -> Check:
     problems = []
     product_names = [p.name for p in brief.products]
     own_stems = set(_content_stems(" ".join(product_names)))  # a product's own word said twice is its name
@@ -782,32 +782,9 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
                      and any(v.strip() in f and product.name.lower() in _without(f, [v.strip()]).lower() for f in fields.values())]
             if parts:
                 problems.append(f"{parts[0]} names {product.name!r} and the message merges it right after")
-    if fields is not None and brief.channel == "push":
-        problems += _restated_names({n: v for n, v in creative.items() if n in sentence_parts}, brief, fields)
     names = {p.name.lower() for p in brief.products}
     problems += [f"{name} is only a product name" for name, value in creative.items() if value.strip().lower().strip(".!") in names]
     return Check("repetition", not problems, "; ".join(problems))
-
-
-def _restated_names(creative: Mapping[str, str], brief: Brief, fields: Mapping[str, str]) -> list[str]:
-    """A push sentence (the hook) that says two adjacent words of the name the push shows, without the
-    whole name: "What a beautiful wooden star!" under "Wooden Star Christmas Scandinavian". Of the push
-    candidates every other check passed over the reads up to draw 14, readers sent 6 of 37 such hooks,
-    86 of 274 hooks with none; SMS readers sent them as often as others (44 of 71, 200 of 310), so SMS is
-    left alone, and so is a title (a headline naming the kind of product: "T-Light Holder for Your Home")."""
-    text = "\n".join(fields.values()).lower()
-    problems = []
-    for product in brief.products:
-        if not product.name.strip() or product.name.lower() not in text:
-            continue
-        tokens = _name_tokens(product.name)
-        pairs = {(a, b) for a, b in zip(tokens, tokens[1:])
-                 if len(a) >= 3 and len(b) >= 3 and a not in _FUNCTION_WORDS and b not in _FUNCTION_WORDS}
-        for name, value in creative.items():
-            words = _name_tokens(value)
-            if product.name.lower() not in value.lower() and pairs & set(zip(words, words[1:])):
-                problems.append(f"{name} restates {product.name!r}, which the push shows")
-    return problems
 
 
 def _echoes(creative: Mapping[str, str], brief: Brief) -> list[str]:
