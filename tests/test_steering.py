@@ -214,3 +214,14 @@ def test_a_push_title_that_names_the_product_keeps_the_name_out_of_the_body(libr
     assert not copy.fallback, [c.detail for c in failed(copy.checks)]
     assert copy.field("title") == name
     assert name not in copy.field("body") and copy.field("body").endswith("15% off your next order")
+
+
+def test_a_push_whose_product_name_is_too_long_for_the_title_names_it_in_the_body(library):
+    # another shop's catalog: a name over the title's 50 characters still reaches the reader
+    name = "Organic Cotton Crew Neck T-Shirt Navy Blue Mens Large Size"
+    long_brief = make_brief(channel="push", products=[product_fact("1", name, 12.0)], voice=BrandVoice("Gift Co"))
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps({"hook": "Something for the weekend."})), library,
+                    WriterSettings(variants=1, candidates=1, max_rounds=1))
+    [[copy]] = writer.write_many([long_brief])
+    message = "\n".join(value for _, value in copy.fields)
+    assert copy.field("title") == "Picked for you" and message.count(name) == 1, message
