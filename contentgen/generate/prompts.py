@@ -4,6 +4,9 @@ A template declares its channel, language, the creative parts the model writes (
 limits) and the message fields it assembles. Its body holds Jinja blocks: ``system`` and ``user``
 (the prompt), then one block per message field (the layout, where facts enter as merge fields).
 The ``fallback`` creative parts in the front matter are used when no sample passes the checks.
+The prompt blocks see ``limits`` (each creative part's length); the field blocks see ``field_limits``
+(each message field's length, from the front matter's ``fields``), so a layout can ask whether a merge
+field fits without writing the number again.
 Copywriters add a template by dropping a ``<name>.j2`` file into ``prompts/``.
 """
 
@@ -217,6 +220,7 @@ class TemplateLibrary:
     def render_message(self, template: PromptTemplate, brief: Brief, creative: Mapping[str, str]) -> dict[str, str]:
         """The message fields: the model's creative parts placed around the merge fields."""
         context = context_for(brief, creative)
+        context["field_limits"] = template.field_limits()
         return {name: re.sub(r"\n{3,}", "\n\n", self._block(template, name, context)) for name, _ in template.fields}
 
     def _dry_run(self, template: PromptTemplate) -> None:
