@@ -98,10 +98,10 @@ def draw(args) -> None:
     other = TemplateLibrary.load(args.prompts) if args.prompts else base.templates
     # F's approved copy: the project's seeds and approvals, then the --library file as one more seed
     other_exemplars = base.exemplars
-    if args.library and base.exemplars is not None:
-        other_exemplars = ApprovedCopyLibrary(None, base.exemplars._embedder,
-                                              [*base.exemplars.seeds, *([base.exemplars.path] if base.exemplars.path and
-                                                                        base.exemplars.path.exists() else []), args.library])
+    if args.library:
+        own = base.exemplars
+        seeds = [*own.seeds, *([own.path] if own.path and own.path.exists() else [])] if own is not None else []
+        other_exemplars = ApprovedCopyLibrary(None, seeds=[*seeds, args.library])
     writers = {(shots, steer, alt): Writer(base.generator, other if alt else base.templates,
                                            replace(base.settings, shots=shots, steer=steer),
                                            base.guardrails, base.known_products, policy=base.policy,
