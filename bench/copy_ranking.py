@@ -17,9 +17,10 @@ the way the Writer would:
   (the shipped Writer). E and D pick from the same pool. The key keeps each candidate's reader score, so
   ``measure`` also shows E as a sequential backend runs it: the Writer stops sampling a brief at
   variants + spare passing candidates and ranks only those.
-- F, E with other prompt templates (``--prompts FOLDER``, a full template folder) and/or one more
-  approved-copy file read after the project's own (``--library FILE``): a prompt or exemplar change
-  measured against E on the same briefs and seeds.
+- F, E with other prompt templates (``--prompts FOLDER``, a full template folder), one more
+  approved-copy file read after the project's own (``--library FILE``) and/or another sampling
+  temperature (``--temperature T``): a prompt, exemplar or sampling change measured against E on the
+  same briefs and seeds.
 
 A brief short of passing candidates gets its labelled fallback (the same in every condition).
 
@@ -49,8 +50,8 @@ import time
 CONDITIONS = {"A": "before: shots 0, first passing in draw order", "B": "ranked: shots 0, by quality score",
               "C": "ranked + exemplars: shots 2, by quality score", "D": "C + steering: shots 2, steered, by quality score",
               "E": "D + reader model: shots 2, steered, by quality score with the reader term",
-              "F": "E with the --prompts templates and/or the --library approved copy: shots 2, steered, by quality score "
-                   "with the reader term"}
+              "F": "E with the --prompts templates, the --library approved copy and/or the --temperature: shots 2, steered, "
+                   "by quality score with the reader term"}
 # condition -> (shots, steered, ranked, reader model, the --prompts / --library alternative): the pool it picks from and how
 POOLS = {"A": (0, False, False, False, False), "B": (0, False, True, False, False), "C": (2, False, True, False, False),
          "D": (2, True, True, False, False), "E": (2, True, True, True, False), "F": (2, True, True, True, True)}
@@ -93,8 +94,8 @@ def draw(args) -> None:
     chosen = [s for s in ids.sample(frac=1.0, random_state=args.seed).tolist() if s not in labelled][: args.shoppers]
     base = service.writer
     pools_needed = sorted({(POOLS[c][0], POOLS[c][1], POOLS[c][4]) for c in args.conditions})
-    if any(alt for *_, alt in pools_needed) and not (args.prompts or args.library):
-        raise SystemExit("condition F needs --prompts FOLDER and/or --library FILE (what it measures against E's)")
+    if any(alt for *_, alt in pools_needed) and not (args.prompts or args.library or args.temperature is not None):
+        raise SystemExit("condition F needs --prompts FOLDER, --library FILE and/or --temperature T (what it measures against E's)")
     other = TemplateLibrary.load(args.prompts) if args.prompts else base.templates
     # F's approved copy: the project's seeds and approvals, then the --library file as one more seed
     other_exemplars = base.exemplars
@@ -102,8 +103,12 @@ def draw(args) -> None:
         own = base.exemplars
         seeds = [*own.seeds, *([own.path] if own.path and own.path.exists() else [])] if own is not None else []
         other_exemplars = ApprovedCopyLibrary(None, seeds=[*seeds, args.library])
+    # F's sampling: the Writer's, at --temperature when given
+    other_sampling = replace(base.settings.sampling, temperature=args.temperature) if args.temperature is not None \
+        else base.settings.sampling
     writers = {(shots, steer, alt): Writer(base.generator, other if alt else base.templates,
-                                           replace(base.settings, shots=shots, steer=steer),
+                                           replace(base.settings, shots=shots, steer=steer,
+                                                   sampling=other_sampling if alt else base.settings.sampling),
                                            base.guardrails, base.known_products, policy=base.policy,
                                            exemplars=other_exemplars if alt else base.exemplars)
                for shots, steer, alt in pools_needed}
@@ -176,7 +181,7 @@ def draw(args) -> None:
               "fallback for the briefs, shuffled, no verdicts", "commit": commit, "seed": args.seed,
               "shoppers": len(chosen), "channels": args.channels, "conditions": args.conditions, "samples": args.samples, "variants": args.variants,
               "generator": base.generator.name, "seconds": round(time.perf_counter() - started),
-              "prompts": str(args.prompts or ""), "library": str(args.library or ""),
+              "prompts": str(args.prompts or ""), "library": str(args.library or ""), "temperature": args.temperature,
               "data": "UCI Online Retail (CC BY 4.0): product names and prices"}
     with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
         handle.write(json.dumps(header, ensure_ascii=False) + "\n")
@@ -261,7 +266,7 @@ def measure(args) -> None:
             sent = sum(read[rid].send for rid in ids)
             ok_ids = [rid for rid in ids if not key[rid]["failed"]]
             ok_sent = sum(read[rid].send for rid in ok_ids)
-            print(f"| shots {shots}{', steered' if steered else ''}{', F (--prompts / --library)' if alt else ''} | {channel} | {len(ids)} | {sent} ({sent / max(len(ids), 1):.0%}) "
+            print(f"| shots {shots}{', steered' if steered else ''}{', F' if alt else ''} | {channel} | {len(ids)} | {sent} ({sent / max(len(ids), 1):.0%}) "
                   f"| {len(ok_ids)} | {ok_sent} ({ok_sent / max(len(ok_ids), 1):.0%}) |")
     missed = [rid for rid in violating if not key[rid]["failed"]]
     for rid in missed[: args.missed]:
@@ -322,6 +327,7 @@ def main() -> None:
     d.add_argument("--prompts", type=Path, default=None, help="a folder of prompt templates for condition F")
     d.add_argument("--library", type=Path, default=None,
                    help="an approved-copy file condition F reads after the project's own (bench/approved_from_reads.py)")
+    d.add_argument("--temperature", type=float, default=None, help="condition F samples at this temperature (E: the Writer's)")
     m = sub.add_parser("measure", help="per-condition send-as-is from the reader's labels")
     m.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))
     m.add_argument("--missed", type=int, default=10)
