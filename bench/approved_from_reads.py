@@ -1,7 +1,7 @@
 """An approved-copy library grown from blind reads: every model-written candidate a reader marked
 "would send as it is" becomes a few-shot example (contentgen/generate/exemplars.py). Measured as
 condition F of bench/copy_ranking.py (``--library``) in draw 19: it did not beat the team's seed
-library (bench/RESULTS.md, "Draws 19-22"), so the demo shop does not ship it.
+library (bench/RESULTS.md, "Draws 19-23"), so the demo shop does not ship it.
 
 A shop's library grows from approvals in the workspace; the demo shop's readers are the team's blind
 reads of real candidates (tests/data/copy_labels.jsonl and bench/copy-ranking*/records.jsonl). A read
