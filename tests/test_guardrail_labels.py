@@ -36,7 +36,10 @@ FACT_RECALL_FLOOR = 0.97  # share of messages with a labelled fact/claim violati
 # out-of-sample draw 9 was sendable): 14 of 166.
 # Then stock.dont_miss ("Don't miss out", "Don't wait"): this set's reader let four through, the readers
 # of the draws refused 62 of 65 (26 of 26 with an offer): 18 of 166.
-OK_REFUSAL_CEILING = 0.11
+# Then an email hook naming a product the list below repeats, or a subject naming two: this set's
+# reader let seven through (one another check refuses), the readers of draws 1-23 called 13 of the 598
+# it fires on ok: 24 of 166.
+OK_REFUSAL_CEILING = 0.15
 # per family with at least 5 labelled violations and some caught: the share its own checks refuse
 FAMILY_RECALL_FLOORS: dict[str, float] = {
     "voice": 0.80, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.93, "repetition": 0.80,

@@ -394,6 +394,42 @@ def test_a_short_message_naming_three_words_of_the_merged_product_in_a_row_says_
     assert "repetition" not in {c.name for c in failed(check_copy(fields, plain, push, {"title": 50, "body": 178}))}
 
 
+def test_an_email_hook_naming_a_listed_product_or_a_subject_naming_two_says_them_twice():
+    bottle = ProductFact("2", "Hot Water Bottle Keep Calm", 4.95)
+    light = ProductFact("3", "Rabbit Night Light", 2.08)
+    other = ProductFact("4", "Love Hot Water Bottle", 5.95)
+    email = Brief("email", "en", BrandVoice("Gift Co"), (light, bottle, other), situation="orders often")
+    listing = "- Rabbit Night Light, £2.08\n- Hot Water Bottle Keep Calm, £4.95\n- Love Hot Water Bottle, £5.95"
+
+    def repetition(subject: str, hook: str) -> bool:
+        fields = {"subject": subject, "preheader": "Rabbit Night Light and more, picked for you", "body": f"Hello,\n\n{hook}\n\n{listing}"}
+        checks = check_copy(fields, {"subject": subject, "hook": hook}, email, {"subject": 60, "preheader": 100, "body": 1500})
+        return "repetition" in {c.name for c in failed(checks)}
+
+    assert repetition("Gifts for December", "Discover the Rabbit Night Light and more this month.")  # the list repeats it
+    assert repetition("Gifts for December", "Our hot water bottle picks for cold nights.")  # three of its words in a row
+    assert repetition("Rabbit Night Light & Hot Water Bottle", "A few things for cold nights.")  # a subject of names
+    # a subject may name one product, as the fallback's does; two hot water bottles named by their shared words are one mention
+    assert not repetition("Picked for you: Rabbit Night Light", "We picked a few things we think you will like.")
+    assert not repetition("Hot Water Bottle weather", "A few things for cold nights.")
+    assert not repetition("Gifts for December", "A few things for cold nights.")
+
+
+def test_a_capital_after_a_colon_inside_a_sentence_is_a_case_problem():
+    from contentgen.generate.guardrails import colon_capital_problems
+
+    light = Brief("push", "en", BrandVoice("The Gift Shop"), (ProductFact("1", "Rabbit Night Light", 2.08),))
+    def problems(hook: str) -> list[str]:
+        return colon_capital_problems({"title": "Tip: Light Up", "hook": hook}, light, ("hook",))
+    assert problems("Rabbit Night Light: Perfect for the evenings.") == ["hook: ': Perfect'"]
+    assert problems("Rabbit Night Light: perfect for the evenings.") == []
+    assert problems("One for the evenings: Rabbit Night Light.") == []  # a product's name
+    assert problems("Ready for the holidays: Christmas is near.") == []  # a holiday, spelt with a capital anywhere
+    assert problems("Ready for the evenings: I love it.") == []
+    # the title above is a headline, not read; with no sentence parts named, every part is
+    assert colon_capital_problems({"title": "Tip: Light Up"}, light, ()) == ["title: ': Light'"]
+
+
 def _with_interests(*interests: str) -> Brief:
     return Brief("email", "en", BrandVoice(), (CAKESTAND, HEART), shopper_id="1", situation="orders often",
                  interests=interests)

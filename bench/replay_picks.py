@@ -1,0 +1,112 @@
+"""Re-pick read draws with today's checks: what the Writer would ship now from pools a reader already read.
+
+Every candidate of a ``bench/copy_ranking.py draw`` was read blind (``records.jsonl`` carries the
+labels, ``key.json`` the pool, draw order and reader-model score of each). This re-runs today's
+guardrails on each candidate of the shipped Writer's pool (shots 2, steered, the default prompts),
+keeps the distinct passing ones in draw order up to variants + spare as a sequential backend does,
+ranks them as the Writer does, and counts what the reader would send among the picks, with the
+brief's fallback where it is short. Run it at two commits (a git worktree for the older one) to see
+what a change to the rules or the ranking does to the picks, on copy whose labels it did not produce:
+
+    PYTHONPATH=. python bench/replay_picks.py bench/copy-ranking-{15..23}
+    git worktree add /tmp/base HEAD~1 && PYTHONPATH=/tmp/base python bench/replay_picks.py bench/copy-ranking-{15..23}
+
+A rule written from a draw's reads will look good on that draw: judge a change on draws it was not
+written from, and on a new blind draw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def replay(folder: Path, run, variants: int, spare: int, rank, min_reader: float = 0.0) -> dict:
+    from contentgen.generate.labelled import load_labelled
+
+    _, messages = load_labelled(folder / "records.jsonl")
+    read = {m.id: m for m in messages}
+    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))["records"]
+    pools: dict[str, list] = {}
+    fallbacks: dict[str, str] = {}
+    for rid, v in key.items():
+        if rid not in read:
+            continue
+        if v["shots"] is None:
+            fallbacks[v["brief"]] = rid
+        elif v["shots"] == 2 and v.get("steered") and not v.get("prompts"):
+            pools.setdefault(v["brief"], []).append((v["draw"], rid, v))
+    tally = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "by_channel": {}, "picks": []}
+    for brief_id, fallback_rid in sorted(fallbacks.items()):
+        if brief_id not in pools:
+            continue  # a draw without the shipped pool
+        tally["briefs"] += 1
+        kept, seen = [], set()
+        for _, rid, v in sorted(pools[brief_id]):
+            if len(kept) >= variants + spare:
+                break
+            if any(not c.passed for c in run(read[rid])):
+                continue
+            if v.get("reader") is not None and v["reader"] < min_reader:
+                continue  # as WriterSettings.min_reader: not kept
+            text = json.dumps(dict(read[rid].creative), sort_keys=True)
+            if text not in seen:
+                seen.add(text)
+                kept.append((rid, v))
+        order = rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief, variants,
+                     [v.get("reader") for _, v in kept]) if kept else []
+        picks = [kept[j][0] for j, _ in order]
+        if len(picks) < variants:
+            if all(c.passed for c in run(read[fallback_rid])):
+                picks.append(fallback_rid)
+                tally["fallbacks"] += 1
+            else:
+                tally["errors"] += 1
+        channel = brief_id.split("/")[1]
+        c = tally["by_channel"].setdefault(channel, [0, 0])
+        for rid in picks:
+            tally["ready"] += 1
+            tally["send"] += read[rid].send
+            c[0] += 1
+            c[1] += read[rid].send
+            tally["picks"].append((rid, read[rid].send))
+    return tally
+
+
+def main() -> None:
+    from contentgen.generate.labelled import guardrail_runner
+    from contentgen.generate.quality import rank
+    from contentgen.generate.writer import WriterSettings
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("draws", nargs="+", type=Path, help="draw folders (records.jsonl read, key.json)")
+    parser.add_argument("--variants", type=int, default=2)
+    parser.add_argument("--min-reader", type=float, default=0.0,
+                        help="WriterSettings.min_reader: keep no candidate the reader model scores below this")
+    parser.add_argument("--picks", type=Path, default=None, help="write every pick (draw, id, send) as JSON lines here")
+    args = parser.parse_args()
+    run = guardrail_runner(prompts_dir=Path(__file__).resolve().parents[1] / "prompts")
+    spare = WriterSettings().spare
+    total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0}
+    lines = []
+    print("| draw | briefs | ready | fallbacks | errors | reader would send | email | push | sms |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for folder in args.draws:
+        t = replay(folder, run, args.variants, spare, rank, args.min_reader)
+        if not t["briefs"]:
+            continue
+        for k in total:
+            total[k] += t[k]
+        lines += [json.dumps({"draw": folder.name, "id": rid, "send": send}) for rid, send in t["picks"]]
+        ch = {k: f"{s}/{n}" for k, (n, s) in t["by_channel"].items()}
+        print(f"| {folder.name} | {t['briefs']} | {t['ready']} | {t['fallbacks']} | {t['errors']} | {t['send']}/{t['ready']} = "
+              f"{t['send'] / max(t['ready'], 1):.0%} | {ch.get('email', '-')} | {ch.get('push', '-')} | {ch.get('sms', '-')} |")
+    print(f"| all | {total['briefs']} | {total['ready']} | {total['fallbacks']} ({total['fallbacks'] / max(total['ready'], 1):.0%}) | "
+          f"{total['errors']} | {total['send']}/{total['ready']} = {total['send'] / max(total['ready'], 1):.0%} | | | |")
+    if args.picks:
+        args.picks.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
