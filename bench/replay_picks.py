@@ -3,13 +3,14 @@
 Every candidate of a ``bench/copy_ranking.py draw`` was read blind (``records.jsonl`` carries the
 labels, ``key.json`` the pool, draw order and reader-model score of each). This re-runs today's
 guardrails on each candidate of the shipped Writer's pool (shots 2, steered, the default prompts),
-keeps the distinct passing ones in draw order up to variants + spare as a sequential backend does,
+keeps the distinct passing ones in draw order up to variants + spare as a sequential backend does
+(a second round of samples, where a draw has them, only for a brief still short of variants),
 ranks them as the Writer does, and counts what the reader would send among the picks, with the
 brief's fallback where it is short. Run it at two commits (a git worktree for the older one) to see
 what a change to the rules or the ranking does to the picks, on copy whose labels it did not produce:
 
     PYTHONPATH=. python bench/replay_picks.py bench/copy-ranking-{15..23}
-    git worktree add /tmp/base HEAD~1 && PYTHONPATH=/tmp/base python bench/replay_picks.py bench/copy-ranking-{15..23}
+    git worktree add /tmp/base HEAD~1 && cd /tmp/base && PYTHONPATH=. python $OLDPWD/bench/replay_picks.py $OLDPWD/bench/copy-ranking-{15..23}
 
 A rule written from a draw's reads will look good on that draw: judge a change on draws it was not
 written from, and on a new blind draw.
@@ -22,7 +23,7 @@ import json
 from pathlib import Path
 
 
-def replay(folder: Path, run, variants: int, spare: int, rank, min_reader: float = 0.0) -> dict:
+def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0) -> dict:
     from contentgen.generate.labelled import load_labelled
 
     _, messages = load_labelled(folder / "records.jsonl")
@@ -43,9 +44,11 @@ def replay(folder: Path, run, variants: int, spare: int, rank, min_reader: float
             continue  # a draw without the shipped pool
         tally["briefs"] += 1
         kept, seen = [], set()
-        for _, rid, v in sorted(pools[brief_id]):
+        for draw, rid, v in sorted(pools[brief_id]):
             if len(kept) >= variants + spare:
                 break
+            if draw and draw % per_round == 0 and len(kept) >= variants:
+                break  # the next round samples only for a brief still short of variants (a draw's --samples 12)
             if any(not c.passed for c in run(read[rid])):
                 continue
             if v.get("reader") is not None and v["reader"] < min_reader:
@@ -82,18 +85,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("draws", nargs="+", type=Path, help="draw folders (records.jsonl read, key.json)")
     parser.add_argument("--variants", type=int, default=2)
+    parser.add_argument("--prompts", type=Path, default=Path("prompts"), help="the template folder the checks read limits from")
     parser.add_argument("--min-reader", type=float, default=0.0,
                         help="WriterSettings.min_reader: keep no candidate the reader model scores below this")
     parser.add_argument("--picks", type=Path, default=None, help="write every pick (draw, id, send) as JSON lines here")
     args = parser.parse_args()
-    run = guardrail_runner(prompts_dir=Path(__file__).resolve().parents[1] / "prompts")
-    spare = WriterSettings().spare
+    run = guardrail_runner(prompts_dir=args.prompts)
+    spare, per_round = WriterSettings().spare, WriterSettings().candidates
     total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0}
     lines = []
     print("| draw | briefs | ready | fallbacks | errors | reader would send | email | push | sms |")
     print("|---|---|---|---|---|---|---|---|---|")
     for folder in args.draws:
-        t = replay(folder, run, args.variants, spare, rank, args.min_reader)
+        t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader)
         if not t["briefs"]:
             continue
         for k in total:

@@ -827,7 +827,8 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
         for name, value in creative.items():
             # a part in the same field as the list naming one of them (the hook over the list), or any
             # part naming two (a subject of names, whole or shortened); a subject may name one alone
-            named = _products_named(value, [p.name for p in brief.products])
+            elsewhere = _without("\n".join(fields.values()), [value.strip()]).lower()
+            named = [n for n in _products_named(value, [p.name for p in brief.products]) if n.lower() in elsewhere]
             listed = [n for n in named if any(value.strip() in f and n.lower() in _without(f, [value.strip()]).lower()
                                               for f in fields.values())]
             if listed or len(named) >= 2:

@@ -35,6 +35,7 @@ _ALIASES: Mapping[str, str] = {
     "copied_example": "facts.products", "facts.interest_labels": "facts.products", "facts.made": "facts.materials", "facts.making": "facts.materials",
     "facts.handmade": "facts.materials", "facts.eco": "facts.materials", "facts.green": "facts.materials",
     "facts.sustainability": "facts.materials", "facts.customised": "facts.materials", "facts.attributes": "facts.materials",
+    "facts.function": "facts.materials",
     "banned_words": "voice", "segment_label": "voice", "empty": "truncated", "cut": "truncated",
     "sentence_case": "case", "form.case": "case",
 }
