@@ -6,6 +6,13 @@ per-family table, the recall on labelled fact/claim violations, the refusal rate
 copy and the send-as-is rate of what passes. ``--missed`` lists the misses to read.
 
     PYTHONPATH=. python bench/guardrails_labels.py [tests/data/copy_labels.jsonl] [--missed 8]
+
+Several files are measured as one set: the labelled set and the blind draws' reads, with the template
+folders the draws' older messages were written under (a push with a model-written title, an email
+with a model-written subject):
+
+    PYTHONPATH=. python bench/guardrails_labels.py tests/data/copy_labels.jsonl bench/copy-ranking*/records.jsonl \
+      --earlier-prompts bench/prompts-draw* bench/prompts-before-draw25 --missed 0
 """
 
 from __future__ import annotations
@@ -17,16 +24,20 @@ import subprocess
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("labels", nargs="?", default="tests/data/copy_labels.jsonl")
+    parser.add_argument("labels", nargs="*", default=["tests/data/copy_labels.jsonl"])
     parser.add_argument("--catalog", default="tests/data/copy_labels_catalog.txt", help="the shop's product names (facts.products)")
     parser.add_argument("--missed", type=int, default=6, help="how many missed violations and wrongly refused ok messages to print")
+    parser.add_argument("--earlier-prompts", nargs="*", default=[],
+                        help="template folders for messages whose template asked for other parts than today's")
     args = parser.parse_args()
 
     from contentgen.generate.labelled import guardrail_runner, load_labelled, measure, report_table
 
-    header, messages = load_labelled(args.labels)
+    header, messages = load_labelled(args.labels[0])
+    for more in args.labels[1:]:
+        messages += load_labelled(more)[1]
     known = Path(args.catalog).read_text(encoding="utf-8").splitlines()
-    report = measure(messages, guardrail_runner(known))
+    report = measure(messages, guardrail_runner(known, earlier_prompts=args.earlier_prompts))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"Guardrails at {commit or '?'} against {len(messages)} labelled messages ({header.get('labelled_by', '?')})\n")
     print(report_table(report))

@@ -23,7 +23,8 @@ import json
 from pathlib import Path
 
 
-def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0) -> dict:
+def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,
+           alternative: bool = False) -> dict:
     from contentgen.generate.labelled import load_labelled
 
     _, messages = load_labelled(folder / "records.jsonl")
@@ -36,7 +37,7 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
             continue
         if v["shots"] is None:
             fallbacks[v["brief"]] = rid
-        elif v["shots"] == 2 and v.get("steered") and not v.get("prompts"):
+        elif v["shots"] == 2 and v.get("steered") and bool(v.get("prompts")) == alternative:
             pools.setdefault(v["brief"], []).append((v["draw"], rid, v))
     tally = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "by_channel": {}, "picks": []}
     for brief_id, fallback_rid in sorted(fallbacks.items()):
@@ -86,6 +87,9 @@ def main() -> None:
     parser.add_argument("draws", nargs="+", type=Path, help="draw folders (records.jsonl read, key.json)")
     parser.add_argument("--variants", type=int, default=2)
     parser.add_argument("--prompts", type=Path, default=Path("prompts"), help="the template folder the checks read limits from")
+    parser.add_argument("--alternative", action="store_true",
+                        help="re-pick condition F's pool (the draw's --prompts/--library/--temperature) instead of E's; "
+                             "give F's template folder as --prompts")
     parser.add_argument("--min-reader", type=float, default=0.0,
                         help="WriterSettings.min_reader: keep no candidate the reader model scores below this")
     parser.add_argument("--picks", type=Path, default=None, help="write every pick (draw, id, send) as JSON lines here")
@@ -97,7 +101,7 @@ def main() -> None:
     print("| draw | briefs | ready | fallbacks | errors | reader would send | email | push | sms |")
     print("|---|---|---|---|---|---|---|---|---|")
     for folder in args.draws:
-        t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader)
+        t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader, args.alternative)
         if not t["briefs"]:
             continue
         for k in total:

@@ -166,8 +166,8 @@ def test_a_copywriter_writes_edits_approves_exports_and_reads_a_report(served, p
     # -- an edit the guardrails refuse is not approved ----------------------------------------
     edit = page.locator("#variant-1-edit textarea")
     original = edit.input_value()
-    assert original.startswith("subject: ")
-    edit.fill(original.replace("subject: ", "subject: Now only £5, guaranteed! ", 1))
+    assert original.startswith("hook: ")  # the email's creative parts: hook and call to action
+    edit.fill(original.replace("hook: ", "hook: Now only £5, guaranteed! ", 1))
     page.get_by_role("button", name="Approve 1").click()
     expect(page.get_by_text("not approved: fails", exact=False).first).to_be_visible()
     page.screenshot(path=str(shots / "03-edit-refused.png"), full_page=True)
@@ -175,16 +175,15 @@ def test_a_copywriter_writes_edits_approves_exports_and_reads_a_report(served, p
         json.loads(line)["decision"] == "approved" for line in workspace.reviews.read_text().splitlines())
 
     # -- a good edit is re-checked and approved; variant 2 is rejected -------------------------
-    edit.fill(original.replace("subject: ", "subject: Hand-picked for you: ", 1).split("\n", 1)[0]
-              + "\n" + original.split("\n", 1)[1])
+    edit.fill("hook: Hand-picked for you, a few things we love." + "\n" + original.split("\n", 1)[1])
     page.get_by_role("button", name="Re-check edit 1").click()
     expect(page.get_by_text("edited · re-checked", exact=False).first).to_be_visible()
     page.get_by_role("button", name="Approve 1").click()
     expect(page.get_by_text("approved (edited)", exact=False).first).to_be_visible()
     page.get_by_role("button", name="Reject 2").click()
     expect(page.get_by_text("· rejected", exact=False).first).to_be_visible()
-    approved_subject = edit.input_value().split("\n", 1)[0].removeprefix("subject: ")
-    expect(page.get_by_text(approved_subject).filter(visible=True).last).to_be_visible()  # in the approved-copy table
+    approved_hook = edit.input_value().split("\n", 1)[0].removeprefix("hook: ")
+    expect(page.get_by_text(approved_hook).filter(visible=True).last).to_be_visible()  # in the approved-copy table
     page.screenshot(path=str(shots / "04-approved.png"), full_page=True)
 
     # -- export: the downloaded CSV holds exactly the approved, edited message -----------------
@@ -195,7 +194,7 @@ def test_a_copywriter_writes_edits_approves_exports_and_reads_a_report(served, p
     downloaded = Path(download_info.value.path())
     frame = pd.read_csv(downloaded, dtype=str)
     assert len(frame) == 1 and frame.loc[0, "shopper_id"] == str(shopper)
-    assert frame.loc[0, "subject"].startswith("Hand-picked for you") and frame.loc[0, "edited"] == "True"
+    assert "Hand-picked for you, a few things we love." in frame.loc[0, "body"] and frame.loc[0, "edited"] == "True"
     page.get_by_role("button", name="Export approved as JSON").click()
     expect(page.get_by_text(re.compile(r"Exported 1 approved message.*\.json"))).to_be_visible()
     [exported] = json.loads(sorted(workspace.exports.glob("*.json"))[-1].read_text())

@@ -43,12 +43,14 @@ def scripted(*answers):
     return EchoGenerator(lambda prompt, index, settings: answers[index % len(answers)])
 
 
-GOOD = json.dumps({"subject": "A centrepiece for your next tea party", "hook": "Your table deserves a little Regency charm", "cta": "See the picks"})
-WRONG_PRICE = json.dumps({"subject": "Cakestand now £5", "hook": "Only £5 today.", "cta": "Buy now"})
+# the email template's creative parts: the model writes the hook and the call to action (the subject
+# names the first product)
+GOOD = json.dumps({"hook": "Your table deserves a little Regency charm", "cta": "See the picks"})
+WRONG_PRICE = json.dumps({"hook": "Only £5 today.", "cta": "Buy now"})
 
 
 def test_good_samples_become_checked_variants_in_one_batch(library):
-    generator = scripted(GOOD, GOOD.replace("little", "touch of"), GOOD.replace("tea party", "party"))
+    generator = scripted(GOOD, GOOD.replace("little", "touch of"), GOOD.replace("See the picks", "Take a look"))
     writer = Writer(generator, library, WriterSettings(variants=3, candidates=4))
     copies = writer.write_many([email_brief(), email_brief(shopper_id="1")])
     assert generator.calls == [8]  # two briefs x four candidates, one call
@@ -57,7 +59,7 @@ def test_good_samples_become_checked_variants_in_one_batch(library):
         assert len({c.creative for c in variants}) == 3
     body = copies[0][0].field("body")
     assert "Regency Cakestand 3 Tier, £12.75" in body and "BACK15" in body
-    assert copies[0][0].creative[1][1].endswith(".")  # the hook was finished as a sentence
+    assert dict(copies[0][0].creative)["hook"].endswith(".")  # the hook was finished as a sentence
 
 
 def test_bad_samples_are_regenerated_then_replaced_by_a_labelled_fallback(library):
@@ -82,7 +84,7 @@ def test_a_sequential_backend_stops_sampling_once_a_brief_has_its_variants(libra
 
     def answer(prompt, index, settings):
         schemas.append(settings.json_schema)
-        return [WRONG_PRICE, GOOD, GOOD, GOOD.replace("little", "touch of"), GOOD.replace("tea", "garden")][index]
+        return [WRONG_PRICE, GOOD, GOOD, GOOD.replace("little", "touch of"), GOOD.replace("table", "tea table")][index]
 
     generator = EchoGenerator(answer, batches=False)
     writer = Writer(generator, library, WriterSettings(variants=2, candidates=6, spare=1))
@@ -92,7 +94,7 @@ def test_a_sequential_backend_stops_sampling_once_a_brief_has_its_variants(libra
     # at variants + spare passing candidates, so the quality ranking has one to choose against)
     assert generator.calls == [1, 1, 1, 1, 1]
     assert [c.fallback for c in copies] == [False, False] and all(c.passed for c in copies)
-    assert schemas[0]["required"] == ["subject", "hook", "cta"] and schemas[0]["additionalProperties"] is False
+    assert schemas[0]["required"] == ["hook", "cta"] and schemas[0]["additionalProperties"] is False
 
 
 def test_a_sequential_backend_is_bounded_and_falls_back(library):
@@ -122,17 +124,17 @@ def test_shorter_versions_keep_whole_sentences_or_a_title_head():
 def test_a_too_long_part_is_shortened_to_its_complete_first_sentences(library):
     long_hook = ("Your table deserves a little Regency charm. Bright colours suit every season of the year ahead. "
                  "Pretty things make an afternoon feel like an occasion. A treat for the friends who come round.")
-    answer = json.dumps({"subject": "Tea time treats: a centrepiece and more", "hook": long_hook, "cta": "See the picks"})
+    answer = json.dumps({"hook": long_hook, "cta": "See the picks"})
     [[copy]] = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1)).write_many([email_brief()])
     assert not copy.fallback and copy.passed
     # the longest run of whole sentences that fits the 160-character limit
     assert dict(copy.creative)["hook"] == ("Your table deserves a little Regency charm. Bright colours suit every season "
                                            "of the year ahead. Pretty things make an afternoon feel like an occasion.")
-    assert dict(copy.creative)["subject"] == "Tea time treats: a centrepiece and more"  # fitted already
+    assert dict(copy.creative)["cta"] == "See the picks"  # fitted already
 
 
 def test_transactional_framing_is_refused(library):
-    answer = json.dumps({"subject": "Order confirmation: your picks", "hook": "Your receipt is inside.", "cta": "See the picks"})
+    answer = json.dumps({"hook": "Order confirmation: your receipt is inside.", "cta": "See the picks"})
     [[copy]] = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1)).write_many([email_brief()])
     assert copy.fallback
 
@@ -277,20 +279,19 @@ def test_a_fallback_whose_own_text_fails_a_check_is_an_error_not_a_variant(tmp_p
 
 
 def test_writer_stats_count_failures_per_rule(library):
-    sale = json.dumps({"subject": "Huge sale on cakestands", "hook": "A sale for your table.", "cta": "Shop the sale"})
+    sale = json.dumps({"hook": "A sale for your table.", "cta": "Shop the sale"})
     writer = Writer(scripted(sale), library, WriterSettings(variants=1, candidates=2, max_rounds=1))
     writer.write_many([email_brief()])
     assert writer.stats["rule:offer.sale_words"] == 2 and writer.stats["failed:facts.offer"] == 2
 
 
 def test_passing_candidates_are_ranked_by_quality_and_the_score_is_shown(library):
-    repetitive = json.dumps({"subject": "Lovely picks", "hook": "Lovely lovely things, lovely for you, lovely.", "cta": "Look"})
-    generic = json.dumps({"subject": "Picked for you", "hook": "Something we think you will like.", "cta": "Take a look"})
-    specific = json.dumps({"subject": "A cakestand for tea time", "hook": "Three tiers of cakes make any tea party feel special.",
-                           "cta": "See the cakestand"})
+    repetitive = json.dumps({"hook": "Lovely lovely things, lovely for you, lovely.", "cta": "Look"})
+    generic = json.dumps({"hook": "Something we think you will like.", "cta": "Take a look"})
+    specific = json.dumps({"hook": "Three tiers of cakes make any tea party feel special.", "cta": "See the cakestand"})
     writer = Writer(scripted(repetitive, generic, specific), library, WriterSettings(variants=2, candidates=3, max_rounds=1))
     [copies] = writer.write_many([email_brief()])
-    assert [dict(c.creative)["subject"] for c in copies][0] == "A cakestand for tea time"
+    assert [dict(c.creative)["hook"] for c in copies][0] == "Three tiers of cakes make any tea party feel special."
     assert all(c.quality is not None and 0 <= c.quality <= 1 for c in copies)
     assert copies[0].quality >= copies[1].quality and dict(copies[0].quality_parts)["specificity"] == 1.0
     assert dict(copies[0].quality_parts)["fluency"] is None  # the echo backend reports no log-probabilities

@@ -75,7 +75,7 @@ def test_generate_command_prints_checked_copy_for_a_demo_shopper(monkeypatch, de
     result = CliRunner().invoke(app, ["generate", "--shopper", shopper, "--channel", "email", "--variants", "2"])
     assert result.exit_code == 0, result.output
     assert "all checks passed" in result.output and "recommended:" in result.output
-    assert "Something lovely for your table" in result.output
+    assert "A little treat for the way you like to shop" in result.output  # the model's hook
 
 
 def test_eval_copy_command_prints_the_metrics_table(monkeypatch):

@@ -24,12 +24,14 @@ from contentgen.workspace import (
     parse_edit,
 )
 
+# the email template's creative parts: the model writes the hook and the call to action (the subject
+# names the first product)
 GOOD = [
-    {"subject": "A centrepiece for your next tea party", "hook": "Your table deserves a little Regency charm", "cta": "See the picks"},
-    {"subject": "Tea time, beautifully set", "hook": "A touch of Regency charm for your table", "cta": "Take a look"},
-    {"subject": "Dressed for tea", "hook": "Pretty pieces picked for your tea table", "cta": "See them"},
+    {"hook": "Your table deserves a little Regency charm", "cta": "See the picks"},
+    {"hook": "A touch of Regency charm for your table", "cta": "Take a look"},
+    {"hook": "Pretty pieces picked for your tea table", "cta": "See them"},
 ]
-WRONG_PRICE = {"subject": "Cakestand now £5", "hook": "Only £5 today.", "cta": "Buy now"}
+WRONG_PRICE = {"hook": "Only £5 today.", "cta": "Buy now"}
 
 
 @pytest.fixture(scope="module")
@@ -105,10 +107,10 @@ def test_an_edit_is_rerendered_and_rechecked(library):
     revised = writer.revise(copy, email_brief(), good_edit)
     assert revised.passed and "A little Regency charm for the tea table." in revised.field("body")
     assert revised.generator.startswith("edited")
-    bad = writer.revise(copy, email_brief(), dict(copy.creative) | {"subject": "Now only £5, guaranteed"})
+    bad = writer.revise(copy, email_brief(), dict(copy.creative) | {"hook": "Now only £5, guaranteed."})
     failed = {c.name for c in bad.checks if not c.passed}
     assert not bad.passed and failed  # the made-up price and the banned word are caught
-    with pytest.raises(TemplateError, match="subject, hook, cta"):
+    with pytest.raises(TemplateError, match="hook, cta; the edit has subject"):
         writer.revise(copy, email_brief(), {"subject": "x"})
 
 
@@ -128,7 +130,7 @@ def test_edit_text_round_trips_and_names_the_bad_line():
 def test_reviews_are_stored_exported_and_failing_copy_is_never_approved(library, tmp_path):
     writer = Writer(scripted(GOOD), library, WriterSettings(variants=2, candidates=2))
     first, second = writer.stream(email_brief())
-    bad = writer.revise(first, email_brief(), dict(first.creative) | {"subject": "Now only £5"})
+    bad = writer.revise(first, email_brief(), dict(first.creative) | {"hook": "Now only £5."})
     with pytest.raises(ReviewError, match="fails"):
         Review.of(bad, "approved")
     log = ReviewLog(tmp_path / "reviews.jsonl")
