@@ -609,7 +609,7 @@ def title_case_problems(creative: Mapping[str, str], brief: Brief, sentence_part
     return out
 
 
-# words spelt with a capital wherever they stand
+# words spelt with a capital wherever they stand ("new": New Year)
 _PROPER_WORDS = frozenset(
     "i january february march april may june july august september october november december monday tuesday "
     "wednesday thursday friday saturday sunday christmas easter halloween hanukkah valentine valentine's "
@@ -766,10 +766,10 @@ def _content_stems(text: str) -> list[str]:
 # too makes the message say it twice ("... try the Heart Of Wicker Small! Heart Of Wicker Small £2.95")
 _NAME_MERGED_AFTER = ("sms", "push")
 # channels whose template lists every product by name under the model's words: a hook naming one,
-# or a subject naming several, says them twice. Readers of draws 15-23 sent 1 of 49 model-written
-# emails whose hook held a product's full name and 2 of 31 whose subject held two or more ("subject
-# is all three names, which the list repeats"), against 124 of 403 that held none; they sent every
-# fallback whose subject names one ("Picked for you: Rabbit Night Light", 88 of 88).
+# or a subject naming several, says them twice. Readers of draws 15-23 sent 1 of 60 model-written
+# emails whose hook held a product's full name and 4 of 44 whose subject held two or more ("subject
+# is all three names, which the list repeats"), against 124 of 403 that held neither; they sent every
+# fallback whose subject names one ("Picked for you: Rabbit Night Light", 88 of 88 in draws 10-23).
 _LISTS_PRODUCTS = ("email",)
 _CJK_REPEATED_RUN = re.compile(r"([\u3400-\u9fff]{3,})\W{0,2}\1")
 
