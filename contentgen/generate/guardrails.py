@@ -595,18 +595,26 @@ def title_case_problems(creative: Mapping[str, str], brief: Brief, sentence_part
     Readers of draws 2-8 refused such copy (189 labelled messages, 7 reader-ok: a place name, and
     shortened names the first labelled set's reader let through); it fired on 33 candidates the other
     checks passed, none of which a reader would send."""
+    out = []
+    for part, text in _sentences_without_names(creative, brief, sentence_parts, " , ", quoted_out=True):
+        found = _CAPITALISED_PAIR.search(" " + text.strip()[1:]) if text.strip() else None  # not the part's first word
+        if found:
+            out.append(f"{part}: '{found.group(0).strip()}'")
+    return out
+
+
+def _sentences_without_names(creative: Mapping[str, str], brief: Brief, sentence_parts: Collection[str], mark: str,
+                             quoted_out: bool = False) -> list[tuple[str, str]]:
+    """(part, text) for each sentence part of English copy (every part when none is named), with the
+    products' and the shop's names (apostrophes or not) replaced by ``mark``, and quoted text too
+    when asked."""
     if brief.language != "en":
         return []
     names = sorted({_no_apostrophes(n) for n in [*(p.name for p in brief.products), brief.voice.name] if n.strip()},
                    key=len, reverse=True)
     parts = [name for name in creative if name in sentence_parts] if sentence_parts else list(creative)
-    out = []
-    for part in parts:
-        text = _names_out(_no_apostrophes(_QUOTED.sub(" , ", creative[part])), names, " , ")
-        found = _CAPITALISED_PAIR.search(" " + text.strip()[1:]) if text.strip() else None  # not the part's first word
-        if found:
-            out.append(f"{part}: '{found.group(0).strip()}'")
-    return out
+    return [(part, _names_out(_no_apostrophes(_QUOTED.sub(" , ", creative[part]) if quoted_out else creative[part]), names, mark))
+            for part in parts]
 
 
 # words spelt with a capital wherever they stand ("new": New Year)
@@ -626,14 +634,8 @@ def colon_capital_problems(creative: Mapping[str, str], brief: Brief, sentence_p
 
     Readers of draws 15-23 sent 1 of 17 push and SMS hooks of the form "Name: Capital ...", with
     "capital after colon" as a reason in half of them."""
-    if brief.language != "en":
-        return []
-    names = sorted({_no_apostrophes(n) for n in [*(p.name for p in brief.products), brief.voice.name] if n.strip()},
-                   key=len, reverse=True)
-    parts = [name for name in creative if name in sentence_parts] if sentence_parts else list(creative)
     out = []
-    for part in parts:
-        text = _names_out(_no_apostrophes(creative[part]), names, " Name ")
+    for part, text in _sentences_without_names(creative, brief, sentence_parts, " Name "):
         for found in _AFTER_COLON.finditer(text):
             word = found.group(1)
             if word != "Name" and word.lower() not in _PROPER_WORDS:
