@@ -276,11 +276,13 @@ def measure(args) -> None:
 
 def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") -> None:
     """E (or F) as a sequential backend (llama.cpp) runs it: the Writer stops sampling a brief once it
-    holds variants + spare distinct passing candidates (in draw order) and ranks only those."""
+    holds variants + spare distinct passing candidates (in draw order) and ranks only those; a draw of
+    more samples than one round (``--samples 12``) goes on to the next round only for a brief still
+    short of variants, as the Writer does."""
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import WriterSettings
 
-    spare = WriterSettings().spare
+    spare, per_round = WriterSettings().spare, WriterSettings().candidates
     pools: dict[str, list] = {}
     fallbacks = {}
     for rid, v in key.items():
@@ -293,7 +295,9 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
     ready = send = fallback_count = 0
     for brief_id, (fallback_rid, fallback_key) in fallbacks.items():
         kept, seen = [], set()
-        for _, rid, v in sorted(pools.get(brief_id, [])):
+        for draw, rid, v in sorted(pools.get(brief_id, [])):
+            if draw and draw % per_round == 0 and len(kept) >= variants:
+                break
             text = json.dumps(dict(read[rid].creative), sort_keys=True)
             if text not in seen and len(kept) < variants + spare:
                 seen.add(text)

@@ -2,7 +2,9 @@
 
 Every candidate of a ``bench/copy_ranking.py draw`` was read blind (``records.jsonl`` carries the
 labels, ``key.json`` the pool, draw order and reader-model score of each). This re-runs today's
-guardrails on each candidate of the shipped Writer's pool (shots 2, steered, the default prompts),
+guardrails, with the shop's catalog as the known products, on each candidate of the shipped Writer's
+pool (shots 2, steered, the default prompts; ``--copies-refused`` keeps the draw-time refusal of a
+candidate that copied a shown example, for a Writer that still refused copies),
 keeps the distinct passing ones in draw order up to variants + spare as a sequential backend does
 (a second round of samples, where a draw has them, only for a brief still short of variants),
 ranks them as the Writer does, and counts what the reader would send among the picks, with the
@@ -24,7 +26,7 @@ from pathlib import Path
 
 
 def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,
-           alternative: bool = False) -> dict:
+           alternative: bool = False, copies_refused: bool = False) -> dict:
     from contentgen.generate.labelled import load_labelled
 
     _, messages = load_labelled(folder / "records.jsonl")
@@ -50,7 +52,9 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
                 break
             if draw and draw % per_round == 0 and len(kept) >= variants:
                 break  # the next round samples only for a brief still short of variants (a draw's --samples 12)
-            if any(not c.passed for c in run(read[rid])):
+            # copied_example needs the examples the prompt showed, which the records do not keep: with
+            # --copies-refused (the Writer refused copies until it only counted them) its verdict at draw time stands
+            if (copies_refused and "copied_example" in v["failed"]) or any(not c.passed for c in run(read[rid])):
                 continue
             if v.get("reader") is not None and v["reader"] < min_reader:
                 continue  # as WriterSettings.min_reader: not kept
@@ -87,21 +91,26 @@ def main() -> None:
     parser.add_argument("draws", nargs="+", type=Path, help="draw folders (records.jsonl read, key.json)")
     parser.add_argument("--variants", type=int, default=2)
     parser.add_argument("--prompts", type=Path, default=Path("prompts"), help="the template folder the checks read limits from")
+    parser.add_argument("--catalog", default="tests/data/copy_labels_catalog.txt",
+                        help="the shop's product names, as the Writer knows them (facts.products)")
     parser.add_argument("--alternative", action="store_true",
                         help="re-pick condition F's pool (the draw's --prompts/--library/--temperature) instead of E's; "
                              "give F's template folder as --prompts")
+    parser.add_argument("--copies-refused", action="store_true",
+                        help="refuse a candidate that repeated a shown example word for word, as the Writer did "
+                             "before it only counted copies (the verdict at draw time)")
     parser.add_argument("--min-reader", type=float, default=0.0,
                         help="WriterSettings.min_reader: keep no candidate the reader model scores below this")
     parser.add_argument("--picks", type=Path, default=None, help="write every pick (draw, id, send) as JSON lines here")
     args = parser.parse_args()
-    run = guardrail_runner(prompts_dir=args.prompts)
+    run = guardrail_runner(Path(args.catalog).read_text(encoding="utf-8").splitlines(), prompts_dir=args.prompts)
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
     total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0}
     lines = []
     print("| draw | briefs | ready | fallbacks | errors | reader would send | email | push | sms |")
     print("|---|---|---|---|---|---|---|---|---|")
     for folder in args.draws:
-        t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader, args.alternative)
+        t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader, args.alternative, args.copies_refused)
         if not t["briefs"]:
             continue
         for k in total:

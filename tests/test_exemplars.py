@@ -91,19 +91,19 @@ def test_a_seed_only_library_refuses_to_add_and_a_missing_seed_is_named(tmp_path
         len(ApprovedCopyLibrary(None, seeds=[tmp_path / "nope.jsonl"]))
 
 
-def test_a_sample_that_repeats_a_shown_example_word_for_word_is_refused():
-    # the examples were approved for other products: the fourth blind draw's "Tins that keep the cake"
-    # over a hot water bottle; an answer of its own passes
+def test_a_sample_that_repeats_a_shown_example_word_for_word_is_counted_not_refused():
+    # readers of draws 9-27 sent 74 of 103 candidates that only repeated a shown example; the copy
+    # is counted, so a shop sees how often its approved lines come back word for word
     library = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder())
     b = brief("Has ordered many times.", ["Jumbo Bag Pink Polkadot"], interests=("bags",))
     writer = Writer(EchoGenerator(), TemplateLibrary.load(), WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library)
     [shown] = [dict(e.creative)["hook"] for e in library.nearest(b, 1)]
-    for answer, refused in ((shown.upper() + "!", True), ("A bag for the weekly shop, and more.", False)):
+    for answer, copied in ((shown, True), ("A bag for the weekly shop, and more.", False)):
+        writer.stats.clear()
         writer.generator = EchoGenerator(lambda prompt, index, settings: json.dumps({"hook": answer}))
         [copy] = writer.write(b)
-        assert copy.fallback is refused, copy.text
-        if refused:
-            assert writer.stats["failed:copied_example"] >= 1
+        assert "copied_example" not in {c.name for c in copy.checks}
+        assert (writer.stats["copied_example"] > 0) is copied, copy.text
 
 
 def test_a_short_formula_of_an_example_may_be_reused():
@@ -112,29 +112,30 @@ def test_a_short_formula_of_an_example_may_be_reused():
     [example] = library.nearest(b, 1)
     cta = dict(example.creative)["cta"]
     assert len(cta.split()) < 6
-    answer = {"subject": "A few picks for the weekend", "hook": "Something useful for the weekly shop, picked with you in mind.",
-              "cta": cta}
+    answer = {"hook": "Something useful for the weekly shop, picked with you in mind.", "cta": cta}
     writer = Writer(EchoGenerator(lambda prompt, index, settings: json.dumps(answer)), TemplateLibrary.load(),
                     WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library)
     [copy] = writer.write(b)
     assert not copy.fallback, [c.detail for c in copy.checks if not c.passed]
 
 
-def test_an_example_written_for_the_briefs_own_product_may_be_said_again(tmp_path):
-    # draw 12: "Soft light on a dark evening..." written for the White Hanging Heart T-Light Holder,
-    # copied into an email about that holder, was sent by its readers every time
+def test_an_example_naming_a_kind_of_product_the_message_does_not_hold_is_still_refused(tmp_path):
+    # a copy is not refused as a copy, but its words are checked like any others: "a roomy bag" over
+    # a cake stand names a kind of product the message does not hold (facts.product_type)
     hook = "A roomy bag for the weekly shop, and then some."
     approved = tmp_path / "approved.jsonl"
     approved.write_text(json.dumps({"channel": "sms", "language": "en", "situation": "Has ordered many times.",
                                     "theme": "bags; Jumbo Bag Pink Polkadot", "creative": {"hook": hook}}) + "\n", encoding="utf-8")
     library = ApprovedCopyLibrary(approved, embedder=HashEmbedder())
+    known = ("Jumbo Bag Pink Polkadot", "Jumbo Bag Red Retrospot", "Lunch Bag Red Retrospot", "Regency Cakestand 3 Tier")
     writer = Writer(EchoGenerator(lambda prompt, index, settings: json.dumps({"hook": hook})), TemplateLibrary.load(),
-                    WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library)
-    for product, refused in (("Jumbo Bag Pink Polkadot", False), ("Jumbo Bag Red Retrospot", True)):
+                    WriterSettings(variants=1, candidates=1, max_rounds=1), known_products=known, exemplars=library)
+    for product, refused in (("Jumbo Bag Red Retrospot", False), ("Regency Cakestand 3 Tier", True)):
         writer.stats.clear()
         [copy] = writer.write(brief("Has ordered many times.", [product], interests=("bags",)))
         assert copy.fallback is refused, copy.text
-        assert (writer.stats["failed:copied_example"] > 0) is refused
+        product_kind = writer.stats["failed:facts.product_type"] + writer.stats["failed:facts.product_words"]
+        assert (product_kind > 0) is refused and writer.stats["copied_example"] > 0
 
 
 def test_an_example_shows_only_the_parts_the_template_asks_for():
