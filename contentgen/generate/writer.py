@@ -291,8 +291,8 @@ class Writer:
 
     def _job(self, chosen: PromptTemplate, brief: Brief, wanted: int = 0) -> _Job:
         examples = self._examples(brief)
-        # an example written for one of this brief's products describes it: said again it is not refused
-        # (draws 4-12: copies of such examples were sent 9 times of 15, copies of others 47 of 99)
+        # an example written for one of this brief's products describes it: said again it is not counted
+        # as a copy (draws 4-12: copies of such examples were sent 9 times of 15, copies of others 47 of 99)
         names = [p.name.lower() for p in brief.products if p.name.strip()]
         shown = frozenset(_normalised(text) for e in examples if not any(n in e.theme.lower() for n in names)
                           for _, text in e.creative if text.strip())
@@ -470,7 +470,7 @@ class Writer:
         # an approved example said again word for word is counted, not refused: readers of draws 9-27
         # sent 74 of the 103 candidates that only this refused (72 %, against about half of what
         # passed every check; bench/RESULTS.md, "Draws 24-27"); an example that names a kind of
-        # product the message does not hold still fails facts.product_words like any other words
+        # product the message does not hold still fails facts.product_type / product_words like any words
         # (a short formula -- "See the picks", "Gift ideas" -- is not counted)
         if any(len(text.split()) >= _COPIED_MIN_WORDS and _normalised(text) in examples for text in creative.values()):
             self.stats["copied_example"] += 1
