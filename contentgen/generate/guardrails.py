@@ -822,7 +822,7 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
             # any order ("Vintage Rose Paisley Cosmetic Bag") or three in a row ("our paper chain kit"
             # before "Paper Chain Kit 50's Christmas"); a title of its own may name the product
             parts = [n for n, v in creative.items() if v.strip() and _names_product(v, product.name)
-                     and any(v.strip() in f and product.name.lower() in _without(f, [v.strip()]).lower() for f in fields.values())]
+                     and _named_again_in_its_field(v, product.name, fields)]
             if parts:
                 problems.append(f"{parts[0]} names {product.name!r} and the message merges it right after")
     if fields is not None and brief.channel in _LISTS_PRODUCTS:
@@ -831,14 +831,19 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
             # part naming two (a subject of names, whole or shortened); a subject may name one alone
             elsewhere = _without("\n".join(fields.values()), [value.strip()]).lower()
             named = [n for n in _products_named(value, [p.name for p in brief.products]) if n.lower() in elsewhere]
-            listed = [n for n in named if any(value.strip() in f and n.lower() in _without(f, [value.strip()]).lower()
-                                              for f in fields.values())]
+            listed = [n for n in named if _named_again_in_its_field(value, n, fields)]
             if listed or len(named) >= 2:
                 problems.append(f"{name} names {(listed or named)[0]!r}, which the message lists")
                 break
     names = {p.name.lower() for p in brief.products}
     problems += [f"{name} is only a product name" for name, value in creative.items() if value.strip().lower().strip(".!") in names]
     return Check("repetition", not problems, "; ".join(problems))
+
+
+def _named_again_in_its_field(part: str, name: str, fields: Mapping[str, str]) -> bool:
+    """Whether a field that holds the model's ``part`` also shows ``name`` outside it (the name the
+    template merges after a hook, the list under an email's hook)."""
+    return any(part.strip() in f and name.lower() in _without(f, [part.strip()]).lower() for f in fields.values())
 
 
 def _echoes(creative: Mapping[str, str], brief: Brief) -> list[str]:
