@@ -281,6 +281,7 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
     short of variants, as the Writer does."""
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import WriterSettings
+    from replay_picks import kept_as_the_writer_keeps  # bench/ is on the path of a script run from it
 
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
     pools: dict[str, list] = {}
@@ -290,18 +291,12 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
             continue
         if v["shots"] is None:
             fallbacks[v["brief"]] = (rid, v)
-        elif v["shots"] == 2 and v.get("steered") and bool(v.get("prompts")) == (condition == "F") and not v["failed"]:
+        elif v["shots"] == 2 and v.get("steered") and bool(v.get("prompts")) == (condition == "F"):
             pools.setdefault(v["brief"], []).append((v["draw"], rid, v))
     ready = send = fallback_count = 0
     for brief_id, (fallback_rid, fallback_key) in fallbacks.items():
-        kept, seen = [], set()
-        for draw, rid, v in sorted(pools.get(brief_id, [])):
-            if draw and draw % per_round == 0 and len(kept) >= variants:
-                break
-            text = json.dumps(dict(read[rid].creative), sort_keys=True)
-            if text not in seen and len(kept) < variants + spare:
-                seen.add(text)
-                kept.append((rid, v))
+        kept = kept_as_the_writer_keeps(sorted(pools.get(brief_id, [])), lambda rid, v: not v["failed"],
+                                        lambda rid: read[rid].creative, variants, spare, per_round)
         picks = [kept[j][0] for j, _ in rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief,
                                               variants, [v.get("reader") for _, v in kept])] if kept else []
         ready += len(picks)

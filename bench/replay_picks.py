@@ -25,6 +25,28 @@ import json
 from pathlib import Path
 
 
+def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int) -> list:
+    """The candidates a sequential Writer keeps for ranking, from ``pool`` ((draw, id, key entry) in
+    draw order): distinct passing ones until it holds variants + spare; a later round of
+    ``per_round`` samples (a draw's ``--samples 12``) only when the brief is still short of variants
+    as the round starts. Parsed candidates only are in a pool, so a round may start on any draw."""
+    kept, seen, round_index = [], set(), 0
+    for draw, rid, v in pool:
+        if draw // per_round > round_index:
+            round_index = draw // per_round
+            if len(kept) >= variants:
+                break
+        if len(kept) >= variants + spare:
+            break
+        if not passes(rid, v):
+            continue
+        text = json.dumps(dict(creative_of(rid)), sort_keys=True)
+        if text not in seen:
+            seen.add(text)
+            kept.append((rid, v))
+    return kept
+
+
 def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,
            alternative: bool = False, copies_refused: bool = False) -> dict:
     from contentgen.generate.labelled import load_labelled
@@ -46,22 +68,11 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
         if brief_id not in pools:
             continue  # a draw without the shipped pool
         tally["briefs"] += 1
-        kept, seen = [], set()
-        for draw, rid, v in sorted(pools[brief_id]):
-            if len(kept) >= variants + spare:
-                break
-            if draw and draw % per_round == 0 and len(kept) >= variants:
-                break  # the next round samples only for a brief still short of variants (a draw's --samples 12)
-            # copied_example needs the examples the prompt showed, which the records do not keep: with
-            # --copies-refused (the Writer refused copies until it only counted them) its verdict at draw time stands
-            if (copies_refused and "copied_example" in v["failed"]) or any(not c.passed for c in run(read[rid])):
-                continue
-            if v.get("reader") is not None and v["reader"] < min_reader:
-                continue  # as WriterSettings.min_reader: not kept
-            text = json.dumps(dict(read[rid].creative), sort_keys=True)
-            if text not in seen:
-                seen.add(text)
-                kept.append((rid, v))
+        kept = kept_as_the_writer_keeps(
+            sorted(pools[brief_id]), lambda rid, v: not (
+                (copies_refused and "copied_example" in v["failed"]) or any(not c.passed for c in run(read[rid]))
+                or (v.get("reader") is not None and v["reader"] < min_reader)),  # as WriterSettings.min_reader
+            lambda rid: read[rid].creative, variants, spare, per_round)
         order = rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief, variants,
                      [v.get("reader") for _, v in kept]) if kept else []
         picks = [kept[j][0] for j, _ in order]
