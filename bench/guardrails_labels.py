@@ -29,15 +29,20 @@ def main() -> None:
     parser.add_argument("--missed", type=int, default=6, help="how many missed violations and wrongly refused ok messages to print")
     parser.add_argument("--earlier-prompts", nargs="*", default=[],
                         help="template folders for messages whose template asked for other parts than today's")
+    parser.add_argument("--project", type=Path, default=None,
+                        help="the project file whose [policy] the checks read (default: the one the draws and eval-copy "
+                             "ran under, the demo shop's: a season checked with its hemisphere)")
     args = parser.parse_args()
 
     from contentgen.generate.labelled import guardrail_runner, load_labelled, measure, report_table
+    from contentgen.project import load_project
 
     header, messages = load_labelled(args.labels[0])
     for more in args.labels[1:]:
         messages += load_labelled(more)[1]
     known = Path(args.catalog).read_text(encoding="utf-8").splitlines()
-    report = measure(messages, guardrail_runner(known, earlier_prompts=args.earlier_prompts))
+    report = measure(messages, guardrail_runner(known, earlier_prompts=args.earlier_prompts,
+                                                     policy=load_project(args.project).policy))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"Guardrails at {commit or '?'} against {len(messages)} labelled messages ({header.get('labelled_by', '?')})\n")
     print(report_table(report))

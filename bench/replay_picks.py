@@ -97,6 +97,7 @@ def main() -> None:
     from contentgen.generate.labelled import guardrail_runner
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import WriterSettings
+    from contentgen.project import load_project
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("draws", nargs="+", type=Path, help="draw folders (records.jsonl read, key.json)")
@@ -112,9 +113,13 @@ def main() -> None:
                              "before it only counted copies (the verdict at draw time)")
     parser.add_argument("--min-reader", type=float, default=0.0,
                         help="WriterSettings.min_reader: keep no candidate the reader model scores below this")
+    parser.add_argument("--project", type=Path, default=None,
+                        help="the project file whose [policy] the checks read (default: the one the draws ran under, "
+                             "the demo shop's)")
     parser.add_argument("--picks", type=Path, default=None, help="write every pick (draw, id, send) as JSON lines here")
     args = parser.parse_args()
-    run = guardrail_runner(Path(args.catalog).read_text(encoding="utf-8").splitlines(), prompts_dir=args.prompts)
+    run = guardrail_runner(Path(args.catalog).read_text(encoding="utf-8").splitlines(), prompts_dir=args.prompts,
+                           policy=load_project(args.project).policy)
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
     total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0}
     lines = []
