@@ -11,9 +11,16 @@ other source and scored on that draw:
   today's quality score without the reader term (fluency is not in the key, so it is left out), (c) by
   the quality score with the reader term; the reader's send-as-is of each choice.
 
+Each is measured twice in the same run: the embedding alone (the model before its n-gram term) and
+the embedding with word n-grams (the shipped model).
+
+``--replay`` re-picks groups of draws as ``bench/replay_picks.py`` does (today's checks and the
+demo shop's policy, the Writer's rounds), with each model fitted on every read but the group's: the
+reader's send-as-is of the picks, the embedding alone against with n-grams.
+
 Then it fits on every read and writes the packaged model (``--write``).
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/reader_model.py --write
+    HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/reader_model.py --replay 25,26,27 22,23,24 19,20,21 15,16,17,18 --write
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import numpy as np
 
 from contentgen.generate.labelled import load_labelled
 from contentgen.generate.quality import rank
-from contentgen.generate.reader_model import PACKAGED, ReaderModel, fit_reader_model, reader_text, shared_embedder
+from contentgen.generate.reader_model import PACKAGED, fit_reader_model, reader_text, shared_embedder
 
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
@@ -53,28 +60,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help=f"fit on every read and write {PACKAGED}")
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--replay", nargs="*", default=[], metavar="K,K,..",
+                        help="groups of draw numbers to hold out together and re-pick with today's checks")
     args = parser.parse_args()
 
     data = reads()
     embedder = shared_embedder(EMBEDDING_MODEL)
     vectors = np.asarray(embedder.encode([reader_text(m.creative, m.brief) for _, m in data]))
+    embedding = _Precomputed(vectors, data, range(len(data)))
+
+    def fitted_without(held: set[str], ngrams: bool):
+        """The model fitted on every read but ``held``'s sources, and its score of each held read (by index)."""
+        train = [i for i, (s, _) in enumerate(data) if s not in held]
+        test = [i for i, (s, _) in enumerate(data) if s in held]
+        model = fit_reader_model(((data[i][1].creative, data[i][1].brief, data[i][1].send) for i in train), embedding,
+                                 EMBEDDING_MODEL, c=args.c, **({} if ngrams else {"ngram_min_reads": None}))
+        texts = [reader_text(data[i][1].creative, data[i][1].brief) for i in test]
+        return dict(zip(test, model.probabilities(vectors[test], texts) if test else []))
+
     print(f"{len(data)} reads of model-written English candidates, {sum(m.send for _, m in data)} would send")
-    print("\n| held-out draw | candidates | AUC | briefs | as drawn | quality, no reader | quality + reader |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| held-out draw | candidates | AUC, embedding | AUC, + n-grams | briefs | as drawn | quality, no reader "
+          "| quality + reader (embedding) | quality + reader (+ n-grams) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     totals = defaultdict(int)
     for key_path in sorted(glob.glob("bench/copy-ranking*/key.json")):
         held = str(Path(key_path).parent / "records.jsonl")
         key = json.loads(Path(key_path).read_text(encoding="utf-8"))["records"]
         if not any(v.get("shots") == 2 for v in key.values()):
             continue  # draws 1-3: the exemplar pool ran without examples (see RESULTS)
-        train = [i for i, (s, _) in enumerate(data) if s != held]
         test = [i for i, (s, _) in enumerate(data) if s == held]
         if not test or not any({"C", "D"} & set(v["conditions"]) for v in key.values()):
             continue  # not read yet, or no quality-only condition to compare with (draw 12: E against F)
-        fitted = fit_reader_model(((data[i][1].creative, data[i][1].brief, data[i][1].send) for i in train),
-                                  _Precomputed(vectors, data, train), EMBEDDING_MODEL, c=args.c)
-        probabilities = dict(zip(test, fitted.probabilities(vectors[test])))
-        area = auc([probabilities[i] for i in test], [data[i][1].send for i in test])
+        both = {"embedding": fitted_without({held}, ngrams=False), "ngrams": fitted_without({held}, ngrams=True)}
+        area = {name: auc([p[i] for i in test], [data[i][1].send for i in test]) for name, p in both.items()}
         steered = any(v.get("steered") for v in key.values())
         pool = defaultdict(list)
         fallback_send = {}
@@ -86,7 +104,7 @@ def main() -> None:
             m = data[i][1]
             v = key[m.id]
             if v["shots"] == 2 and bool(v.get("steered")) == steered and not v.get("prompts") and not v["failed"]:
-                pool[v["brief"]].append((m, probabilities[i], v))
+                pool[v["brief"]].append((m, {name: p[i] for name, p in both.items()}, v))
         picked = defaultdict(int)
         briefs = sorted(fallback_send)
         for brief_id in briefs:
@@ -95,8 +113,9 @@ def main() -> None:
             choices = {
                 "drawn": [m for m, _, v in candidates if condition in v["conditions"]],
                 "quality": [candidates[j][0] for j, _ in rank([(m.creative, None) for m, _, _ in candidates], candidates[0][0].brief, 2)] if candidates else [],
-                "reader": [candidates[j][0] for j, _ in rank([(m.creative, None) for m, _, _ in candidates], candidates[0][0].brief, 2,
-                                                              [p for _, p, _ in candidates])] if candidates else [],
+                **{name: [candidates[j][0] for j, _ in rank([(m.creative, None) for m, _, _ in candidates], candidates[0][0].brief, 2,
+                                                             [p[name] for _, p, _ in candidates])] if candidates else []
+                   for name in both},
             }
             for name, chosen in choices.items():
                 picked[name] += sum(m.send for m in chosen) + (2 - len(chosen)) * fallback_send[brief_id]
@@ -104,17 +123,68 @@ def main() -> None:
         for name in picked:
             totals[name] += picked[name]
         totals["n"] += n
-        print(f"| {Path(held).parent.name} | {len(test)} | {area:.2f} | {len(briefs)} | {picked['drawn']}/{n} = {picked['drawn'] / n:.0%} "
-              f"| {picked['quality']}/{n} = {picked['quality'] / n:.0%} | {picked['reader']}/{n} = {picked['reader'] / n:.0%} |")
+        share = lambda k, n=n: f"{picked[k]}/{n} = {picked[k] / n:.0%}"
+        print(f"| {Path(held).parent.name} | {len(test)} | {area['embedding']:.2f} | {area['ngrams']:.2f} | {len(briefs)} "
+              f"| {share('drawn')} | {share('quality')} | {share('embedding')} | {share('ngrams')} |")
     n = totals["n"]
-    print(f"| all | | | | {totals['drawn']}/{n} = {totals['drawn'] / n:.0%} | {totals['quality']}/{n} = {totals['quality'] / n:.0%} "
-          f"| {totals['reader']}/{n} = {totals['reader'] / n:.0%} |")
+    share = lambda k: f"{totals[k]}/{n} = {totals[k] / n:.0%}"
+    print(f"| all | | | | | {share('drawn')} | {share('quality')} | {share('embedding')} | {share('ngrams')} |")
+    if args.replay:
+        replay_groups(args.replay, data, fitted_without)
     if args.write:
-        model = fit_reader_model(((m.creative, m.brief, m.send) for _, m in data), _Precomputed(vectors, data, range(len(data))),
-                                 EMBEDDING_MODEL, trained_on=f"{len(data)} blind reads of model-written English candidates "
+        model = fit_reader_model(((m.creative, m.brief, m.send) for _, m in data), embedding,
+                                 EMBEDDING_MODEL, trained_on=f"{len(data)} blind reads of model-written English candidates, embedding and word n-grams "
                                  "(tests/data/copy_labels.jsonl, bench/copy-ranking*/records.jsonl)", c=args.c)
         model.save(PACKAGED)
         print(f"\nwrote {PACKAGED}")
+
+
+def replay_groups(groups: list[str], data, fitted_without) -> None:
+    """Re-pick each group of draws, held out of the fit, with each model's scores in place of the draw's."""
+    import shutil
+    import tempfile
+
+    from replay_picks import replay
+
+    from contentgen.generate.labelled import guardrail_runner
+    from contentgen.generate.writer import WriterSettings
+    from contentgen.project import load_project
+
+    known = Path("tests/data/copy_labels_catalog.txt").read_text(encoding="utf-8").splitlines()
+    policy = load_project(None).policy  # the demo shop's, as the draws ran
+    spare, per_round = WriterSettings().spare, WriterSettings().candidates
+    print("\n| held-out draws, re-picked with today's checks | picks | reader would send, embedding | reader would send, + n-grams |")
+    print("|---|---|---|---|")
+    total = defaultdict(int)
+    for group in groups:
+        folders = [Path(f"bench/copy-ranking-{k}") for k in group.split(",")]
+        held = {str(f / "records.jsonl") for f in folders}
+        sent, ready = defaultdict(int), 0
+        for name in ("embedding", "ngrams"):
+            probabilities = fitted_without(held, ngrams=name == "ngrams")
+            score = {(data[i][0], data[i][1].id): p for i, p in probabilities.items()}
+            ready = 0
+            with tempfile.TemporaryDirectory() as scratch:
+                for folder in folders:
+                    copy = Path(scratch) / folder.name
+                    copy.mkdir()
+                    shutil.copy(folder / "records.jsonl", copy / "records.jsonl")
+                    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
+                    for rid, v in key["records"].items():
+                        v["reader"] = score.get((str(folder / "records.jsonl"), rid), v.get("reader"))
+                    (copy / "key.json").write_text(json.dumps(key), encoding="utf-8")
+                    # the limits each draw's copy was written under (draw 25 changed the email's parts)
+                    prompts = "prompts" if int(folder.name.rsplit("-", 1)[1]) >= 25 else "bench/prompts-before-draw25"
+                    t = replay(copy, guardrail_runner(known, prompts_dir=prompts, policy=policy), 2, spare, per_round, rank)
+                    sent[name] += t["send"]
+                    ready += t["ready"]
+        for name in sent:
+            total[name] += sent[name]
+        total["ready"] += ready
+        print(f"| {group} | {ready} | {sent['embedding']}/{ready} = {sent['embedding'] / max(ready, 1):.1%} "
+              f"| {sent['ngrams']}/{ready} = {sent['ngrams'] / max(ready, 1):.1%} |")
+    r = max(total["ready"], 1)
+    print(f"| all | {total['ready']} | {total['embedding']}/{r} = {total['embedding'] / r:.1%} | {total['ngrams']}/{r} = {total['ngrams'] / r:.1%} |")
 
 
 class _Precomputed:

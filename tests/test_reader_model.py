@@ -136,3 +136,50 @@ def test_a_minimum_reader_estimate_keeps_doubtful_candidates_out_and_falls_back(
     writer = Writer(generator, library, WriterSettings(variants=1, candidates=2, max_rounds=1, min_reader=0.5), reader=model)
     [[copy]] = writer.write_many([sms_brief()])
     assert copy.fallback and writer.stats["reader_below_min"] == 2  # both samples, below the minimum
+
+
+def test_the_ngram_features_are_scikit_learns_computed_again():
+    from contentgen.generate.reader_model import WordNgrams, ngram_vectorizer
+
+    corpus = ["sms. hook: Perfect for any occasion.", "push. hook: Perfect for any occasion - Perfect!",
+              "sms. hook: You've been looking for a gift?", "email. hook: A soft glow, for winter evenings: cosy.",
+              "sms. hook: A soft glow for any table."] * 2
+    vectorizer = ngram_vectorizer(min_reads=2).fit(corpus)
+    weights = np.random.default_rng(0).normal(size=len(vectorizer.idf_))
+    ngrams = WordNgrams(tuple(vectorizer.get_feature_names_out()), tuple(vectorizer.idf_), tuple(weights))
+    texts = corpus[:5] + ["Nothing it has seen.", "", "ANY OCCASION any occasion, any occasion!"]
+    expected = vectorizer.transform(texts) @ weights
+    assert np.allclose(ngrams.logits(texts), expected)
+
+
+def test_the_ngram_term_learns_a_phrasing_the_embedding_cannot_tell_apart():
+    # an 8-wide hashed embedding cannot separate these; "any occasion" in every refused read can
+    brief = sms_brief()
+    sent = ["A soft glow for winter evenings.", "A little light for the bedside table.", "Warm light for dark evenings.",
+            "A glow for the hallway.", "A gentle light for reading."]
+    refused = [f"{t[:-1]}, perfect for any occasion." for t in sent]
+    reads = [({"hook": t}, brief, True) for t in sent * 6] + [({"hook": t}, brief, False) for t in refused * 6]
+    embedder = make_embedder("hash-8")
+    with_ngrams = fit_reader_model(reads, embedder, "hash-8")
+    plain = fit_reader_model(reads, embedder, "hash-8", ngram_min_reads=None)
+    new = [{"hook": "A calm light for the desk."}, {"hook": "A calm light for the desk, perfect for any occasion."}]
+    good, bad = with_ngrams.scores(new, brief, embedder)
+    assert bad < 0.5 < good
+    assert plain.ngrams is None and with_ngrams.ngrams is not None
+    plain_good, plain_bad = plain.scores(new, brief, embedder)
+    assert good - bad > plain_good - plain_bad
+
+
+def test_a_saved_model_with_ngrams_loads_back_and_scores_the_same(tmp_path):
+    embedder = make_embedder("hash-64")
+    model = fit_reader_model(_reads(), embedder, "hash-64")
+    assert model.ngrams is not None
+    model.save(tmp_path / "m.json")
+    loaded = load_reader_model(tmp_path / "m.json")
+    candidates = [{"hook": "A soft glow for winter evenings."}, {"hook": "Perfect for a special night out."}]
+    assert np.allclose(loaded.scores(candidates, sms_brief(), embedder), model.scores(candidates, sms_brief(), embedder), atol=1e-4)
+
+
+def test_the_packaged_model_reads_phrasings():
+    ngrams = load_reader_model().ngrams
+    assert ngrams is not None and len(ngrams.terms) > 1000 and "any occasion" in ngrams.terms
