@@ -39,7 +39,9 @@ FACT_RECALL_FLOOR = 0.97  # share of messages with a labelled fact/claim violati
 # Then an email hook naming a product the list below repeats, or a subject naming two: this set's
 # reader let seven through (one another check refuses), the readers of draws 1-23 called 13 of the 598
 # it fires on ok: 24 of 166.
-OK_REFUSAL_CEILING = 0.15
+# Then presumes.wants ("the gift you've been looking for"): this set's reader let two through, the
+# readers of every draw sent 1 of the 51 it matches: 26 of 166.
+OK_REFUSAL_CEILING = 0.16
 # per family with at least 5 labelled violations and some caught: the share its own checks refuse
 FAMILY_RECALL_FLOORS: dict[str, float] = {
     "voice": 0.80, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.93, "repetition": 0.80,

@@ -183,7 +183,7 @@ def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returni
     assert voice("Remember when you got your teapot? A cakestand to match.")
     assert voice("You've ordered many times, so here is a cakestand.")
     assert voice("这位老顾客多次下单，送上蛋糕架。", brief(language="zh"))
-    assert not voice("Our customers love this cakestand; it is what you've been looking for.")
+    assert not voice("Our customers love this cakestand; it may be just what you need.")
     assert voice("These pieces are perfect for our shoppers who love tea time.")
     assert voice("A cakestand, perfect for shoppers like you.")
     audience = Brief("social", "en", BrandVoice(), (CAKESTAND,), situation="orders often")
@@ -428,6 +428,25 @@ def test_a_capital_after_a_colon_inside_a_sentence_is_a_case_problem():
     assert problems("Ready for the evenings: I love it.") == []
     # the title above is a headline, not read; with no sentence parts named, every part is
     assert colon_capital_problems({"title": "Tip: Light Up"}, light, ()) == ["title: ': Light'"]
+
+
+def test_a_capital_after_a_spaced_dash_inside_a_sentence_is_a_case_problem():
+    from contentgen.generate.guardrails import _AFTER_DASH, check_copy, colon_capital_problems
+
+    light = Brief("push", "en", BrandVoice("The Gift Shop"), (ProductFact("1", "Rabbit Night Light", 2.08),
+                                                             ProductFact("2", "Red Hanging Heart T-Light Holder", 2.95)))
+    def problems(hook: str) -> list[str]:
+        return colon_capital_problems({"title": "Gifts - Light Up", "hook": hook}, light, ("hook",), _AFTER_DASH)
+    assert problems("Rabbit Night Light - Perfect for the evenings.") == ["hook: '- Perfect'"]
+    assert problems("Red Hanging Heart T-Light Holder – Warm and cosy.") == ["hook: '– Warm'"]  # an en dash
+    assert problems("Rabbit Night Light - perfect for the evenings.") == []
+    assert problems("One for the evenings - Rabbit Night Light.") == []  # a product's name
+    assert problems("Red Hanging Heart T-Light Holder, perfect for the evenings.") == []  # the name's own hyphen
+    assert problems("Ready for the holidays - Christmas is near.") == []
+    assert problems("A well-Made lamp.") == []  # not a spaced dash
+    checks = {c.name: c for c in check_copy({"title": "Rabbit Night Light", "body": "Rabbit Night Light - Perfect for the evenings."},
+                                            {"hook": "Rabbit Night Light - Perfect for the evenings."}, light, {}, {}, ("hook",))}
+    assert not checks["case.after_dash"].passed and checks["case.after_colon"].passed
 
 
 def _with_interests(*interests: str) -> Brief:
