@@ -7,9 +7,9 @@ reads meaning: a logistic regression over the sentence embedding (the packaged a
 the model's own words, with the products' names replaced by "the product" and the channel in front,
 and over the same text's word n-grams (1-3 words, TF-IDF): the embedding carries what a sentence
 means, the n-grams the phrasings readers refuse whatever the sentence ("perfect for any occasion",
-"you've been looking for", a capital after a dash). With the n-grams the model ordered sendable
-candidates above refused ones more often on every held-out group of draws (bench/RESULTS.md, "The
-reader model reads phrasings"). It is trained on blind reads ("would you send it as it is?") of real candidates
+"you've been looking for", a name, a dash and "perfect"). With the n-grams the model ordered sendable
+candidates above refused ones more often on held-out draws (bench/RESULTS.md, "Draw 28: the reader
+model reads phrasings"). It is trained on blind reads ("would you send it as it is?") of real candidates
 (tests/data/copy_labels.jsonl and bench/copy-ranking*/records.jsonl; ``bench/reader_model.py`` fits
 it, prints its held-out AUC and re-pick per draw and writes ``reader_model.json``).
 
@@ -21,6 +21,7 @@ A shop can fit its own from its approvals with ``fit_reader_model`` and the same
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 import json
 import math
 from pathlib import Path
@@ -77,7 +78,7 @@ class WordNgrams:
                               f"{len(self.terms)} terms, {len(self.idf)} idf, {len(self.weights)} weights")
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
-        index = self._index
+        index, idf, weights = self._arrays
         out = np.zeros(len(texts))
         for row, text in enumerate(texts):
             counts: dict[int, int] = {}
@@ -88,17 +89,15 @@ class WordNgrams:
             if not counts:
                 continue
             columns = np.fromiter(counts, dtype=np.int64)
-            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) * self._idf[columns]
-            out[row] = values @ self._weights[columns] / np.linalg.norm(values)
+            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) * idf[columns]
+            out[row] = values @ weights[columns] / np.linalg.norm(values)
         return out
 
-    @property
-    def _index(self) -> dict[str, int]:
-        if "_built" not in self.__dict__:  # built once; a frozen dataclass keeps it beside its fields
-            object.__setattr__(self, "_built", {t: j for j, t in enumerate(self.terms)})
-            object.__setattr__(self, "_idf", np.asarray(self.idf, dtype=np.float64))
-            object.__setattr__(self, "_weights", np.asarray(self.weights, dtype=np.float64))
-        return self.__dict__["_built"]
+    @cached_property
+    def _arrays(self) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+        """The term index and the idf and weights as arrays, built on first use."""
+        return ({t: j for j, t in enumerate(self.terms)}, np.asarray(self.idf, dtype=np.float64),
+                np.asarray(self.weights, dtype=np.float64))
 
 
 @dataclass(frozen=True)
