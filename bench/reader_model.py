@@ -20,7 +20,7 @@ reader's send-as-is of the picks, the embedding alone against with n-grams.
 
 Then it fits on every read and writes the packaged model (``--write``).
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/reader_model.py --replay 25,26,27 22,23,24 19,20,21 15,16,17,18 --write
+    HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/reader_model.py --replay 28 25,26,27 22,23,24 19,20,21 15,16,17,18 --write
 """
 
 from __future__ import annotations
