@@ -8,8 +8,8 @@ the model's own words, with the products' names replaced by "the product" and th
 and over the same text's word n-grams (1-3 words, TF-IDF): the embedding carries what a sentence
 means, the n-grams the phrasings readers refuse whatever the sentence ("perfect for any occasion",
 "you've been looking for", a name, a dash and "perfect"). With the n-grams the model ordered sendable
-candidates above refused ones more often on held-out draws (bench/RESULTS.md, "Draw 28: the reader
-model reads phrasings"). It is trained on blind reads ("would you send it as it is?") of real candidates
+candidates above refused ones more often on held-out draws (bench/RESULTS.md, "Draws 28-29: the
+reader model reads phrasings"). It is trained on blind reads ("would you send it as it is?") of real candidates
 (tests/data/copy_labels.jsonl and bench/copy-ranking*/records.jsonl; ``bench/reader_model.py`` fits
 it, prints its held-out AUC and re-pick per draw and writes ``reader_model.json``).
 
