@@ -416,27 +416,27 @@ def test_an_email_hook_naming_a_listed_product_or_a_subject_naming_two_says_them
 
 
 def test_a_capital_after_a_colon_inside_a_sentence_is_a_case_problem():
-    from contentgen.generate.guardrails import colon_capital_problems
+    from contentgen.generate.guardrails import capital_after_problems
 
     light = Brief("push", "en", BrandVoice("The Gift Shop"), (ProductFact("1", "Rabbit Night Light", 2.08),))
     def problems(hook: str) -> list[str]:
-        return colon_capital_problems({"title": "Tip: Light Up", "hook": hook}, light, ("hook",))
+        return capital_after_problems({"title": "Tip: Light Up", "hook": hook}, light, ("hook",))
     assert problems("Rabbit Night Light: Perfect for the evenings.") == ["hook: ': Perfect'"]
     assert problems("Rabbit Night Light: perfect for the evenings.") == []
     assert problems("One for the evenings: Rabbit Night Light.") == []  # a product's name
     assert problems("Ready for the holidays: Christmas is near.") == []  # a holiday, spelt with a capital anywhere
     assert problems("Ready for the evenings: I love it.") == []
     # the title above is a headline, not read; with no sentence parts named, every part is
-    assert colon_capital_problems({"title": "Tip: Light Up"}, light, ()) == ["title: ': Light'"]
+    assert capital_after_problems({"title": "Tip: Light Up"}, light, ()) == ["title: ': Light'"]
 
 
 def test_a_capital_after_a_spaced_dash_inside_a_sentence_is_a_case_problem():
-    from contentgen.generate.guardrails import _AFTER_DASH, check_copy, colon_capital_problems
+    from contentgen.generate.guardrails import capital_after_problems, check_copy
 
     light = Brief("push", "en", BrandVoice("The Gift Shop"), (ProductFact("1", "Rabbit Night Light", 2.08),
                                                              ProductFact("2", "Red Hanging Heart T-Light Holder", 2.95)))
     def problems(hook: str) -> list[str]:
-        return colon_capital_problems({"title": "Gifts - Light Up", "hook": hook}, light, ("hook",), _AFTER_DASH)
+        return capital_after_problems({"title": "Gifts - Light Up", "hook": hook}, light, ("hook",), "dash")
     assert problems("Rabbit Night Light - Perfect for the evenings.") == ["hook: '- Perfect'"]
     assert problems("Red Hanging Heart T-Light Holder – Warm and cosy.") == ["hook: '– Warm'"]  # an en dash
     assert problems("Rabbit Night Light - perfect for the evenings.") == []

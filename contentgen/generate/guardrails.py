@@ -555,10 +555,10 @@ def check_form(
     capitals = title_case_problems(creative, brief, sentence_parts)
     checks.append(Check("case.title_words", not capitals,
                         f"words in Title Case inside a sentence that are no product's name: {capitals}" if capitals else ""))
-    after_colon = colon_capital_problems(creative, brief, sentence_parts)
+    after_colon = capital_after_problems(creative, brief, sentence_parts, "colon")
     checks.append(Check("case.after_colon", not after_colon,
                         f"a capital after a colon inside a sentence: {after_colon}" if after_colon else ""))
-    after_dash = colon_capital_problems(creative, brief, sentence_parts, _AFTER_DASH)
+    after_dash = capital_after_problems(creative, brief, sentence_parts, "dash")
     checks.append(Check("case.after_dash", not after_dash,
                         f"a capital after a dash inside a sentence: {after_dash}" if after_dash else ""))
 
@@ -626,14 +626,16 @@ _PROPER_WORDS = frozenset(
     "wednesday thursday friday saturday sunday christmas easter halloween hanukkah valentine valentine's "
     "diwali eid mother's father's new".split()
 )
-_AFTER_COLON = re.compile(r":[ \t]+([A-Z][a-z][\w']*)")
-# a dash with a space on each side (a hyphen, an en or an em dash) inside a sentence
-_AFTER_DASH = re.compile(r"(?<=\S)[ \t]+[-–—][ \t]+([A-Z][a-z][\w']*)")
+_AFTER_MARK: dict[str, re.Pattern] = {
+    "colon": re.compile(r":[ \t]+([A-Z][a-z][\w']*)"),
+    # a dash with a space on each side (a hyphen, an en or an em dash) inside a sentence
+    "dash": re.compile(r"(?<=\S)[ \t]+[-–—][ \t]+([A-Z][a-z][\w']*)"),
+}
 
 
-def colon_capital_problems(creative: Mapping[str, str], brief: Brief, sentence_parts: Collection[str] = (),
-                           mark: re.Pattern = _AFTER_COLON) -> list[str]:
-    """A capital letter after a colon (or, with ``mark=_AFTER_DASH``, a spaced dash) inside a sentence
+def capital_after_problems(creative: Mapping[str, str], brief: Brief, sentence_parts: Collection[str] = (),
+                           mark: str = "colon") -> list[str]:
+    """A capital letter after a colon (``mark="colon"``) or a spaced dash (``"dash"``) inside a sentence
     once the products' and the shop's names are out ("Hot Water Bottle Keep Calm: Perfect for any time
     of day", "Rabbit Night Light - Perfect for the night"): in British usage the sentence goes on in
     lower case, unless the word is a name, a month, a day or a holiday. English only; headlines (a
@@ -644,7 +646,7 @@ def colon_capital_problems(creative: Mapping[str, str], brief: Brief, sentence_p
     messages whose only fault is "Name - Capital ...", several with the capital as the reason."""
     out = []
     for part, text in _sentences_without_names(creative, brief, sentence_parts, " Name "):
-        for found in mark.finditer(text):
+        for found in _AFTER_MARK[mark].finditer(text):
             word = found.group(1)
             if word != "Name" and word.lower() not in _PROPER_WORDS:
                 out.append(f"{part}: '{found.group(0).strip()}'")
