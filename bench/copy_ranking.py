@@ -281,20 +281,13 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
     short of variants, as the Writer does."""
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import WriterSettings
-    from replay_picks import kept_as_the_writer_keeps  # bench/ is on the path of a script run from it
+    from replay_picks import kept_as_the_writer_keeps, shipped_pools  # bench/ is on the path of a script run from it
 
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
-    pools: dict[str, list] = {}
-    fallbacks = {}
-    for rid, v in key.items():
-        if rid not in read:
-            continue
-        if v["shots"] is None:
-            fallbacks[v["brief"]] = (rid, v)
-        elif v["shots"] == 2 and v.get("steered") and bool(v.get("prompts")) == (condition == "F"):
-            pools.setdefault(v["brief"], []).append((v["draw"], rid, v))
+    pools, fallbacks = shipped_pools(key, read, alternative=condition == "F")
     ready = send = fallback_count = 0
-    for brief_id, (fallback_rid, fallback_key) in fallbacks.items():
+    for brief_id, fallback_rid in fallbacks.items():
+        fallback_key = key[fallback_rid]
         kept = kept_as_the_writer_keeps(sorted(pools.get(brief_id, [])), lambda rid, v: not v["failed"],
                                         lambda rid: read[rid].creative, variants, spare, per_round)
         picks = [kept[j][0] for j, _ in rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief,

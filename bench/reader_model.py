@@ -144,15 +144,13 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
     import shutil
     import tempfile
 
-    from replay_picks import replay
+    from replay_picks import checks_as_drawn, replay
 
-    from contentgen.generate.labelled import guardrail_runner
     from contentgen.generate.writer import WriterSettings
-    from contentgen.project import load_project
 
-    known = Path("tests/data/copy_labels_catalog.txt").read_text(encoding="utf-8").splitlines()
-    policy = load_project(None).policy  # the demo shop's, as the draws ran
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
+    # the limits each draw's copy was written under (draw 25 changed the email's parts)
+    runs = {folder: checks_as_drawn(folder) for folder in ("prompts", "bench/prompts-before-draw25")}
     print("\n| held-out draws, re-picked with today's checks | picks | reader would send, embedding | reader would send, + n-grams |")
     print("|---|---|---|---|")
     total = defaultdict(int)
@@ -173,9 +171,8 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
                     for rid, v in key["records"].items():
                         v["reader"] = score.get((str(folder / "records.jsonl"), rid), v.get("reader"))
                     (copy / "key.json").write_text(json.dumps(key), encoding="utf-8")
-                    # the limits each draw's copy was written under (draw 25 changed the email's parts)
                     prompts = "prompts" if int(folder.name.rsplit("-", 1)[1]) >= 25 else "bench/prompts-before-draw25"
-                    t = replay(copy, guardrail_runner(known, prompts_dir=prompts, policy=policy), 2, spare, per_round, rank)
+                    t = replay(copy, runs[prompts], 2, spare, per_round, rank)
                     sent[name] += t["send"]
                     ready += t["ready"]
         for name in sent:

@@ -47,13 +47,9 @@ def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: in
     return kept
 
 
-def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,
-           alternative: bool = False, copies_refused: bool = False) -> dict:
-    from contentgen.generate.labelled import load_labelled
-
-    _, messages = load_labelled(folder / "records.jsonl")
-    read = {m.id: m for m in messages}
-    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))["records"]
+def shipped_pools(key: dict, read, alternative: bool = False) -> tuple[dict[str, list], dict[str, str]]:
+    """The read candidates of the shipped Writer's pool per brief ((draw, id, key entry); shots 2,
+    steered, the default prompts, or condition F's with ``alternative``) and each brief's fallback id."""
     pools: dict[str, list] = {}
     fallbacks: dict[str, str] = {}
     for rid, v in key.items():
@@ -63,6 +59,28 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
             fallbacks[v["brief"]] = rid
         elif v["shots"] == 2 and v.get("steered") and bool(v.get("prompts")) == alternative:
             pools.setdefault(v["brief"], []).append((v["draw"], rid, v))
+    return pools, fallbacks
+
+
+def checks_as_drawn(prompts: str | Path = "prompts", catalog: str | Path = "tests/data/copy_labels_catalog.txt",
+                    project: Path | None = None):
+    """Today's guardrails as the draws' Writer ran them: the shop's catalog as the known products and
+    the [policy] of the project the draws used (the demo shop's unless ``project`` names another)."""
+    from contentgen.generate.labelled import guardrail_runner
+    from contentgen.project import load_project
+
+    return guardrail_runner(Path(catalog).read_text(encoding="utf-8").splitlines(), prompts_dir=prompts,
+                            policy=load_project(project).policy)
+
+
+def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,
+           alternative: bool = False, copies_refused: bool = False) -> dict:
+    from contentgen.generate.labelled import load_labelled
+
+    _, messages = load_labelled(folder / "records.jsonl")
+    read = {m.id: m for m in messages}
+    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))["records"]
+    pools, fallbacks = shipped_pools(key, read, alternative)
     tally = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "by_channel": {}, "picks": []}
     for brief_id, fallback_rid in sorted(fallbacks.items()):
         if brief_id not in pools:
@@ -94,10 +112,8 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
 
 
 def main() -> None:
-    from contentgen.generate.labelled import guardrail_runner
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import WriterSettings
-    from contentgen.project import load_project
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("draws", nargs="+", type=Path, help="draw folders (records.jsonl read, key.json)")
@@ -118,8 +134,7 @@ def main() -> None:
                              "the demo shop's)")
     parser.add_argument("--picks", type=Path, default=None, help="write every pick (draw, id, send) as JSON lines here")
     args = parser.parse_args()
-    run = guardrail_runner(Path(args.catalog).read_text(encoding="utf-8").splitlines(), prompts_dir=args.prompts,
-                           policy=load_project(args.project).policy)
+    run = checks_as_drawn(args.prompts, args.catalog, args.project)
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
     total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0}
     lines = []
