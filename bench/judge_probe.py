@@ -72,14 +72,13 @@ def pool_of(folder: Path) -> list[dict]:
             r = json.loads(line)
             if not r.get("header"):
                 records[r["id"]] = r
-    out = []
-    for rid, v in key.items():
-        r = records.get(rid)
-        if r is None or r.get("language") != "en" or r.get("send") not in ("yes", "no"):
-            continue
-        if v["shots"] == 2 and v.get("steered") and not v.get("prompts"):
-            out.append({"draw": folder.name, "id": rid, "brief": v["brief"], "order": v["draw"], "record": r,
-                        "reader": v.get("reader"), "send": r["send"] == "yes"})
+    from replay_picks import shipped_pools
+
+    read = {rid: r for rid, r in records.items() if r.get("language") == "en" and r.get("send") in ("yes", "no")}
+    pools, _ = shipped_pools(key, read)
+    out = [{"draw": folder.name, "id": rid, "brief": v["brief"], "order": v["draw"], "record": read[rid],
+            "reader": v.get("reader"), "send": read[rid]["send"] == "yes"}
+           for pool in pools.values() for _, rid, v in pool]
     return sorted(out, key=lambda c: (c["brief"], c["order"]))
 
 
@@ -220,12 +219,12 @@ def combos(dev: list[dict]) -> dict:
 
 
 def cmd_report(args) -> None:
-    from contentgen.generate.labelled import guardrail_runner, load_labelled
+    from contentgen.generate.labelled import load_labelled
     from contentgen.generate.quality import rank as shipped_rank
     from contentgen.generate.writer import WriterSettings
-    from replay_picks import replay
+    from replay_picks import checks_as_drawn, replay
 
-    run = guardrail_runner(Path(args.catalog).read_text(encoding="utf-8").splitlines(), prompts_dir=args.prompts)
+    run = checks_as_drawn(args.prompts, args.catalog)  # with the demo shop's policy, as the draws ran
     scores = load_scores(args.out, args.prompt)
     splits = {"dev": args.dev, "test": args.test or []}
     data: dict[str, list] = {}
