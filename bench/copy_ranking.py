@@ -32,6 +32,7 @@ over every candidate, the guardrails' recall of the reader's fact/claim violatio
 reader-ok copy they refused.
 
     HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/copy_ranking.py draw --shoppers 8 --out bench/copy-ranking
+    HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/copy_ranking.py draw --language zh --channels email push sms ad social ...
     python bench/guardrails_labels_read.py show bench/copy-ranking/records.jsonl --from 0 --to 400
     python bench/guardrails_labels_read.py merge bench/copy-ranking/records.jsonl readings.txt
     PYTHONPATH=. python bench/copy_ranking.py measure --out bench/copy-ranking
@@ -116,7 +117,7 @@ def draw(args) -> None:
     started = time.perf_counter()
     for n, shopper in enumerate(chosen):
         for channel in args.channels:
-            brief = service.brief(shopper, channel, "en")
+            brief = service.brief(shopper, channel, args.language)
             template = base.templates.for_brief(brief)
             brief_id = f"{shopper}/{channel}"
             pools = {}
@@ -179,7 +180,7 @@ def draw(args) -> None:
         record["id"] = f"R{n:03d}"
     header = {"header": True, "what": "copy ranking/exemplar experiment (bench/copy_ranking.py): every candidate and "
               "fallback for the briefs, shuffled, no verdicts", "commit": commit, "seed": args.seed,
-              "shoppers": len(chosen), "channels": args.channels, "conditions": args.conditions, "samples": args.samples, "variants": args.variants,
+              "shoppers": len(chosen), "channels": args.channels, "language": args.language, "conditions": args.conditions, "samples": args.samples, "variants": args.variants,
               "generator": base.generator.name, "seconds": round(time.perf_counter() - started),
               "prompts": str(args.prompts or ""), "library": str(args.library or ""), "temperature": args.temperature,
               "data": "UCI Online Retail (CC BY 4.0): product names and prices"}
@@ -308,6 +309,7 @@ def main() -> None:
     d = sub.add_parser("draw", help="write the candidates (real model, real shop)")
     d.add_argument("--shoppers", type=int, default=8)
     d.add_argument("--channels", nargs="+", default=["email", "sms", "push"])
+    d.add_argument("--language", default="en", help="the language the copy is written in (a language the project's templates have: en, zh)")
     d.add_argument("--samples", type=int, default=6, help="draws per brief and exemplar setting (seeds 0..N-1)")
     d.add_argument("--variants", type=int, default=2)
     d.add_argument("--seed", type=int, default=2026)

@@ -24,6 +24,8 @@ import argparse
 import json
 from pathlib import Path
 
+CHANNEL_ORDER = ("email", "push", "sms", "ad", "social")  # the table's columns, those a draw has
+
 
 def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int) -> list:
     """The candidates a sequential Writer keeps for ranking, from ``pool`` ((draw, id, key entry) in
@@ -137,9 +139,7 @@ def main() -> None:
     run = checks_as_drawn(args.prompts, args.catalog, args.project)
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
     total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0}
-    lines = []
-    print("| draw | briefs | ready | fallbacks | errors | reader would send | email | push | sms |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    lines, rows, channels = [], [], []
     for folder in args.draws:
         t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader, args.alternative, args.copies_refused)
         if not t["briefs"]:
@@ -147,11 +147,17 @@ def main() -> None:
         for k in total:
             total[k] += t[k]
         lines += [json.dumps({"draw": folder.name, "id": rid, "send": send}) for rid, send in t["picks"]]
+        channels += [c for c in t["by_channel"] if c not in channels]
+        rows.append((folder.name, t))
+    channels.sort(key=lambda c: (CHANNEL_ORDER.index(c) if c in CHANNEL_ORDER else len(CHANNEL_ORDER), c))
+    print(f"| draw | briefs | ready | fallbacks | errors | reader would send | {' | '.join(channels)} |")
+    print("|---|---|---|---|---|---|" + "---|" * len(channels))
+    for name, t in rows:
         ch = {k: f"{s}/{n}" for k, (n, s) in t["by_channel"].items()}
-        print(f"| {folder.name} | {t['briefs']} | {t['ready']} | {t['fallbacks']} | {t['errors']} | {t['send']}/{t['ready']} = "
-              f"{t['send'] / max(t['ready'], 1):.0%} | {ch.get('email', '-')} | {ch.get('push', '-')} | {ch.get('sms', '-')} |")
+        print(f"| {name} | {t['briefs']} | {t['ready']} | {t['fallbacks']} | {t['errors']} | {t['send']}/{t['ready']} = "
+              f"{t['send'] / max(t['ready'], 1):.0%} | {' | '.join(ch.get(c, '-') for c in channels)} |")
     print(f"| all | {total['briefs']} | {total['ready']} | {total['fallbacks']} ({total['fallbacks'] / max(total['ready'], 1):.0%}) | "
-          f"{total['errors']} | {total['send']}/{total['ready']} = {total['send'] / max(total['ready'], 1):.0%} | | | |")
+          f"{total['errors']} | {total['send']}/{total['ready']} = {total['send'] / max(total['ready'], 1):.0%} |" + " |" * len(channels))
     if args.picks:
         args.picks.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
