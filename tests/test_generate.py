@@ -177,6 +177,9 @@ def test_situation_describes_without_labels_or_digits():
     # the category labels stay out of the English situation (the model read them back as product claims)
     assert "candles" not in text
     assert situation_from_features(None, 0) .startswith("New to the shop")
+    # nor the Chinese one (blind draw 31: a hot water bottle sold as "厨房与餐具", the shopper's category)
+    zh = situation_from_features(200, 7, 900.0, ["厨房与餐具"], language="zh")
+    assert zh == "经常下单，已经有一段时间没来了。"
 
 
 def test_make_brief_validates_channel_language_and_products():

@@ -144,3 +144,21 @@ def test_the_prompt_names_the_send_month_when_the_brief_has_a_send_date(channel,
     undated = Brief(channel, language, BrandVoice("Gift Co"), (ProductFact("1", "Tea Set", 5.0),), situation="orders often",
                     interests=("tea",))
     assert month not in library.render_prompt(template, undated).user
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_email_subject_and_the_push_title_name_the_first_product_and_are_not_asked_of_the_model(language):
+    # the model named the products as what they are not when it wrote the subject and the title
+    # (English blind draws 14-25; Chinese draw 31, where the shopper's categories were in the prompt too)
+    library = TemplateLibrary.load()
+    products = (ProductFact("1", "Rabbit Night Light", 2.08), ProductFact("2", "Pink Paper Parasol", 2.95))
+    for channel, part in (("email", "subject"), ("push", "title")):
+        shopper = Brief(channel, language, BrandVoice("Gift Co"), products, situation="orders often",
+                        interests=("kitchen & tableware",))
+        template = library.for_brief(shopper)
+        assert part not in {p.name for p in template.creative}
+        prompt = library.render_prompt(template, shopper)
+        assert "kitchen & tableware" not in prompt.system + prompt.user
+        creative = {p.name: "一句引语。" if language == "zh" else "A look at the picks." for p in template.creative}
+        fields = library.render_message(template, shopper, creative)
+        assert "Rabbit Night Light" in fields[part]
