@@ -147,12 +147,13 @@ def test_the_prompt_names_the_send_month_when_the_brief_has_a_send_date(channel,
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_the_email_subject_and_the_push_title_name_the_first_product_and_are_not_asked_of_the_model(language):
+def test_the_email_subject_the_push_title_and_the_ad_headline_name_the_first_product_not_the_model(language):
     # the model named the products as what they are not when it wrote the subject and the title
-    # (English blind draws 14-25; Chinese draw 31, where the shopper's categories were in the prompt too)
+    # (English blind draws 14-25; Chinese draw 31, where the shopper's categories were in the prompt too),
+    # and restated the product in an ad that named it again (draw 32)
     library = TemplateLibrary.load()
     products = (ProductFact("1", "Rabbit Night Light", 2.08), ProductFact("2", "Pink Paper Parasol", 2.95))
-    for channel, part in (("email", "subject"), ("push", "title")):
+    for channel, part in (("email", "subject"), ("push", "title"), ("ad", "headline")):
         shopper = Brief(channel, language, BrandVoice("Gift Co"), products, situation="orders often",
                         interests=("kitchen & tableware",))
         template = library.for_brief(shopper)
