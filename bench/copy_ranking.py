@@ -289,7 +289,7 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
     ready = send = fallback_count = 0
     for brief_id, fallback_rid in fallbacks.items():
         fallback_key = key[fallback_rid]
-        kept = kept_as_the_writer_keeps(sorted(pools.get(brief_id, [])), lambda rid, v: not v["failed"],
+        kept, _ = kept_as_the_writer_keeps(sorted(pools.get(brief_id, [])), lambda rid, v: not v["failed"],
                                         lambda rid: read[rid].creative, variants, spare, per_round)
         picks = [kept[j][0] for j, _ in rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief,
                                               variants, [v.get("reader") for _, v in kept])] if kept else []

@@ -27,26 +27,28 @@ from pathlib import Path
 CHANNEL_ORDER = ("email", "push", "sms", "ad", "social")  # the table's columns, those a draw has
 
 
-def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int) -> list:
+def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int) -> tuple[list, int]:
     """The candidates a sequential Writer keeps for ranking, from ``pool`` ((draw, id, key entry) in
     draw order): distinct passing ones until it holds variants + spare; a later round of
     ``per_round`` samples (a draw's ``--samples 12``) only when the brief is still short of variants
-    as the round starts. Parsed candidates only are in a pool, so a round may start on any draw."""
+    as the round starts. Parsed candidates only are in a pool, so a round may start on any draw.
+    Also the samples the Writer would have drawn: up to the one that filled the brief, else every
+    sample of the rounds it ran."""
     kept, seen, round_index = [], set(), 0
     for draw, rid, v in pool:
         if draw // per_round > round_index:
-            round_index = draw // per_round
             if len(kept) >= variants:
                 break
-        if len(kept) >= variants + spare:
-            break
+            round_index = draw // per_round
         if not passes(rid, v):
             continue
         text = json.dumps(dict(creative_of(rid)), sort_keys=True)
         if text not in seen:
             seen.add(text)
             kept.append((rid, v))
-    return kept
+            if len(kept) >= variants + spare:
+                return kept, draw + 1
+    return kept, (round_index + 1) * per_round
 
 
 def shipped_pools(key: dict, read, alternative: bool = False) -> tuple[dict[str, list], dict[str, str]]:
@@ -83,16 +85,17 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
     read = {m.id: m for m in messages}
     key = json.loads((folder / "key.json").read_text(encoding="utf-8"))["records"]
     pools, fallbacks = shipped_pools(key, read, alternative)
-    tally = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "by_channel": {}, "picks": []}
+    tally = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "samples": 0, "by_channel": {}, "picks": []}
     for brief_id, fallback_rid in sorted(fallbacks.items()):
         if brief_id not in pools:
             continue  # a draw without the shipped pool
         tally["briefs"] += 1
-        kept = kept_as_the_writer_keeps(
+        kept, samples = kept_as_the_writer_keeps(
             sorted(pools[brief_id]), lambda rid, v: not (
                 (copies_refused and "copied_example" in v["failed"]) or any(not c.passed for c in run(read[rid]))
                 or (v.get("reader") is not None and v["reader"] < min_reader)),  # as WriterSettings.min_reader
             lambda rid: read[rid].creative, variants, spare, per_round)
+        tally["samples"] += samples
         order = rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief, variants,
                      [v.get("reader") for _, v in kept]) if kept else []
         picks = [kept[j][0] for j, _ in order]
