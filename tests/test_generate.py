@@ -294,9 +294,13 @@ def test_passing_candidates_are_ranked_by_quality_and_the_score_is_shown(library
     specific = json.dumps({"hook": "Three tiers of cakes make any tea party feel special.", "cta": "See the cakestand"})
     writer = Writer(scripted(repetitive, generic, specific), library, WriterSettings(variants=2, candidates=3, max_rounds=1))
     [copies] = writer.write_many([email_brief()])
-    assert [dict(c.creative)["hook"] for c in copies][0] == "Three tiers of cakes make any tea party feel special."
+    hooks = [dict(c.creative)["hook"] for c in copies]
+    assert "Lovely lovely things, lovely for you, lovely." not in hooks  # ranked out: it repeats itself
     assert all(c.quality is not None and 0 <= c.quality <= 1 for c in copies)
-    assert copies[0].quality >= copies[1].quality and dict(copies[0].quality_parts)["specificity"] == 1.0
+    assert copies[0].quality >= copies[1].quality
+    # specificity is shown per variant but does not raise the score (readers sent specific copy less often)
+    shown = {dict(c.creative)["hook"]: dict(c.quality_parts)["specificity"] for c in copies}
+    assert shown == {"Something we think you will like.": 0.0, "Three tiers of cakes make any tea party feel special.": 1.0}
     assert dict(copies[0].quality_parts)["fluency"] is None  # the echo backend reports no log-probabilities
 
 

@@ -82,8 +82,8 @@ def test_a_saved_model_loads_back(tmp_path):
 
 def test_the_ranking_puts_the_candidate_a_reader_would_send_first():
     brief = sms_brief()
-    same = [({"hook": "A soft glow for winter evenings."}, None), ({"hook": "A little light for the bedside table."}, None)]
-    # without a reader score the second wins on specificity (it names the night light's "light")
+    same = [({"hook": "A soft glow, a soft glow for winter evenings."}, None), ({"hook": "A little light for the bedside table."}, None)]
+    # without a reader score the second wins: the first says "a soft glow" twice
     assert [i for i, _ in rank(same, brief, 2)] == [1, 0]
     # the reader's estimate outweighs it: the reader term carries most of the score's weight
     ranked = rank(same, brief, 2, [0.6, 0.1])

@@ -4,7 +4,10 @@ Pure: creative parts, the brief and the variants already chosen in, a score and 
 The parts, each in [0, 1]:
 - repetition: share of the content words that are not repeats (1 = no word said twice);
 - specificity: the model's own words name a recommended product (a distinctive word of its name)
-  or an interest of the shopper, rather than generic praise;
+  or an interest of the shopper, rather than generic praise. Shown, but weighted 0: readers sent
+  specific candidates less often than generic ones in every draw measured (among candidates passing
+  every check, draws 29-30 in English 94/194 against 128/183; Chinese draws 31 and 33 3/82 against
+  103/343): naming the product is where the model says what it is not;
 - fluency: the geometric mean probability per token under the model, exp(mean log-probability),
   when the backend reports it (None otherwise: the weight is left out, not guessed);
 - distinctness: 1 - the largest bigram overlap (Jaccard) with a variant already chosen;
@@ -24,7 +27,7 @@ from typing import Mapping, Sequence
 
 from contentgen.brief import Brief
 
-WEIGHTS: dict[str, float] = {"repetition": 0.2, "specificity": 0.3, "fluency": 0.2, "distinctness": 0.2, "sentence_case": 0.1,
+WEIGHTS: dict[str, float] = {"repetition": 0.2, "specificity": 0.0, "fluency": 0.2, "distinctness": 0.2, "sentence_case": 0.1,
                              "reader": 5.0}
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
