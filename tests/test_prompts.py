@@ -122,7 +122,7 @@ def test_a_social_post_is_written_for_an_audience_not_one_shoppers_history(langu
     assert "home decor" not in prompt.user
 
 
-@pytest.mark.parametrize("language, channels", [("zh", ("push", "sms", "ad", "social")), ("en", ("ad", "social"))])
+@pytest.mark.parametrize("language, channels", [("zh", ("push", "sms", "ad", "social")), ("en", ("push", "ad", "social"))])
 def test_these_lines_are_written_without_the_products_names(language, channels):
     # the model renamed the catalog's names, mistranslated them or read them as what the products are
     # not (blind draws 31-34: a hot water bottle as a thermos flask, a doll as a teddy bear, "Pantry
