@@ -117,16 +117,17 @@ def test_a_social_post_is_written_for_an_audience_not_one_shoppers_history(langu
                     situation=history, interests=("home decor",), segment="churned")
     prompt = library.render_prompt(library.for_brief(shopper), shopper)
     assert history not in prompt.user
-    # nor to the shopper's categories: the model sold the products as the category (blind draws 31 and
-    # 32: hot water bottles "for kitchenware fans", a sewing kit "for those who love cooking")
-    assert "home decor" not in prompt.user
+    # English posts speak to the interest the products share; Chinese ones to everyone, since the model
+    # sold the products as the category (blind draw 31: hot water bottles "for kitchenware fans")
+    assert ("home decor" in prompt.user) == (language == "en")
 
 
-@pytest.mark.parametrize("language, channels", [("zh", ("push", "sms", "ad", "social")), ("en", ("push", "ad", "social"))])
+@pytest.mark.parametrize("language, channels", [("zh", ("push", "sms", "ad", "social")), ("en", ("push",))])
 def test_these_lines_are_written_without_the_products_names(language, channels):
-    # the model renamed the catalog's names, mistranslated them or read them as what the products are
-    # not (blind draws 31-34: a hot water bottle as a thermos flask, a doll as a teddy bear, "Pantry
-    # Design" cake tins "designed for the pantry"); the template writes the names
+    # the model renamed the catalog's names or mistranslated them (blind draws 31 and 33: a hot water
+    # bottle as a thermos flask, a doll as a teddy bear); the template writes the names. (English ads and
+    # posts keep the names: without them the model invented products, draw 36: "a cosy blanket" for
+    # cake tins)
     library = TemplateLibrary.load()
     for channel in channels:
         shopper = Brief(channel, language, BrandVoice("Gift Co"), (ProductFact("1", "Hot Water Bottle Keep Calm", 4.95),
