@@ -141,10 +141,9 @@ def main() -> None:
 
 def replay_groups(groups: list[str], data, fitted_without) -> None:
     """Re-pick each group of draws, held out of the fit, with each model's scores in place of the draw's."""
-    import shutil
     import tempfile
 
-    from replay_picks import checks_as_drawn, replay
+    from replay_picks import checks_as_drawn, prompts_of, replay, rescored_copy
 
     from contentgen.generate.writer import WriterSettings
 
@@ -164,15 +163,8 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
             ready = 0
             with tempfile.TemporaryDirectory() as scratch:
                 for folder in folders:
-                    copy = Path(scratch) / folder.name
-                    copy.mkdir()
-                    shutil.copy(folder / "records.jsonl", copy / "records.jsonl")
-                    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
-                    for rid, v in key["records"].items():
-                        v["reader"] = score.get((str(folder / "records.jsonl"), rid), v.get("reader"))
-                    (copy / "key.json").write_text(json.dumps(key), encoding="utf-8")
-                    prompts = "prompts" if int(folder.name.rsplit("-", 1)[1]) >= 25 else "bench/prompts-before-draw25"
-                    t = replay(copy, runs[prompts], 2, spare, per_round, rank)
+                    copy = rescored_copy(folder, Path(scratch), score)
+                    t = replay(copy, runs[prompts_of(folder)], 2, spare, per_round, rank)
                     sent[name] += t["send"]
                     ready += t["ready"]
         for name in sent:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+import shutil
 
 CHANNEL_ORDER = ("email", "push", "sms", "ad", "social")  # the table's columns, those a draw has
 
@@ -75,6 +76,25 @@ def checks_as_drawn(prompts: str | Path = "prompts", catalog: str | Path = "test
 
     return guardrail_runner(Path(catalog).read_text(encoding="utf-8").splitlines(), prompts_dir=prompts,
                             policy=load_project(project).policy)
+
+
+def rescored_copy(folder: Path, scratch: Path, score: dict | None) -> Path:
+    """A copy of a read draw under ``scratch`` whose key carries other reader-model scores (``score``:
+    (records path, id) -> estimate; ids it lacks keep the draw's); None keeps every draw-time score."""
+    copy = Path(scratch) / folder.name
+    copy.mkdir()
+    shutil.copy(folder / "records.jsonl", copy / "records.jsonl")
+    key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
+    if score is not None:
+        for rid, v in key["records"].items():
+            v["reader"] = score.get((str(folder / "records.jsonl"), rid), v.get("reader"))
+    (copy / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    return copy
+
+
+def prompts_of(folder: Path) -> str:
+    """The template folder a draw's copy was written under (draw 25 changed the email's parts)."""
+    return "prompts" if int(folder.name.rsplit("-", 1)[1]) >= 25 else "bench/prompts-before-draw25"
 
 
 def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-import json
 from pathlib import Path
-import shutil
 import sys
 import tempfile
 
@@ -69,17 +67,9 @@ def main() -> None:
         cells = defaultdict(lambda: [0, 0, 0, 0])
         with tempfile.TemporaryDirectory() as scratch:
             for folder in folders:
-                copy = Path(scratch) / folder.name
-                copy.mkdir()
-                shutil.copy(folder / "records.jsonl", copy / "records.jsonl")
-                key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
-                if score is not None:
-                    for rid, v in key["records"].items():
-                        v["reader"] = score.get((str(folder / "records.jsonl"), rid), v.get("reader"))
-                (copy / "key.json").write_text(json.dumps(key), encoding="utf-8")
-                prompts = "prompts" if int(folder.name.rsplit("-", 1)[1]) >= 25 else "bench/prompts-before-draw25"
+                copy = replay_picks.rescored_copy(folder, Path(scratch), score)
                 for name, spare, per_round, floor in runs:
-                    t = replay_picks.replay(copy, checks[prompts], 2, spare, per_round, rank, floor)
+                    t = replay_picks.replay(copy, checks[replay_picks.prompts_of(folder)], 2, spare, per_round, rank, floor)
                     for cell in (cells[name], total[name]):
                         cell[0] += t["send"]
                         cell[1] += t["ready"]
