@@ -83,7 +83,8 @@ def test_streamed_variants_are_the_ones_write_returns(library):
         settings = WriterSettings(variants=3, candidates=4)
         streamed = list(Writer(scripted([WRONG_PRICE, *GOOD], batches), library, settings).stream(email_brief()))
         written = Writer(scripted([WRONG_PRICE, *GOOD], batches), library, settings).write(email_brief())
-        assert [c.fields for c in streamed] == [c.fields for c in written]
+        # the same variants; write ranks them by quality, the stream shows each as it passes
+        assert sorted(c.fields for c in streamed) == sorted(c.fields for c in written)
         assert all(c.passed and not c.fallback for c in streamed)
 
 
