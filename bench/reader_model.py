@@ -49,6 +49,29 @@ def reads() -> list[tuple[str, object]]:
     return out
 
 
+def embedded_reads():
+    """Every read (``reads()``), the embedding of each read's text, and an embedder that returns them."""
+    data = reads()
+    embedder = shared_embedder(EMBEDDING_MODEL)
+    vectors = np.asarray(embedder.encode([reader_text(m.creative, m.brief) for _, m in data]))
+    return data, vectors, _Precomputed(vectors, data, range(len(data)))
+
+
+def scores_without(data, vectors, embedding, held: set[str], ngrams: bool = True, c: float = 1.0) -> dict[int, float]:
+    """The model fitted on every read but ``held``'s sources, and its score of each held read (by index)."""
+    train = [i for i, (s, _) in enumerate(data) if s not in held]
+    test = [i for i, (s, _) in enumerate(data) if s in held]
+    model = fit_reader_model(((data[i][1].creative, data[i][1].brief, data[i][1].send) for i in train), embedding,
+                             EMBEDDING_MODEL, c=c, **({} if ngrams else {"ngram_min_reads": None}))
+    texts = [reader_text(data[i][1].creative, data[i][1].brief) for i in test]
+    return dict(zip(test, model.probabilities(vectors[test], texts) if test else []))
+
+
+def by_record(data, scores: dict[int, float]) -> dict[tuple[str, str], float]:
+    """Scores by read index, keyed as ``replay_picks.rescored_copy`` takes them: (records path, id)."""
+    return {(data[i][0], data[i][1].id): float(p) for i, p in scores.items()}
+
+
 def auc(scores: list[float], labels: list[bool]) -> float:
     pos = [s for s, y in zip(scores, labels) if y]
     neg = [s for s, y in zip(scores, labels) if not y]
@@ -64,19 +87,10 @@ def main() -> None:
                         help="groups of draw numbers to hold out together and re-pick with today's checks")
     args = parser.parse_args()
 
-    data = reads()
-    embedder = shared_embedder(EMBEDDING_MODEL)
-    vectors = np.asarray(embedder.encode([reader_text(m.creative, m.brief) for _, m in data]))
-    embedding = _Precomputed(vectors, data, range(len(data)))
+    data, vectors, embedding = embedded_reads()
 
     def fitted_without(held: set[str], ngrams: bool):
-        """The model fitted on every read but ``held``'s sources, and its score of each held read (by index)."""
-        train = [i for i, (s, _) in enumerate(data) if s not in held]
-        test = [i for i, (s, _) in enumerate(data) if s in held]
-        model = fit_reader_model(((data[i][1].creative, data[i][1].brief, data[i][1].send) for i in train), embedding,
-                                 EMBEDDING_MODEL, c=args.c, **({} if ngrams else {"ngram_min_reads": None}))
-        texts = [reader_text(data[i][1].creative, data[i][1].brief) for i in test]
-        return dict(zip(test, model.probabilities(vectors[test], texts) if test else []))
+        return scores_without(data, vectors, embedding, held, ngrams, args.c)
 
     print(f"{len(data)} reads of model-written English candidates, {sum(m.send for _, m in data)} would send")
     print("\n| held-out draw | candidates | AUC, embedding | AUC, + n-grams | briefs | as drawn | quality, no reader "
@@ -143,13 +157,12 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
     """Re-pick each group of draws, held out of the fit, with each model's scores in place of the draw's."""
     import tempfile
 
-    from replay_picks import checks_as_drawn, prompts_of, replay, rescored_copy
+    from replay_picks import checks_by_prompts, prompts_of, replay, rescored_copy
 
     from contentgen.generate.writer import WriterSettings
 
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
-    # the limits each draw's copy was written under (draw 25 changed the email's parts)
-    runs = {folder: checks_as_drawn(folder) for folder in ("prompts", "bench/prompts-before-draw25")}
+    runs = checks_by_prompts()
     print("\n| held-out draws, re-picked with today's checks | picks | reader would send, embedding | reader would send, + n-grams |")
     print("|---|---|---|---|")
     total = defaultdict(int)
@@ -159,7 +172,7 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
         sent, ready = defaultdict(int), 0
         for name in ("embedding", "ngrams"):
             probabilities = fitted_without(held, ngrams=name == "ngrams")
-            score = {(data[i][0], data[i][1].id): p for i, p in probabilities.items()}
+            score = by_record(data, probabilities)
             ready = 0
             with tempfile.TemporaryDirectory() as scratch:
                 for folder in folders:

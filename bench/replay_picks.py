@@ -92,9 +92,17 @@ def rescored_copy(folder: Path, scratch: Path, score: dict | None) -> Path:
     return copy
 
 
+DRAW_PROMPTS = ("prompts", "bench/prompts-before-draw25")  # the template folders the read draws were written under
+
+
 def prompts_of(folder: Path) -> str:
     """The template folder a draw's copy was written under (draw 25 changed the email's parts)."""
-    return "prompts" if int(folder.name.rsplit("-", 1)[1]) >= 25 else "bench/prompts-before-draw25"
+    return DRAW_PROMPTS[0] if int(folder.name.rsplit("-", 1)[1]) >= 25 else DRAW_PROMPTS[1]
+
+
+def checks_by_prompts() -> dict:
+    """``checks_as_drawn`` for each template folder ``prompts_of`` names, built once."""
+    return {folder: checks_as_drawn(folder) for folder in DRAW_PROMPTS}
 
 
 def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,

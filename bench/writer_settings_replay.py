@@ -23,16 +23,13 @@ from pathlib import Path
 import sys
 import tempfile
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import replay_picks  # noqa: E402
-from reader_model import EMBEDDING_MODEL, _Precomputed, reads  # noqa: E402
+from reader_model import by_record, embedded_reads, scores_without  # noqa: E402
 
 
 def main() -> None:
     from contentgen.generate.quality import rank
-    from contentgen.generate.reader_model import fit_reader_model, reader_text, shared_embedder
     from contentgen.generate.writer import WriterSettings
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,25 +42,15 @@ def main() -> None:
     shipped = WriterSettings()
     runs = [(f"spare {s}, rounds of {n}", int(s), int(n), 0.0) for s, n in (x.split("x") for x in args.settings)]
     runs += [(f"min_reader {f:g}", shipped.spare, shipped.candidates, f) for f in args.floors]
-    data = reads()
-    embedder = shared_embedder(EMBEDDING_MODEL)
-    vectors = np.asarray(embedder.encode([reader_text(m.creative, m.brief) for _, m in data]))
-    embedding = _Precomputed(vectors, data, range(len(data)))
-    checks = {f: replay_picks.checks_as_drawn(f) for f in ("prompts", "bench/prompts-before-draw25")}
+    data, vectors, embedding = embedded_reads()
+    checks = replay_picks.checks_by_prompts()
     total = defaultdict(lambda: [0, 0, 0, 0])
     print("| draws | " + " | ".join(name for name, *_ in runs) + " |")
     print("|---|" + "---|" * len(runs))
     for group in args.groups:
         folders = [Path(f"bench/copy-ranking-{k}") for k in group.split(",")]
         held = {str(f / "records.jsonl") for f in folders}
-        score = None
-        if group not in args.draw_time:
-            train = [i for i, (s, _) in enumerate(data) if s not in held]
-            test = [i for i, (s, _) in enumerate(data) if s in held]
-            model = fit_reader_model(((data[i][1].creative, data[i][1].brief, data[i][1].send) for i in train),
-                                     embedding, EMBEDDING_MODEL)
-            p = model.probabilities(vectors[test], [reader_text(data[i][1].creative, data[i][1].brief) for i in test])
-            score = {(data[i][0], data[i][1].id): float(x) for i, x in zip(test, p)}
+        score = None if group in args.draw_time else by_record(data, scores_without(data, vectors, embedding, held))
         cells = defaultdict(lambda: [0, 0, 0, 0])
         with tempfile.TemporaryDirectory() as scratch:
             for folder in folders:
