@@ -10,7 +10,7 @@ from datetime import date
 from typing import Iterable, Sequence
 
 from contentgen.brief import CHANNELS, LANGUAGES, BrandVoice, Brief, OfferTerms, ProductFact
-from contentgen.data.text import display_title, sanitize_untrusted
+from contentgen.data.text import display_title, sanitize_untrusted, untrusted_text_reason
 from contentgen.errors import ConfigError
 
 
@@ -110,7 +110,8 @@ def make_brief(
         first_name=sanitize_untrusted(first_name, 30).split(" ")[0] if first_name else "",
         segment=segment,
         situation=situation,
-        interests=tuple(sanitize_untrusted(i, 40) for i in interests),
+        # an interest is a catalog category: one that makes a claim or talks to the model is left out
+        interests=tuple(sanitize_untrusted(i, 40) for i in interests if not untrusted_text_reason(i)),
         shopper_id=str(shopper_id),
         links=tuple(links),
         send_date=iso_send_date(send_date),

@@ -106,9 +106,10 @@ UNTRUSTED_TEXT = "untrusted_catalog_text"
 
 
 def quarantine_untrusted_text(catalog: pd.DataFrame, report: LoadReport, rejects: list[pd.DataFrame],
-                              columns: tuple[str, ...] = ("title", "description")) -> dict[str, str]:
-    """Products whose name or description carries an offer claim, instructions to a model, markup,
-    template syntax or a spreadsheet formula: counted under ``untrusted_catalog_text`` and listed
+                              columns: tuple[str, ...] = ("title", "description", "category")) -> dict[str, str]:
+    """Products whose name, description or category carries an offer claim, instructions to a model,
+    a link, hidden (bidirectional) characters, markup, template syntax or a spreadsheet formula
+    (``text.untrusted_text_reason``): counted under ``untrusted_catalog_text`` and listed
     with the rejects (reason ``untrusted_catalog_text:<kind>``). They stay in the catalog (their
     sales are real history) but are never recommended or merged until the shop clears them
     (``[policy] cleared_products``). Returns product id -> kind."""

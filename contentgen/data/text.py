@@ -8,6 +8,7 @@ know which numbers a line of copy or an offer's wording states, counted the same
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _POSSESSIVE = re.compile(r"(?<=\w)'S\b")
@@ -47,19 +48,45 @@ def format_money(value: float, currency: str = "GBP") -> str:
     return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
 
 
+# Characters that change what text says without being seen: zero-width spaces and joiners, soft
+# hyphens, word joiners, byte-order marks, variation selectors. "IGN\u200bORE" must read as "IGNORE".
+_INVISIBLE = re.compile("[\u00ad\u034f\u180e\u200b-\u200d\u2060-\u2064\ufe00-\ufe0f\ufeff]")
+# Bidirectional controls reorder what a reader sees ("\u202eRAELC" shows as "CLEAR"): a catalog name
+# has no use for them, so a text carrying one is untrusted, not repaired.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Latin look-alikes from other scripts ("Ignоre" with a Cyrillic о), folded only for detection.
+_CONFUSABLES = str.maketrans(
+    "АВЕЅІЈКМНОРСТХУаеіјорсухѕԁԛԝɡΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοιν",
+    "ABESIJKMHOPCTXYaeijopcyxsdqwgABEZHIKMNOPTYXaoiv",
+)
+
+
+def detection_form(text: str) -> str:
+    """``text`` as the untrusted-text patterns read it: compatibility forms folded (full-width
+    "ＩＧＮＯＲＥ" is "IGNORE"), invisible characters removed, look-alike letters folded to Latin,
+    runs of space collapsed. Only for matching: shown text keeps its own forms (a Chinese name's
+    full-width punctuation)."""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", str(text)))
+    return " ".join(text.translate(_CONFUSABLES).split())
+
+
 # Instructions hidden in catalog text must not reach the model as instructions.
 _INJECTION = re.compile(
     r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|your)?\s*"
-    r"(instructions?|prompts?|rules?|context)"
-    r"|you\s+are\s+now\b|new\s+instructions?|system\s*prompt|\b(system|assistant|user)\s*:"
-    r"|<\|[^|]*\|>|```",
+    r"(instructions?|prompts?|rules?|context|directions?|guidelines?|commands?)"
+    r"|you\s+are\s+now\b|new\s+(instructions?|guidelines?|directions?|rules)|system\s*prompt|\b(system|assistant|user)\s*:"
+    r"|<\|[^|]*\|>|```"
+    r"|忽略.{0,8}(指令|指示|提示|规则|要求)|无视.{0,8}(指令|指示|提示|规则)|你现在是|系统提示|新的?指令",
     re.I,
 )
 
 
 def sanitize_untrusted(text: str, max_chars: int = 80) -> str:
     """Catalog text made safe to quote in a prompt: no instructions, markup or control characters, capped."""
-    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    text = _BIDI_CONTROL.sub("", _INVISIBLE.sub("", str(text)))
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if not _INJECTION.search(text) and _INJECTION.search(detection_form(text)):
+        text = detection_form(text)  # an instruction in disguise: cut from its plain form
     text = _INJECTION.sub(" ", text)
     text = re.sub(r"[{}<>\[\]`\"\\]", " ", text)
     text = re.sub(r"\s+", " ", text).strip(" -:;,.")
@@ -69,31 +96,50 @@ def sanitize_untrusted(text: str, max_chars: int = 80) -> str:
 
 
 # Catalog text a shop's export may carry that must never reach a prompt or a message as it is:
-# (kind, pattern). Names are the shop's facts only when they name a product; these make a claim,
-# talk to a model, or would run as code in a template, a browser or a spreadsheet.
+# (kind, pattern), matched on the text's detection form. Names are the shop's facts only when they
+# name a product; these make a claim, talk to a model, send the reader elsewhere, or would run as code
+# in a template, a browser or a spreadsheet. English and Chinese (the languages the copy is written
+# in) and the offer words of the European exports the loader reads.
 _UNTRUSTED_TEXT: tuple[tuple[str, re.Pattern], ...] = (
     ("instruction", re.compile(
-        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|context|above)\b"
-        r"|\byou\s+are\s+now\b|\bnew\s+instructions?\b|\bsystem\s*prompt\b|\b(system|assistant)\s*:|<\|[^|]*\|>|```"
-        r"|\bas an ai\b|\b(you must|always) (say|write|offer|tell|include)\b", re.I)),
+        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|context|above|directions?|guidelines?|commands?)\b"
+        r"|\byou\s+are\s+now\b|\bnew\s+(instructions?|guidelines?|directions?|rules)\b|\bsystem\s*prompt\b"
+        r"|\b(system|assistant)\s*:|<\|[^|]*\|>|```"
+        r"|\bas an ai\b|\b(you must|always) (say|write|offer|tell|include|promise)\b|\bpretend (you|to be)\b"
+        r"|\b(respond|reply|answer) (only )?(with|in)\b"
+        r"|忽略.{0,8}(指令|指示|提示|规则|要求)|无视.{0,8}(指令|指示|提示|规则)|你现在是|系统提示|新的?指令|请(务必|一定)(说|写|告诉)", re.I)),
     ("offer_claim", re.compile(
-        r"\d+\s?%\s*(off|discount)|[£$€¥]\s?\d+(\.\d+)?\s*off\b|\bfree (shipping|delivery|postage|gifts?|money)\b"
-        r"|\b(discount|coupon|voucher|promo) code\b|\bbuy one,? get one\b|\bbogo\b|\bhalf price\b|\boff everything\b"
-        r"|\bclearance\b|\blimited time\b", re.I)),
+        r"\d+\s?%\s*(off|discount|rabatt|de descuento|de réduction|de reduction|sconto|korting)|\d+\s*percent off"
+        r"|\bsave (up to )?([£$€¥]\s?\d|\d+\s?%)|[£$€¥]\s?\d+(\.\d+)?\s*off\b|\b\d+\s+for\s+[£$€¥]\s?\d"
+        r"|\bfree (shipping|delivery|postage|gifts?|money)\b|\b(discount|coupon|voucher|promo) code\b"
+        r"|\bbuy one,? get one\b|\bbogo\b|\bhalf price\b|\boff everything\b|\bclearance\b|\blimited time\b"
+        r"|\b(kostenlose[rn]?|gratis) (versand|lieferung)\b|\b(versand|lieferung) (kostenlos|gratis)\b"
+        r"|\blivraison gratuite\b|\benv[ií]o gratis\b|\bspedizione gratuita\b|\bgratis verzending\b"
+        r"|(\d+(\.\d)?|[一二三四五六七八九])\s*折(?![叠纸痕扣伞扇页椅凳桌床刀])|全场.{0,4}(折|优惠|免费|包邮)|包邮|免运费|免费(送货|配送|赠送|领取)"
+        r"|买[一二三四五六七八九十\d]+送[一二三四五六七八九十\d]+|优惠(码|券)|折扣码|限时|清仓|秒杀", re.I)),
+    ("link", re.compile(r"\bhttps?://|\bwww\.[a-z0-9-]+\.|\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b|\[[^\]]*\]\([^)]*\)", re.I)),
     ("markup", re.compile(r"<\s*/?\s*[a-z!][^>]*>|&(lt|gt|amp|quot|nbsp|#\d+);|\bjavascript:|\[/?(url|img|b|i)\b", re.I)),
     ("template", re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\*\|[^|]{1,40}\|\*|\$\{[^}]*\}|<%|%>|\[\[|\]\]")),
-    # a cell a spreadsheet would run as a formula (CSV injection): = + - @ or a tab/CR first
-    ("formula", re.compile(r"^\s*[=+\-@]|^[\t\r]")),
 )
+# a cell a spreadsheet would run as a formula (CSV injection): = + - @ or a tab/CR first. Read on the
+# raw cell and named first: the rejects file that lists it is opened in a spreadsheet.
+_FORMULA = re.compile(r"^\s*[=+\-@]|^[\t\r]")
 
 
 def untrusted_text_reason(text: object) -> str:
-    """The kind of untrusted content in catalog ``text`` ("instruction", "offer_claim", "markup",
-    "template", "formula"), or "" when it reads as a plain product name or description."""
+    """The kind of untrusted content in catalog ``text`` ("hidden_text", "instruction", "offer_claim",
+    "link", "markup", "template", "formula"), or "" when it reads as a plain product name or
+    description. Matched on the text's detection form, so full-width letters, zero-width characters
+    and look-alike letters hide nothing."""
     if text is None:
         return ""
     text = str(text)
+    if _BIDI_CONTROL.search(text):
+        return "hidden_text"
+    if _FORMULA.search(text):
+        return "formula"
+    seen = detection_form(text)
     for kind, pattern in _UNTRUSTED_TEXT:
-        if pattern.search(text):
+        if pattern.search(seen):
             return kind
     return ""
