@@ -107,7 +107,8 @@ def make_brief(
         voice=voice or BrandVoice(),
         products=tuple(products),
         offer=offer,
-        first_name=sanitize_untrusted(first_name, 30).split(" ")[0] if first_name else "",
+        # a "name" that is a link, an offer or an instruction is no name: the greeting goes without it
+        first_name=sanitize_untrusted(first_name, 30).split(" ")[0] if first_name and not untrusted_text_reason(first_name) else "",
         segment=segment,
         situation=situation,
         # an interest is a catalog category: one that makes a claim or talks to the model is left out
