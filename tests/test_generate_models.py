@@ -116,3 +116,35 @@ def test_steering_keeps_claim_words_out_of_a_real_models_samples(tiny):
         assert not uses(steered), uses(steered)
         if temperature:
             assert uses(plain), [s.text for s in plain]
+
+
+def test_llamacpp_grammar_refuses_a_string_that_ends_in_a_space():
+    """Shown a name in quotes, the model opens a quote of its own after a space ('Check out our "'),
+    and under a plain JSON grammar that quote ends the string: the copy stops at "our". The grammar
+    refuses the closing quote there and allows it after a word."""
+    import llama_cpp
+
+    from contentgen.generate.backends.llamacpp import _GrammarLastSampler, json_schema_grammar
+
+    llama = shared_generator("llamacpp", "smollm2-135m")._llama
+    schema = {"type": "object", "properties": {"post": {"type": "string"}}, "required": ["post"], "additionalProperties": False}
+    tokens = lambda text: llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+    [quote] = tokens('"')
+
+    class _NoChain:
+        def close(self) -> None:
+            pass
+
+    def quote_allowed_after(prefix: str, word_end: bool = True) -> bool:
+        sampler = _GrammarLastSampler(_NoChain(), llama._model, json_schema_grammar(schema, word_end), llama.n_vocab())
+        for token in tokens(prefix):
+            assert sampler._allowed(token), prefix
+            llama_cpp.llama_sampler_accept(sampler.grammar, token)
+        allowed = sampler._allowed(quote)
+        sampler.close()
+        return allowed
+
+    assert not quote_allowed_after('{"post": "Check out our ')
+    assert quote_allowed_after('{"post": "Check out our picks.')
+    assert quote_allowed_after('{"post": "')  # an empty string is still a string
+    assert quote_allowed_after('{"post": "Check out our ', word_end=False)  # what the plain grammar let through
