@@ -1,0 +1,95 @@
+"""Hand a draw to blind readers with already-read messages mixed in, and take their reads back.
+
+Readers differ: one panel sends more than another (bench/RESULTS.md, "Draws 30-38"). So each reader's
+range carries some messages an earlier reader already read (from draws of the same channels), under
+the same neutral ids as the rest; ``split`` then reports, per reader, how often they agree with the
+earlier verdict, next to the draw's own reads, which it writes out keyed by the draw's ids for
+``guardrails_labels_read.py merge``.
+
+    PYTHONPATH=. python bench/blind_batch.py make bench/copy-ranking-40 --calibrate bench/copy-ranking-30 bench/copy-ranking-34 \
+        --readers 4 --per-reader 16 --out /tmp/reads/blind40.jsonl
+    PYTHONPATH=. python bench/blind_batch.py split /tmp/reads/blind40.jsonl /tmp/reads/r40-*.txt --out /tmp/reads/r40.txt
+    PYTHONPATH=. python bench/guardrails_labels_read.py merge bench/copy-ranking-40/records.jsonl /tmp/reads/r40.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+import random
+
+UNREAD = ("labels", "send", "reason", "carried_from")
+
+
+def _records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def make(args) -> None:
+    rng = random.Random(args.seed)
+    records = _records(args.draw / "records.jsonl")
+    header, own = records[0], [r for r in records[1:] if r.get("send") is None]
+    channels = {r["channel"] for r in own}
+    earlier = [(folder.name, r) for folder in args.calibrate for r in _records(folder / "records.jsonl")[1:]
+               if r.get("send") is not None and r["channel"] in channels]
+    calibration = rng.sample(earlier, min(len(earlier), args.readers * args.per_reader))
+    rows = [(args.draw.name, r) for r in own] + calibration
+    rng.shuffle(rows)
+    origin, out = {}, [json.dumps({**header, "blind_batch": "ids are neutral; some messages were read before"}, ensure_ascii=False)]
+    for n, (folder, r) in enumerate(rows):
+        blind = {k: v for k, v in r.items() if k not in UNREAD}
+        blind["id"] = f"B{n:03d}"
+        origin[blind["id"]] = {"draw": folder, "id": r["id"], "earlier_send": r.get("send") if folder != args.draw.name else None}
+        out.append(json.dumps(blind, ensure_ascii=False))
+    args.out.write_text("\n".join(out) + "\n", encoding="utf-8")
+    args.out.with_suffix(".origin.json").write_text(json.dumps({"draw": args.draw.name, "ids": origin}, indent=1), encoding="utf-8")
+    size = -(-len(rows) // args.readers)
+    print(f"{len(rows)} messages ({len(own)} of {args.draw.name}, {len(calibration)} read before) in {args.out}")
+    for k in range(args.readers):
+        start, stop = k * size, min(len(rows), (k + 1) * size)
+        print(f"reader {k + 1}: --from {start} --to {stop} ({stop - start} messages)")
+
+
+def split(args) -> None:
+    origin = json.loads(args.blind.with_suffix(".origin.json").read_text(encoding="utf-8"))
+    lines = []
+    for path in args.reads:
+        agree = total = sent = 0
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            bid, rest = line.split("|", 1)
+            where = origin["ids"][bid.strip()]
+            send = rest.split("|")[1].strip()
+            if where["draw"] == origin["draw"]:
+                lines.append(f"{where['id']} |{rest}")
+                sent += send == "yes"
+            else:
+                total += 1
+                agree += send == where["earlier_send"]
+        print(f"{path}: {sent} sends of the draw's messages; agrees with the earlier reader on {agree}/{total} read before")
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(lines)} reads of {origin['draw']} in {args.out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("make", help="the blind file readers read")
+    m.add_argument("draw", type=Path)
+    m.add_argument("--calibrate", type=Path, nargs="+", required=True, help="read draws to take messages from")
+    m.add_argument("--readers", type=int, default=4)
+    m.add_argument("--per-reader", type=int, default=16)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--out", type=Path, required=True)
+    s = sub.add_parser("split", help="the draw's reads by its own ids, and each reader's agreement")
+    s.add_argument("blind", type=Path)
+    s.add_argument("reads", type=Path, nargs="+")
+    s.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    make(args) if args.command == "make" else split(args)
+
+
+if __name__ == "__main__":
+    main()
