@@ -70,13 +70,14 @@ def detection_form(text: str) -> str:
     return " ".join(text.translate(_CONFUSABLES).split())
 
 
+# Instructions to a model in Chinese ("ignore the instructions above", "you are now", "system prompt")
+_ZH_INSTRUCTION = r"忽略.{0,8}(指令|指示|提示|规则|要求)|无视.{0,8}(指令|指示|提示|规则)|你现在是|系统提示|新的?指令"
 # Instructions hidden in catalog text must not reach the model as instructions.
 _INJECTION = re.compile(
     r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|your)?\s*"
     r"(instructions?|prompts?|rules?|context|directions?|guidelines?|commands?)"
     r"|you\s+are\s+now\b|new\s+(instructions?|guidelines?|directions?|rules)|system\s*prompt|\b(system|assistant|user)\s*:"
-    r"|<\|[^|]*\|>|```"
-    r"|忽略.{0,8}(指令|指示|提示|规则|要求)|无视.{0,8}(指令|指示|提示|规则)|你现在是|系统提示|新的?指令",
+    r"|<\|[^|]*\|>|```|" + _ZH_INSTRUCTION,
     re.I,
 )
 
@@ -85,8 +86,9 @@ def sanitize_untrusted(text: str, max_chars: int = 80) -> str:
     """Catalog text made safe to quote in a prompt: no instructions, markup or control characters, capped."""
     text = _BIDI_CONTROL.sub("", _INVISIBLE.sub("", str(text)))
     text = "".join(ch if ch.isprintable() else " " for ch in text)
-    if not _INJECTION.search(text) and _INJECTION.search(detection_form(text)):
-        text = detection_form(text)  # an instruction in disguise: cut from its plain form
+    plain = detection_form(text)
+    if not _INJECTION.search(text) and _INJECTION.search(plain):
+        text = plain  # an instruction in disguise: cut from its plain form
     text = _INJECTION.sub(" ", text)
     text = re.sub(r"[{}<>\[\]`\"\\]", " ", text)
     text = re.sub(r"\s+", " ", text).strip(" -:;,.")
@@ -107,7 +109,7 @@ _UNTRUSTED_TEXT: tuple[tuple[str, re.Pattern], ...] = (
         r"|\b(system|assistant)\s*:|<\|[^|]*\|>|```"
         r"|\bas an ai\b|\b(you must|always) (say|write|offer|tell|include|promise)\b|\bpretend (you|to be)\b"
         r"|\b(respond|reply|answer) (only )?(with|in)\b"
-        r"|忽略.{0,8}(指令|指示|提示|规则|要求)|无视.{0,8}(指令|指示|提示|规则)|你现在是|系统提示|新的?指令|请(务必|一定)(说|写|告诉)", re.I)),
+        r"|请(务必|一定)(说|写|告诉)|" + _ZH_INSTRUCTION, re.I)),
     ("offer_claim", re.compile(
         r"\d+\s?%\s*(off|discount|rabatt|de descuento|de réduction|de reduction|sconto|korting)|\d+\s*percent off"
         r"|\bsave (up to )?([£$€¥]\s?\d|\d+\s?%)|[£$€¥]\s?\d+(\.\d+)?\s*off\b|\b\d+\s+for\s+[£$€¥]\s?\d"
