@@ -186,7 +186,7 @@ def test_a_cohort_left_without_a_usable_variant_is_written_again_with_fresh_seed
 
     def first_pass_fails(prompt, index, settings):
         keys = dict.fromkeys(re.findall(r'"(subject|hook|cta|title)"', prompt.system))
-        lines = {**LINES, "subject": "Everything for £999 today"} if index < 4 else LINES  # an invented price
+        lines = {**LINES, "hook": "Everything for £999 today."} if index < 4 else LINES  # an invented price
         return json.dumps({k: lines[k] for k in keys})
 
     brief = replace(service.brief(str(service.profiles.frame.index[0]), "email"), first_name="", shopper_id="")
@@ -199,7 +199,7 @@ def test_a_cohort_left_without_a_usable_variant_is_written_again_with_fresh_seed
         [result] = write_cohort_batch(make_writer(counter, spec), counter, [CohortJob("c1", brief, "email_en", 10)], spec)
         got[retries] = (result.variants, counter.counts["samples"])
     assert got[0][0] == () and got[0][1] == 4  # candidates x rounds, all refused
-    assert got[2][0] and got[2][0][0]["subject"] == LINES["subject"] and got[2][1] > 4
+    assert got[2][0] and got[2][0][0]["hook"] == LINES["hook"] and got[2][1] > 4
 
 
 def test_esp_headers_and_formula_neutralising(tmp_path):
