@@ -41,7 +41,10 @@ FACT_RECALL_FLOOR = 0.97  # share of messages with a labelled fact/claim violati
 # it fires on ok: 24 of 166.
 # Then presumes.wants ("the gift you've been looking for"): this set's reader let two through, the
 # readers of every draw sent 1 of the 51 it matches: 26 of 166.
-OK_REFUSAL_CEILING = 0.16
+# Then voice.returning.greeting for lapsed shoppers too ("Welcome back!" to a churned shopper): this
+# set's reader let six through, the readers of draws 2-40 and of the campaign reads sent 5 of the 141
+# lapsed shoppers' messages that said "welcome back" and 0 of 42 with the other greetings: 32 of 166.
+OK_REFUSAL_CEILING = 0.20
 # per family with at least 5 labelled violations and some caught: the share its own checks refuse
 FAMILY_RECALL_FLOORS: dict[str, float] = {
     "voice": 0.80, "truncated": 0.71, "case": 0.66, "facts.freshness": 0.93, "repetition": 0.80,

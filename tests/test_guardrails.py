@@ -169,7 +169,7 @@ def voice(text, b=None):
     return any(name.startswith("voice.") for name in names(text, b))
 
 
-def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returning():
+def test_the_shop_speaks_as_itself_and_greets_no_one_as_returning():
     assert voice("I love my new cakestand, so pretty!")
     assert voice("Just ordered the cakestand, so pretty!")
     assert voice("我很喜欢这个蛋糕架。", brief(language="zh"))
@@ -192,7 +192,7 @@ def test_the_shop_speaks_as_itself_and_greets_only_returning_shoppers_as_returni
     assert voice(greeting)  # the default brief's shopper orders often
     assert voice("We're thrilled to have you back! A cakestand for your table.")
     away = Brief("push", "en", BrandVoice(), (CAKESTAND,), segment="churned", situation="has not ordered for months")
-    assert not voice(greeting, away)
+    assert voice(greeting, away)  # a lapsed shopper has not come back either (readers sent 5 of 141)
     public = Brief("social", "en", BrandVoice(), (CAKESTAND,), segment="churned", situation="has not ordered for months")
     assert voice(greeting, public)  # a social post is public: no one reading it has been away
 
