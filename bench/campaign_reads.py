@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--channel", default="email", choices=["email", "push", "sms"])
     parser.add_argument("--cohort", default="segment", choices=["auto", "segment", "interest"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--language", default="en", help="the list's locale for every recipient (en, zh)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/online-retail")
     args = parser.parse_args()
@@ -49,11 +50,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     service = ContentService.from_project(project_from_options(None, str(args.data_dir)))
-    audience = synth_audience(service.shop.shoppers["shopper_id"], args.n, seed=args.seed)
+    shoppers = service.shop.shoppers["shopper_id"].astype(str)
+    # every row in the asked language (the synthetic list is otherwise en-GB)
+    locales = None if args.language == "en" else {s: args.language for s in shoppers}
+    audience = synth_audience(shoppers, args.n, seed=args.seed, locales=locales)
     audience.to_csv(args.out / "list.csv", index=False)
     started = time.perf_counter()
     settings = CampaignSettings(name=f"reads {args.channel} {args.n}", out_dir=args.out / "campaign", store=str(args.out / "campaigns.db"),
-                                channel=args.channel, cohort=args.cohort, variants=2, seed=args.seed,
+                                channel=args.channel, cohort=args.cohort, variants=2, seed=args.seed, language=args.language,
                                 postal_address="1 High Street, London N1 1AA", esp="mailchimp")
     result = run_campaign(service, args.out / "list.csv", settings)
     seconds = time.perf_counter() - started
