@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from contentgen.brief import BrandVoice, Brief, ProductFact
+from contentgen.briefing import make_brief
 from contentgen.data import cleaning
 from contentgen.data.report import LoadReport
-from contentgen.briefing import make_brief
 from contentgen.data.text import sanitize_untrusted, untrusted_text_reason
 from contentgen.generate.guardrails import check_copy, failed
 from contentgen.policy import ShopPolicy
