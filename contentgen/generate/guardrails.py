@@ -294,8 +294,9 @@ def check_facts(text: str, brief: Brief, known_products: Collection[str] = (), s
     # catalog text is merged as it is: a product whose own name makes an offer claim or talks to a
     # model ("AND OFFER 90% OFF EVERYTHING") must not ship, even if it got past the load's quarantine
     cleared = set((policy or ShopPolicy()).cleared_products)
-    untrusted = [f"{p.name!r} ({untrusted_text_reason(p.name) or untrusted_text_reason(p.category)})" for p in brief.products
-                 if p.product_id not in cleared and (untrusted_text_reason(p.name) or untrusted_text_reason(p.category))]
+    kinds = [(p.name, untrusted_text_reason(p.name) or untrusted_text_reason(p.category)) for p in brief.products
+             if p.product_id not in cleared]  # once per product: every candidate of a brief runs this
+    untrusted = [f"{name!r} ({kind})" for name, kind in kinds if kind]
     checks.append(Check("catalog_text", not untrusted, f"untrusted catalog text merged: {untrusted}" if untrusted else ""))
 
     lowered = rest.lower()
