@@ -37,7 +37,7 @@ POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times
 _RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass",
               "steer", "only_if"}
 _ONLY_IF_KEYS = {"product"}
-_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months"}
+_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product"}
 HEMISPHERES = ("north", "south")  # the keys of a season's ``unless.months`` mapping
 
 
@@ -56,6 +56,9 @@ class Rule:
     unless_offer: tuple[str, ...] = ()  # "any" or offer kinds whose presence supports the claim
     unless_policy: tuple[str, ...] = ()  # POLICY_FACTS the shop's policy may state
     unless_product: re.Pattern | None = None  # a recommended product's name or category says so
+    # the matched words themselves are in a recommended product's name or category ("a blanket" when
+    # the message holds a "Knitted Blanket Grey"): one rule for a whole lexicon of kinds of product
+    unless_named_by_product: bool = False
     # the rule is in force only when a recommended product's name or category matches: a claim that
     # contradicts what the product is ("keeps you cool" of a hot water bottle)
     only_if_product: re.Pattern | None = None
@@ -109,6 +112,27 @@ class Rule:
 
 def _catalog_text(product) -> str:
     return f"{product.name} | {product.category}"
+
+
+def _word_forms(word: str) -> set[str]:
+    """A word with its plural ending taken off every way English does it ("cushions", "boxes",
+    "scarves", "knives", "berries"): two words are the same when their forms meet."""
+    forms = {word}
+    if word.endswith("s") and not word.endswith("ss"):
+        forms.add(word[:-1])
+        if word.endswith("es"):
+            forms.add(word[:-2])
+        if word.endswith("ies"):
+            forms.add(word[:-3] + "y")
+        if word.endswith("ves"):
+            forms |= {word[:-3] + "f", word[:-3] + "fe"}
+    return forms
+
+
+def _named_by(match: str, products: Iterable[Any]) -> bool:
+    """Whether every word of ``match`` is a word of a recommended product's name or category."""
+    named = {f for p in products for w in re.findall(r"[^\W\d_]+", _catalog_text(p).lower()) for f in _word_forms(w)}
+    return all(_word_forms(w) & named for w in re.findall(r"[^\W\d_]+", match.lower()))
 
 
 def policy_supports(fact: str, policy: ShopPolicy, brief: Brief) -> bool:
@@ -187,7 +211,10 @@ class RuleSet:
             text = texts.get(rule.scope, "")
             if not text or not rule.applies(brief, policy):
                 continue
-            out += [Finding(rule, m.group(0)) for m in rule.regex.finditer(text) if m.group(0).strip()]
+            matches = [m.group(0) for m in rule.regex.finditer(text) if m.group(0).strip()]
+            if rule.unless_named_by_product:
+                matches = [m for m in matches if not _named_by(m, brief.products)]
+            out += [Finding(rule, m) for m in matches]
         return out
 
 
@@ -277,7 +304,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         channels=channels, except_channels=except_channels, unless_offer=_strings(where, "unless.offer", unless.get("offer")),
         unless_policy=policy, unless_product=product_regex, unless_segment=_strings(where, "unless.segment", unless.get("segment")),
         fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_product,
-        unless_months=months, unless_season=season,
+        unless_months=months, unless_season=season, unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
     )
 
 
@@ -301,6 +328,14 @@ def _month_list(where: str, key: str, value: Any) -> tuple[int, ...]:
         raise ConfigError(f"{where}: {key} must be a non-empty list of month numbers 1-12 (e.g. [11, 12]), or, for a "
                           f"season, a mapping {{north: [...], south: [...]}}; got {value!r}")
     return tuple(sorted(set(value)))
+
+
+def _flag(where: str, key: str, value: Any) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false; got {value!r}")
+    return value
 
 
 def is_single_word(text: str) -> bool:
