@@ -251,6 +251,21 @@ def test_display_title():
     assert display_title("PAPER CHAIN KIT 50'S CHRISTMAS") == "Paper Chain Kit 50's Christmas"
 
 
+@pytest.mark.parametrize(("title", "shown"), [
+    # a warehouse label with a unit or a slip in lower case is still a label (seen: readers refused
+    # every message that quoted "POLYESTER FILLER PAD 45x45cm", the fallback included, for its capitals)
+    ("POLYESTER FILLER PAD 45x45cm", "Polyester Filler Pad 45x45cm"),
+    ("3 TRADITIONAl BISCUIT CUTTERS  SET", "3 Traditional Biscuit Cutters Set"),
+    ("POLYESTER FILLER PAD 30CMx30CM", "Polyester Filler Pad 30cmx30cm"),
+    ("BAG 500g SWIRLY MARBLES", "Bag 500g Swirly Marbles"),
+    ("3D CHRISTMAS STAMPS", "3D Christmas Stamps"),
+    # a shop's own casing is kept
+    ("LED Lamp", "LED Lamp"), ("iPhone CASE", "iPhone CASE"), ("Polyester Filler Pad 45x45cm", "Polyester Filler Pad 45x45cm"),
+])
+def test_display_title_reads_a_label_with_lower_case_units_as_a_label(title, shown):
+    assert display_title(title) == shown
+
+
 def test_demo_slice_loads_both_periods(demo_shop):
     events = demo_shop.events
     assert events["timestamp"].min() < pd.Timestamp("2010-01-01") < pd.Timestamp("2011-11-01") < events["timestamp"].max()
