@@ -130,9 +130,15 @@ def _word_forms(word: str) -> set[str]:
 
 
 def _named_by(match: str, products: Iterable[Any]) -> bool:
-    """Whether every word of ``match`` is a word of a recommended product's name or category."""
-    named = {f for p in products for w in re.findall(r"[^\W\d_]+", _catalog_text(p).lower()) for f in _word_forms(w)}
-    return all(_word_forms(w) & named for w in re.findall(r"[^\W\d_]+", match.lower()))
+    """Whether every word of ``match`` is a word of a recommended product's name or category, or the
+    match is one of them written as one word ("nightlight" for a "Rabbit Night Light")."""
+    texts = [_catalog_text(p).lower() for p in products]
+    named = {f for text in texts for w in re.findall(r"[^\W\d_]+", text) for f in _word_forms(w)}
+    words = re.findall(r"[^\W\d_]+", match.lower())
+    if all(_word_forms(w) & named for w in words):
+        return True
+    joined = ["".join(re.findall(r"[^\W\d_]+", text)) for text in texts]
+    return any(form in text for w in words for form in _word_forms(w) for text in joined if len(form) >= 6)
 
 
 def policy_supports(fact: str, policy: ShopPolicy, brief: Brief) -> bool:
