@@ -81,6 +81,8 @@ def test_every_family_is_reported_passed_or_not():
     ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: {east: [3]}}}\n", "north"),
     ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: {north: 3}}}\n",
      "unless.months.north"),
+    ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {named_by_product: 'yes'}}\n",
+     "true or false"),
 ])
 def test_a_bad_rule_file_names_the_file_the_rule_and_the_fix(tmp_path, text, fix):
     path = tmp_path / "shop.yaml"
@@ -100,6 +102,24 @@ def test_a_shop_can_add_a_rule_file(tmp_path):
     assert [c.rules for c in checks if c.name == "facts.awards"] == [("shop.award",)]
     with pytest.raises(ConfigError, match="already used"):
         RuleSet.load([*RULE_FILES, *RULE_FILES])
+
+
+def test_a_lexicon_of_kinds_passes_the_kinds_a_shown_product_is(tmp_path):
+    """``unless: {named_by_product: true}``: each match is judged against the products' own words,
+    plurals folded and a name's words run together, so one rule covers a whole lexicon of kinds."""
+    path = tmp_path / "kinds.yaml"
+    path.write_text("languages: [en]\nrules:\n  - {id: kinds, family: facts.kinds, scope: creative, "
+                    "pattern: '\\b(scar(f|ves)|blankets?|nightlights?|mugs?)\\b', unless: {named_by_product: true}, fail: [a mug]}\n")
+    rules = RuleSet.load([path])
+
+    def fired(text: str, *names: str) -> list[str]:
+        brief = Brief("email", "en", BrandVoice(), tuple(ProductFact(str(i), n, 5.0) for i, n in enumerate(names)))
+        return [f.match for f in rules.findings({"creative": text}, brief)]
+
+    assert fired("Soft scarves and a blanket.", "Wool Scarf Red") == ["blanket"]
+    assert fired("A cosy nightlight.", "Rabbit Night Light") == []
+    assert fired("A blanket and a mug.", "Knitted Blankets Grey", "Save The Planet Mug") == []
+    assert fired("A blanket and a mug.", "Lipstick Pen Red") == ["blanket", "mug"]
 
 
 def _month_rule(tmp_path, months: str):

@@ -15,8 +15,6 @@ _POSSESSIVE = re.compile(r"(?<=\w)'S\b")
 # the share of a title's cased letters in capitals above which it is a warehouse label, not a shop's
 # own casing: the UCI catalog's 21 names with a lower-case unit or slip are 78-96 % capitals
 _SHOUTED_SHARE = 0.75
-
-
 _UNITS_AFTER_A_NUMBER = re.compile(r"(?<=\d)((?:cm|mm|kg|ml|pcs|pc|g|x)+)(?![A-Za-z])", re.I)
 
 
