@@ -259,6 +259,8 @@ def test_display_title():
     ("POLYESTER FILLER PAD 30CMx30CM", "Polyester Filler Pad 30cmx30cm"),
     ("BAG 500g SWIRLY MARBLES", "Bag 500g Swirly Marbles"),
     ("3D CHRISTMAS STAMPS", "3D Christmas Stamps"),
+    # a model number keeps its letters; a word run into a number is still a word
+    ("SONY WH-1000XM5 HEADPHONES black", "Sony Wh-1000XM5 Headphones black"), ("SET3 BOOK BOX", "Set3 Book Box"),
     # a shop's own casing is kept
     ("LED Lamp", "LED Lamp"), ("iPhone CASE", "iPhone CASE"), ("Polyester Filler Pad 45x45cm", "Polyester Filler Pad 45x45cm"),
 ])

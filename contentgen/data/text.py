@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+# a word to put in title case: a word on its own, or three letters or more run into a number ("SET3",
+# "20LIGHT"); the one or two letters of a model number ("1000XM5", "A4", "3D") are left as they are
+_WHOLE_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z']*(?![A-Za-z0-9])|[A-Za-z]{3,}[A-Za-z']*")
 _POSSESSIVE = re.compile(r"(?<=\w)'S\b")
 # the share of a title's cased letters in capitals above which it is a warehouse label, not a shop's
 # own casing: the UCI catalog's 21 names with a lower-case unit or slip are 78-96 % capitals
@@ -29,7 +31,7 @@ def display_title(title: str) -> str:
     lower = sum(c.islower() for c in title)
     if not title or upper < _SHOUTED_SHARE * (upper + lower) or not re.search(r"[A-Z]{3}", title):
         return title
-    title = _WORD.sub(lambda m: m.group(0) if m.group(0).islower() else m.group(0).capitalize(), title)
+    title = _WHOLE_WORD.sub(lambda m: m.group(0) if m.group(0).islower() else m.group(0).capitalize(), title)
     title = _UNITS_AFTER_A_NUMBER.sub(lambda m: m.group(0).lower(), title)
     return _POSSESSIVE.sub(lambda m: m.group(0).lower(), title)  # "50'S" -> "50's"
 
