@@ -27,8 +27,10 @@ import pandas as pd
 
 
 def _expiry(body: str) -> str:
-    """The offer's end date as the merged message states it (the messages file keeps no column for it)."""
-    found = re.search(r"until (\d{4}-\d{2}-\d{2})", body)
+    """The offer's end date as the merged message states it (the messages file keeps no column for it),
+    in English ("until 2011-12-24") or Chinese ("有效期至 2011-12-24"; before 2026-12-05 the Chinese date
+    was missed, so readers of bench/campaign-reads-zh-4 saw an offer with no end date)."""
+    found = re.search(r"(?:until|有效期至)\s*(\d{4}-\d{2}-\d{2})", body)
     return found.group(1) if found else ""
 
 
