@@ -10,6 +10,10 @@ earlier verdict, next to the draw's own reads, which it writes out keyed by the 
         --readers 4 --per-reader 16 --out /tmp/reads/blind40.jsonl
     PYTHONPATH=. python bench/blind_batch.py split /tmp/reads/blind40.jsonl /tmp/reads/r40-*.txt --out /tmp/reads/r40.txt
     PYTHONPATH=. python bench/guardrails_labels_read.py merge bench/copy-ranking-40/records.jsonl /tmp/reads/r40.txt
+
+Two versions of the same list (a change and the code before it) are best read mixed, by the same
+readers, none knowing which is which: ``make A B ...`` shuffles the draws together, and ``split``
+writes each draw's reads to its own file (``--out r.txt`` gives ``r-A.txt``, ``r-B.txt``).
 """
 
 from __future__ import annotations
@@ -28,24 +32,30 @@ def _records(path: Path) -> list[dict]:
 
 def make(args) -> None:
     rng = random.Random(args.seed)
-    records = _records(args.draw / "records.jsonl")
-    header, own = records[0], [r for r in records[1:] if r.get("send") is None]
-    channels = {r["channel"] for r in own}
+    header, rows = {}, []
+    for draw in args.draw:  # several draws (two versions on the same list) are read mixed, by the same readers
+        records = _records(draw / "records.jsonl")
+        header = header or records[0]
+        rows += [(draw.name, r) for r in records[1:] if r.get("send") is None]
+    own = list(rows)
+    channels = {r["channel"] for _, r in own}
     earlier = [(folder.name, r) for folder in args.calibrate for r in _records(folder / "records.jsonl")[1:]
                if r.get("send") is not None and r["channel"] in channels]
     calibration = rng.sample(earlier, min(len(earlier), args.readers * args.per_reader))
-    rows = [(args.draw.name, r) for r in own] + calibration
+    rows += calibration
     rng.shuffle(rows)
+    names = [draw.name for draw in args.draw]
     origin, out = {}, [json.dumps({**header, "blind_batch": "ids are neutral; some messages were read before"}, ensure_ascii=False)]
     for n, (folder, r) in enumerate(rows):
         blind = {k: v for k, v in r.items() if k not in UNREAD}
         blind["id"] = f"B{n:03d}"
-        origin[blind["id"]] = {"draw": folder, "id": r["id"], "earlier_send": r.get("send") if folder != args.draw.name else None}
+        origin[blind["id"]] = {"draw": folder, "id": r["id"], "earlier_send": r.get("send") if folder not in names else None}
         out.append(json.dumps(blind, ensure_ascii=False))
     args.out.write_text("\n".join(out) + "\n", encoding="utf-8")
-    args.out.with_suffix(".origin.json").write_text(json.dumps({"draw": args.draw.name, "ids": origin}, indent=1), encoding="utf-8")
+    args.out.with_suffix(".origin.json").write_text(json.dumps({"draw": names[0], "draws": names, "ids": origin}, indent=1),
+                                                    encoding="utf-8")
     size = -(-len(rows) // args.readers)
-    print(f"{len(rows)} messages ({len(own)} of {args.draw.name}, {len(calibration)} read before) in {args.out}")
+    print(f"{len(rows)} messages ({len(own)} of {', '.join(names)}, {len(calibration)} read before) in {args.out}")
     for k in range(args.readers):
         start, stop = k * size, min(len(rows), (k + 1) * size)
         print(f"reader {k + 1}: --from {start} --to {stop} ({stop - start} messages)")
@@ -53,7 +63,8 @@ def make(args) -> None:
 
 def split(args) -> None:
     origin = json.loads(args.blind.with_suffix(".origin.json").read_text(encoding="utf-8"))
-    lines = []
+    draws = origin.get("draws") or [origin["draw"]]
+    lines: dict[str, list[str]] = {draw: [] for draw in draws}
     for path in args.reads:
         agree = total = sent = 0
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -62,22 +73,25 @@ def split(args) -> None:
             bid, rest = line.split("|", 1)
             where = origin["ids"][bid.strip()]
             send = rest.split("|")[1].strip()
-            if where["draw"] == origin["draw"]:
-                lines.append(f"{where['id']} |{rest}")
+            if where["draw"] in lines:
+                lines[where["draw"]].append(f"{where['id']} |{rest}")
                 sent += send == "yes"
             else:
                 total += 1
                 agree += send == where["earlier_send"]
         print(f"{path}: {sent} sends of the draw's messages; agrees with the earlier reader on {agree}/{total} read before")
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(lines)} reads of {origin['draw']} in {args.out}")
+    for draw, reads in lines.items():
+        # one draw: --out; several: one file each, the draw's name after --out's stem
+        out = args.out if len(draws) == 1 else args.out.with_name(f"{args.out.stem}-{draw}{args.out.suffix}")
+        out.write_text("\n".join(reads) + "\n", encoding="utf-8")
+        print(f"{len(reads)} reads of {draw} in {out}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     m = sub.add_parser("make", help="the blind file readers read")
-    m.add_argument("draw", type=Path)
+    m.add_argument("draw", type=Path, nargs="+", help="the draw (or draws, read mixed) to read")
     m.add_argument("--calibrate", type=Path, nargs="+", required=True, help="read draws to take messages from")
     m.add_argument("--readers", type=int, default=4)
     m.add_argument("--per-reader", type=int, default=16)

@@ -41,6 +41,10 @@ def main() -> None:
     parser.add_argument("--cohort", default="segment", choices=["auto", "segment", "interest"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--language", default="en", help="the list's locale for every recipient (en, zh)")
+    parser.add_argument("--library", default="project", choices=["project", "none", "demo"],
+                        help="the approved-copy examples the cohort prompts show: the project's (the demo project: the "
+                             "seed library), none (as every campaign before 2026-12-06: the campaign Writer took no "
+                             "examples), or the demo shop's seed library")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/online-retail")
     args = parser.parse_args()
@@ -51,7 +55,12 @@ def main() -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    service = ContentService.from_project(project_from_options(None, str(args.data_dir)))
+    project = project_from_options(None, str(args.data_dir))
+    if args.library != "project":
+        from contentgen.project import ExemplarsTable
+
+        project = project.model_copy(update={"exemplars": ExemplarsTable(seed="demo" if args.library == "demo" else "")})
+    service = ContentService.from_project(project)
     shoppers = service.shop.shoppers["shopper_id"].astype(str)
     # every row in the asked language (the synthetic list is otherwise en-GB)
     locales = None if args.language == "en" else {s: args.language for s in shoppers}
@@ -88,7 +97,7 @@ def main() -> None:
     for k, r in enumerate(records):
         r["id"] = f"C{k:03d}"
     header = {"header": True, "what": "campaign cohort messages for blind reading (bench/campaign_reads.py)", "commit": commit,
-              "n": args.n, "channel": args.channel, "cohort": args.cohort, "seed": args.seed, "cohorts": result.cohorts,
+              "n": args.n, "channel": args.channel, "cohort": args.cohort, "seed": args.seed, "library": args.library, "cohorts": result.cohorts,
               "ready": result.ready, "fallbacks": result.fallbacks, "errors": result.errors, "seconds": round(seconds),
               "data": "UCI Online Retail (CC BY 4.0): product names and prices; synthetic list"}
     path = args.out / "records.jsonl"

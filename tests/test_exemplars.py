@@ -146,3 +146,75 @@ def test_an_example_shows_only_the_parts_the_template_asks_for():
     assert "A few picks" not in block and "New here." not in block  # an example with no asked-for part is left out
     assert few_shot_block([title_only], "en", parts=["hook"]) == ""
     assert "A few picks" in few_shot_block([push], "en")  # without parts: everything, as before
+
+
+# -- cohort lines: examples for a list campaign's one line per cohort ---------------------------
+
+def _segment_of(situation: str) -> str:
+    """The lifecycle segment a cohort situation was written for (contentgen/campaign/cohorts.py's words)."""
+    from contentgen.campaign.cohorts import bucket_situation
+
+    for segment in ("churned", "at_risk", "new", "loyal", "active"):
+        for frequency in ("new", "once", "repeat"):
+            for language in ("en", "zh"):
+                if bucket_situation(f"{segment}/{frequency}", language) == situation:
+                    return segment
+    raise AssertionError(f"{situation!r} is no cohort bucket's situation")
+
+
+def test_a_library_picks_only_its_audiences_examples():
+    shopper = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder())
+    cohort = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder(), audience="cohort")
+    b = brief("New to the shop, has not ordered yet.", ["Jumbo Bag Red Retrospot"], channel="email")
+    emails = [e for e in shopper.exemplars if (e.channel, e.language) == ("email", "en")]
+    assert sorted(e.audience for e in emails) == ["cohort"] * 4 + ["shopper"] * 8
+    assert [e.audience for e in shopper.nearest(b, 50)] == ["shopper"] * 8
+    assert [e.audience for e in cohort.nearest(b, 50)] == ["cohort"] * 4
+    with pytest.raises(ConfigError, match="shopper, cohort"):
+        ApprovedCopyLibrary(None, audience="segment")
+
+
+def test_an_unknown_audience_names_the_line(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"channel": "sms", "language": "en", "situation": "s", "theme": "t",
+                                "creative": {"hook": "Hi."}, "audience": "everyone"}) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 1.*audience"):
+        len(ApprovedCopyLibrary(path))
+
+
+@pytest.mark.parametrize("exemplar", [e for e in ApprovedCopyLibrary(SEED_LIBRARY).exemplars if e.audience == "cohort"],
+                         ids=lambda e: f"{e.channel}-{e.language}-{dict(e.creative)['hook'][:12]}")
+def test_every_seed_cohort_line_passes_its_cohort_template_over_unlike_products(exemplar):
+    """A cohort line goes above any member's products: each seed line must pass every check of the
+    campaign's template for its channel and language, its own segment, over products of unlike kinds."""
+    from contentgen.campaign.runner import COHORT_TEMPLATES_DIR
+
+    products = tuple(ProductFact(str(i), n, p) for i, (n, p) in
+                     enumerate([("Doormat Union Flag", 7.95), ("Pack Of 72 Retrospot Cake Cases", 0.55), ("Hot Water Bottle Keep Calm", 4.95)]))
+    b = Brief(exemplar.channel, exemplar.language, BrandVoice("Gift Co"), products, situation=exemplar.situation,
+              segment=_segment_of(exemplar.situation), interests=(exemplar.theme,), send_date="2011-12-09")
+    answer = json.dumps(dict(exemplar.creative), ensure_ascii=False)
+    writer = Writer(EchoGenerator(lambda prompt, index, settings: answer), TemplateLibrary.load(COHORT_TEMPLATES_DIR),
+                    WriterSettings(variants=1, candidates=1, max_rounds=1, shots=0))
+    [copy] = writer.write(b)
+    assert not copy.fallback, [(c.name, c.detail) for c in copy.checks if not c.passed]
+
+
+def test_a_campaign_writer_shows_cohort_examples_to_cohorts_and_shopper_examples_to_recipients():
+    from contentgen.campaign.engines.base import EngineSpec, make_writer
+    from contentgen.campaign.runner import COHORT_TEMPLATES_DIR
+
+    seen = []
+    generator = EchoGenerator(lambda prompt, index, settings: seen.append(prompt.system) or '{"hook": "Picked for you.", "cta": "Take a look"}')
+    b = brief("New to the shop, has not ordered yet.", ["Jumbo Bag Red Retrospot"], channel="sms")
+    for granularity, templates, shown, hidden in (("segment", str(COHORT_TEMPLATES_DIR), "A few things to start with.", "Easy to give, easy to love."),
+                                                  ("recipient", None, "Easy to give, easy to love.", "A few things to start with.")):
+        spec = EngineSpec(templates, WriterSettings(variants=1, candidates=1, max_rounds=1), (), granularity, ("a",),
+                          approved_seed=str(SEED_LIBRARY))
+        writer = make_writer(generator, spec)
+        writer.exemplars._embedder = HashEmbedder()
+        seen.clear()
+        writer.write(b)
+        assert shown in seen[0] and hidden not in seen[0], granularity
+    spec = EngineSpec(str(COHORT_TEMPLATES_DIR), WriterSettings(), (), "segment", ("a",))
+    assert make_writer(generator, spec).exemplars is None  # no library named: no examples

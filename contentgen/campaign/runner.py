@@ -204,6 +204,8 @@ def run_campaign(service, audience_path: str | Path, settings: CampaignSettings,
             granularity=granularity, variant_names=tuple(names),
             policy=getattr(service.settings, "policy", None) or ShopPolicy(),
             reader_model=getattr(service.settings, "reader_model", ""),
+            approved_copy=str(getattr(service.settings, "approved_copy", None) or ""),
+            approved_seed=str(getattr(service.settings, "approved_seed", None) or ""),
             footer=make_footer(settings.channel, settings.esp, voice.name, voice.postal_address, voice.unsubscribe_link_template),
         )
         library = spec.templates()

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 SEED_LIBRARY = Path(__file__).resolve().parents[1] / "data" / "demo" / "approved_copy.jsonl"
 APPROVED = "approved in the workspace"
+# who an example was written for: one shopper and their products, or a list campaign's cohort, whose one
+# line goes above every member's own products and so names none (contentgen/campaign)
+AUDIENCES = ("shopper", "cohort")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Exemplar:
     creative: tuple[tuple[str, str], ...]
     source: str = APPROVED  # who wrote or approved it ("seed: written by the contentgen team ...")
     added: str = ""  # ISO time it was added
+    audience: str = "shopper"  # one of AUDIENCES; a line without it was written for a shopper
 
     def key_text(self) -> str:
         return situation_theme_text(self.situation, self.theme)
@@ -62,11 +66,17 @@ def brief_theme(brief: Brief) -> str:
 
 class ApprovedCopyLibrary:
     """Approved copy in a JSON-lines file (after read-only ``seeds``); ``add`` appends to ``path``,
-    ``nearest`` finds few-shot examples. ``path`` None: seeds only, nothing can be added."""
+    ``nearest`` finds few-shot examples. ``path`` None: seeds only, nothing can be added.
+    ``audience``: whose examples ``nearest`` picks and ``add`` records, "shopper" (the per-shopper
+    Writer) or "cohort" (a list campaign's lines, which must fit any member's products)."""
 
-    def __init__(self, path: str | Path | None, embedder=None, seeds: Sequence[str | Path] = ()) -> None:
+    def __init__(self, path: str | Path | None, embedder=None, seeds: Sequence[str | Path] = (),
+                 audience: str = "shopper") -> None:
+        if audience not in AUDIENCES:
+            raise ConfigError(f"an approved-copy library is for one of {', '.join(AUDIENCES)}, not {audience!r}")
         self.path = Path(path) if path is not None else None
         self.seeds = tuple(Path(seed) for seed in seeds)
+        self.audience = audience
         self._embedder = embedder
         self._exemplars: list[Exemplar] | None = None
         self._vectors: np.ndarray | None = None
@@ -101,7 +111,10 @@ class ApprovedCopyLibrary:
                 creative = data.pop("creative")
                 if not isinstance(creative, dict) or not all(isinstance(v, str) for v in creative.values()):
                     raise ValueError("'creative' must map part names to text")
-                out.append(Exemplar(creative=tuple(creative.items()), **data))
+                exemplar = Exemplar(creative=tuple(creative.items()), **data)
+                if exemplar.audience not in AUDIENCES:
+                    raise ValueError(f"'audience' must be one of {', '.join(AUDIENCES)}, not {exemplar.audience!r}")
+                out.append(exemplar)
             except (ValueError, TypeError, KeyError) as error:
                 raise ConfigError(f"{path}: line {number} is not an approved-copy record ({error}); "
                                   "fix or delete the line (each line: channel, language, situation, theme, creative)") from error
@@ -123,7 +136,7 @@ class ApprovedCopyLibrary:
         if first_name:  # the approved text is a pattern for other shoppers: their own name is not
             creative = {k: v.replace(first_name, "").replace("  ", " ").strip() for k, v in creative.items()}
         exemplar = Exemplar(brief.channel, brief.language, brief.situation, brief_theme(brief), tuple(creative.items()),
-                            source, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                            source, datetime.now(timezone.utc).isoformat(timespec="seconds"), self.audience)
         known = self.exemplars  # read the file before appending to it
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as handle:  # append: nothing earlier is lost on a crash
@@ -148,9 +161,10 @@ class ApprovedCopyLibrary:
         return self._vectors
 
     def nearest(self, brief: Brief, k: int = 2) -> list[Exemplar]:
-        """The ``k`` examples for the brief's channel and language written for the most similar
-        situation and theme (cosine similarity of their embeddings), most similar first."""
-        same = [i for i, e in enumerate(self.exemplars) if e.channel == brief.channel and e.language == brief.language]
+        """The ``k`` examples for the brief's channel, language and the library's audience written for the
+        most similar situation and theme (cosine similarity of their embeddings), most similar first."""
+        same = [i for i, e in enumerate(self.exemplars)
+                if e.channel == brief.channel and e.language == brief.language and e.audience == self.audience]
         if not same or k <= 0:
             return []
         vectors = self._all_vectors()[same]

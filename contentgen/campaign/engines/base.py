@@ -69,6 +69,11 @@ class EngineSpec:
     # the reader model that ranks passing candidates: "packaged", a model file, or "" for none
     # (a name, not the model, so the spec stays small for the engines' workers)
     reader_model: str = ""
+    # the shop's approved-copy library (contentgen/generate/exemplars.py) as paths: its own file and a
+    # read-only seed file ("" = none). Cohort lines take the examples approved for cohorts, recipient
+    # cohorts the per-shopper ones
+    approved_copy: str = ""
+    approved_seed: str = ""
     cohorts_per_call: int = 4  # cohorts handed to the Writer at once (a batching backend batches them)
     # Writer passes (fresh seeds) again for a cohort left with no usable variant: every member of
     # it would get the fallback, so a few more samples for one cohort are worth it (the cost still
@@ -83,10 +88,15 @@ class EngineSpec:
 
 
 def make_writer(generator, spec: EngineSpec) -> Writer:
+    from contentgen.generate.exemplars import ApprovedCopyLibrary
     from contentgen.generate.reader_model import reader_model_for
 
+    exemplars = None
+    if spec.approved_copy or spec.approved_seed:
+        exemplars = ApprovedCopyLibrary(spec.approved_copy or None, seeds=[spec.approved_seed] if spec.approved_seed else [],
+                                        audience="shopper" if spec.granularity == "recipient" else "cohort")
     return Writer(generator, spec.templates(), spec.writer, spec.guardrails, known_products=spec.known_products,
-                  policy=spec.policy, reader=reader_model_for(spec.reader_model))
+                  policy=spec.policy, exemplars=exemplars, reader=reader_model_for(spec.reader_model))
 
 
 class CountingGenerator:
