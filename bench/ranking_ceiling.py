@@ -13,7 +13,7 @@ passed, as the Writer tops up) by
 The labels are the blind readers', not anything the Writer computed, so the oracle is a ceiling for
 ranking and not a score the ranking gives itself.
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/ranking_ceiling.py
+    HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/ranking_ceiling.py [--channels email push sms]
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def pools(folder: Path, data) -> tuple[dict[str, list[int]], dict[str, bool]] | 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variants", type=int, default=2, help="variants picked per brief")
+    parser.add_argument("--channels", nargs="*", default=[], help="only the briefs of these channels (default: all)")
     args = parser.parse_args()
     k = args.variants
     data, vectors, embedding = embedded_reads()
@@ -63,6 +64,10 @@ def main() -> None:
         if found is None:
             continue
         pool, fallback = found
+        if args.channels:  # a brief's key is "<shopper>/<channel>"
+            fallback = {b: f for b, f in fallback.items() if b.rsplit("/", 1)[-1] in args.channels}
+        if not fallback:
+            continue
         score = scores_without(data, vectors, embedding, {str(folder / "records.jsonl")})
         row: dict[str, float] = defaultdict(float)
         for brief, fallback_send in fallback.items():
