@@ -162,16 +162,27 @@ def _segment_of(situation: str) -> str:
     raise AssertionError(f"{situation!r} is no cohort bucket's situation")
 
 
-def test_a_library_picks_only_its_audiences_examples():
-    shopper = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder())
-    cohort = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder(), audience="cohort")
+def test_nearest_picks_only_the_asked_audiences_examples():
+    library = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder())
     b = brief("New to the shop, has not ordered yet.", ["Jumbo Bag Red Retrospot"], channel="email")
-    emails = [e for e in shopper.exemplars if (e.channel, e.language) == ("email", "en")]
+    emails = [e for e in library.exemplars if (e.channel, e.language) == ("email", "en")]
     assert sorted(e.audience for e in emails) == ["cohort"] * 4 + ["shopper"] * 8
-    assert [e.audience for e in shopper.nearest(b, 50)] == ["shopper"] * 8
-    assert [e.audience for e in cohort.nearest(b, 50)] == ["cohort"] * 4
+    assert [e.audience for e in library.nearest(b, 50)] == ["shopper"] * 8
+    assert [e.audience for e in library.nearest(b, 50, audience="cohort")] == ["cohort"] * 4
     with pytest.raises(ConfigError, match="shopper, cohort"):
-        ApprovedCopyLibrary(None, audience="segment")
+        library.nearest(b, 2, audience="segment")
+
+
+def test_a_template_says_whose_examples_its_prompt_shows():
+    from contentgen.campaign.runner import COHORT_TEMPLATES_DIR
+    from contentgen.errors import TemplateError
+    from contentgen.generate.prompts import parse_template
+
+    cohort = TemplateLibrary.load(COHORT_TEMPLATES_DIR)
+    assert {cohort.get(name).examples for name in cohort.names} == {"cohort"}
+    text = (COHORT_TEMPLATES_DIR / "sms_en.j2").read_text(encoding="utf-8").replace("examples: cohort", "examples: everyone")
+    with pytest.raises(TemplateError, match="examples 'everyone'"):
+        parse_template(text, "sms_en.j2")
 
 
 def test_an_unknown_audience_names_the_line(tmp_path):
@@ -207,8 +218,8 @@ def test_a_campaign_writer_shows_cohort_examples_to_cohorts_and_shopper_examples
     seen = []
     generator = EchoGenerator(lambda prompt, index, settings: seen.append(prompt.system) or '{"hook": "Picked for you.", "cta": "Take a look"}')
     b = brief("New to the shop, has not ordered yet.", ["Jumbo Bag Red Retrospot"], channel="sms")
-    for granularity, templates, shown, hidden in (("segment", str(COHORT_TEMPLATES_DIR), "A few things to start with.", "Easy to give, easy to love."),
-                                                  ("recipient", None, "Easy to give, easy to love.", "A few things to start with.")):
+    for granularity, templates, shown, hidden in (("segment", str(COHORT_TEMPLATES_DIR), "Something we picked out for you.", "Easy to give, easy to love."),
+                                                  ("recipient", None, "Easy to give, easy to love.", "Something we picked out for you.")):
         spec = EngineSpec(templates, WriterSettings(variants=1, candidates=1, max_rounds=1), (), granularity, ("a",),
                           approved_seed=str(SEED_LIBRARY))
         writer = make_writer(generator, spec)

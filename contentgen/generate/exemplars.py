@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 SEED_LIBRARY = Path(__file__).resolve().parents[1] / "data" / "demo" / "approved_copy.jsonl"
 APPROVED = "approved in the workspace"
 # who an example was written for: one shopper and their products, or a list campaign's cohort, whose one
-# line goes above every member's own products and so names none (contentgen/campaign)
+# line goes above every member's own products and so fits any products (contentgen/campaign; a prompt
+# template whose line must fit any product asks for these: ``examples: cohort`` in its front matter)
 AUDIENCES = ("shopper", "cohort")
 
 
@@ -66,17 +67,11 @@ def brief_theme(brief: Brief) -> str:
 
 class ApprovedCopyLibrary:
     """Approved copy in a JSON-lines file (after read-only ``seeds``); ``add`` appends to ``path``,
-    ``nearest`` finds few-shot examples. ``path`` None: seeds only, nothing can be added.
-    ``audience``: whose examples ``nearest`` picks and ``add`` records, "shopper" (the per-shopper
-    Writer) or "cohort" (a list campaign's lines, which must fit any member's products)."""
+    ``nearest`` finds few-shot examples. ``path`` None: seeds only, nothing can be added."""
 
-    def __init__(self, path: str | Path | None, embedder=None, seeds: Sequence[str | Path] = (),
-                 audience: str = "shopper") -> None:
-        if audience not in AUDIENCES:
-            raise ConfigError(f"an approved-copy library is for one of {', '.join(AUDIENCES)}, not {audience!r}")
+    def __init__(self, path: str | Path | None, embedder=None, seeds: Sequence[str | Path] = ()) -> None:
         self.path = Path(path) if path is not None else None
         self.seeds = tuple(Path(seed) for seed in seeds)
-        self.audience = audience
         self._embedder = embedder
         self._exemplars: list[Exemplar] | None = None
         self._vectors: np.ndarray | None = None
@@ -122,10 +117,11 @@ class ApprovedCopyLibrary:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def add(self, copy, brief: Brief, source: str = APPROVED) -> Exemplar:
+    def add(self, copy, brief: Brief, source: str = APPROVED, audience: str = "shopper") -> Exemplar:
         """Append an approved ``copy`` (a Writer ``Copy``, or a mapping of creative parts) written
-        for ``brief``. Only the model-written parts and the brief's situation and theme are kept:
-        no name, id or merge field of the shopper."""
+        for ``brief`` (``audience`` "cohort": a line that fits any products). Only the model-written
+        parts and the brief's situation and theme are kept: no name, id or merge field of the shopper."""
+        _check_audience(audience)
         if self.path is None:
             raise ConfigError("this library has seed examples only; name the shop's own approved-copy file "
                               "([exemplars] approved in the project file) to keep approvals")
@@ -136,7 +132,7 @@ class ApprovedCopyLibrary:
         if first_name:  # the approved text is a pattern for other shoppers: their own name is not
             creative = {k: v.replace(first_name, "").replace("  ", " ").strip() for k, v in creative.items()}
         exemplar = Exemplar(brief.channel, brief.language, brief.situation, brief_theme(brief), tuple(creative.items()),
-                            source, datetime.now(timezone.utc).isoformat(timespec="seconds"), self.audience)
+                            source, datetime.now(timezone.utc).isoformat(timespec="seconds"), audience)
         known = self.exemplars  # read the file before appending to it
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as handle:  # append: nothing earlier is lost on a crash
@@ -160,11 +156,13 @@ class ApprovedCopyLibrary:
             self._vectors = self.embedder.encode([e.key_text() for e in self.exemplars]) if self.exemplars else np.zeros((0, 1))
         return self._vectors
 
-    def nearest(self, brief: Brief, k: int = 2) -> list[Exemplar]:
-        """The ``k`` examples for the brief's channel, language and the library's audience written for the
-        most similar situation and theme (cosine similarity of their embeddings), most similar first."""
+    def nearest(self, brief: Brief, k: int = 2, audience: str = "shopper") -> list[Exemplar]:
+        """The ``k`` examples for the brief's channel and language, written for ``audience`` (a prompt
+        template says which: ``PromptTemplate.examples``), for the most similar situation and theme
+        (cosine similarity of their embeddings), most similar first."""
+        _check_audience(audience)
         same = [i for i, e in enumerate(self.exemplars)
-                if e.channel == brief.channel and e.language == brief.language and e.audience == self.audience]
+                if e.channel == brief.channel and e.language == brief.language and e.audience == audience]
         if not same or k <= 0:
             return []
         vectors = self._all_vectors()[same]
@@ -172,6 +170,11 @@ class ApprovedCopyLibrary:
         scores = vectors @ query
         order = np.argsort(-scores, kind="stable")[:k]
         return [self.exemplars[same[i]] for i in order]
+
+
+def _check_audience(audience: str) -> None:
+    if audience not in AUDIENCES:
+        raise ConfigError(f"approved examples are written for one of {', '.join(AUDIENCES)}, not {audience!r}")
 
 
 def few_shot_block(exemplars: Sequence[Exemplar], language: str = "en", parts: Sequence[str] | None = None) -> str:

@@ -25,6 +25,7 @@ import yaml
 from contentgen.brief import CHANNELS, LANGUAGES, Brief
 from contentgen.data.text import format_money, sanitize_untrusted  # noqa: F401  (re-exported: older imports)
 from contentgen.errors import TemplateError
+from contentgen.generate.exemplars import AUDIENCES
 from contentgen.policy import ShopPolicy
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class PromptTemplate:
     fallback: tuple[tuple[str, str], ...]  # creative part -> Jinja source of the safe text
     path: str
     source: str
+    # whose approved examples the prompt shows (exemplars.AUDIENCES): "shopper", examples written for one
+    # shopper's products, or "cohort", lines that fit any products, for a template whose line must
+    examples: str = "shopper"
 
     def field_limits(self) -> dict[str, int]:
         return dict(self.fields)
@@ -255,7 +259,7 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         raise TemplateError(f"{path}: front matter is not valid YAML: {error}") from error
     if not isinstance(meta, dict):
         raise TemplateError(f"{path}: front matter must be a mapping of keys")
-    allowed = {"name", "channel", "language", "description", "creative", "fields", "fallback"}
+    allowed = {"name", "channel", "language", "description", "creative", "fields", "fallback", "examples"}
     unknown = set(meta) - allowed
     if unknown:
         raise TemplateError(f"{path}: unknown front matter keys {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -270,6 +274,9 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
     creative = tuple(_creative_part(path, key, value) for key, value in _mapping(path, "creative", meta["creative"]).items())
     fields = tuple((key, _limit(path, f"fields.{key}", value)) for key, value in _mapping(path, "fields", meta["fields"]).items())
     fallback = _mapping(path, "fallback", meta["fallback"])
+    examples = str(meta.get("examples", "shopper"))
+    if examples not in AUDIENCES:
+        raise TemplateError(f"{path}: examples {examples!r} is not one of {AUDIENCES} (whose approved examples the prompt shows)")
     missing = {p.name for p in creative} - set(fallback)
     if missing:
         raise TemplateError(f"{path}: fallback lacks text for creative parts {sorted(missing)}")
@@ -291,6 +298,7 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         fallback=tuple((str(k), str(v)) for k, v in fallback.items()),
         path=path,
         source=match.group(2),
+        examples=examples,
     )
 
 

@@ -290,7 +290,7 @@ class Writer:
         return replace(self.settings.sampling, json_schema=chosen.json_schema(), avoid_words=avoid)
 
     def _job(self, chosen: PromptTemplate, brief: Brief, wanted: int = 0) -> _Job:
-        examples = self._examples(brief)
+        examples = self._examples(brief, chosen)
         # an example written for one of this brief's products describes it: said again it is not counted
         # as a copy (draws 4-12: copies of such examples were sent 9 times of 15, copies of others 47 of 99)
         names = [p.name.lower() for p in brief.products if p.name.strip()]
@@ -299,17 +299,18 @@ class Writer:
         return _Job(chosen, brief, self._chat_prompt(chosen, brief, examples), wanted=wanted,
                     avoid=self.words_to_avoid(brief), examples=shown)
 
-    def _examples(self, brief: Brief) -> list:
-        """The shop's approved copy nearest to ``brief``, for the prompt (none without a library)."""
+    def _examples(self, brief: Brief, chosen: PromptTemplate) -> list:
+        """The shop's approved copy nearest to ``brief`` written for the template's audience, for the
+        prompt (none without a library)."""
         if self.exemplars is None or self.settings.shots <= 0:
             return []
-        return self.exemplars.nearest(brief, self.settings.shots)
+        return self.exemplars.nearest(brief, self.settings.shots, chosen.examples)
 
     def _chat_prompt(self, chosen: PromptTemplate, brief: Brief, examples: list | None = None) -> ChatPrompt:
         """The rendered prompt with the shop's nearest approved copy as few-shot examples."""
         rendered = self.templates.render_prompt(chosen, brief, self.policy)
         system = rendered.system
-        shots = few_shot_block(self._examples(brief) if examples is None else examples, brief.language,
+        shots = few_shot_block(self._examples(brief, chosen) if examples is None else examples, brief.language,
                                parts=[part.name for part in chosen.creative])
         system = f"{system}\n\n{shots}" if shots else system
         return ChatPrompt(system, rendered.user)

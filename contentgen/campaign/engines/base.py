@@ -70,8 +70,8 @@ class EngineSpec:
     # (a name, not the model, so the spec stays small for the engines' workers)
     reader_model: str = ""
     # the shop's approved-copy library (contentgen/generate/exemplars.py) as paths: its own file and a
-    # read-only seed file ("" = none). Cohort lines take the examples approved for cohorts, recipient
-    # cohorts the per-shopper ones
+    # read-only seed file ("" = none). Each template says whose examples it shows: the cohort templates
+    # the lines approved for cohorts, the per-shopper ones (recipient cohorts) their own
     approved_copy: str = ""
     approved_seed: str = ""
     cohorts_per_call: int = 4  # cohorts handed to the Writer at once (a batching backend batches them)
@@ -93,8 +93,7 @@ def make_writer(generator, spec: EngineSpec) -> Writer:
 
     exemplars = None
     if spec.approved_copy or spec.approved_seed:
-        exemplars = ApprovedCopyLibrary(spec.approved_copy or None, seeds=[spec.approved_seed] if spec.approved_seed else [],
-                                        audience="shopper" if spec.granularity == "recipient" else "cohort")
+        exemplars = ApprovedCopyLibrary(spec.approved_copy or None, seeds=[spec.approved_seed] if spec.approved_seed else [])
     return Writer(generator, spec.templates(), spec.writer, spec.guardrails, known_products=spec.known_products,
                   policy=spec.policy, exemplars=exemplars, reader=reader_model_for(spec.reader_model))
 
