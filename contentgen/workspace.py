@@ -147,11 +147,15 @@ def export_approved(reviews: Sequence[Review], path: str | Path) -> Path:
 
 def store_approved(service, copy, voice=None) -> bool:
     """Feed approved copy to the shop's approved-copy library (the few-shot exemplars later prompts
-    see); False when the project names no library (the review log still holds it)."""
+    see); False when the project names no library (the review log still holds it). Copy written by a
+    template whose line must fit any product (``examples: cohort``) is kept as such a line, so the
+    template's later prompts see it."""
     library = service.approved_copy
     if library is None or library.path is None:  # no library, or seed examples only
         return False
-    library.add(copy, service.brief(copy.shopper_id, copy.channel, copy.language, voice))
+    templates = service.templates
+    audience = templates.get(copy.template).examples if copy.template in templates.names else "shopper"
+    library.add(copy, service.brief(copy.shopper_id, copy.channel, copy.language, voice), audience=audience)
     return True
 
 

@@ -169,3 +169,28 @@ def test_service_previews_the_prompt_without_loading_a_model(demo_shop):
     assert service.recommend(shopper)[0].title.split()[0].lower() in rendered.user.lower()
     assert "writer" not in service.__dict__  # the model (the writer) was never built
     assert service.template_names("sms", "en") == ["sms_en"]
+
+
+def test_an_approval_is_kept_for_the_audience_its_template_writes_for(tmp_path):
+    """A line from a template that must fit any product (examples: cohort) is such a line: the next
+    prompts of that template show it; any other approval is a shopper's."""
+    from types import SimpleNamespace
+
+    from contentgen.brief import BrandVoice, Brief, ProductFact
+    from contentgen.generate.exemplars import ApprovedCopyLibrary
+    from contentgen.generate.prompts import TemplateLibrary
+    from contentgen.retrieval.embedders import HashEmbedder
+    from contentgen.workspace import store_approved
+
+    library = ApprovedCopyLibrary(tmp_path / "approved.jsonl", embedder=HashEmbedder())
+    templates = TemplateLibrary.load()
+    service = SimpleNamespace(approved_copy=library, templates=templates,
+                              brief=lambda shopper, channel, language, voice: Brief(
+                                  channel, language, BrandVoice("Gift Co"), (ProductFact("1", "Paper Chain Kit", 2.95),),
+                                  situation="新顾客，还没有下过单。", shopper_id=shopper))
+    assert templates.get("push_zh").examples == "cohort" and templates.get("email_zh").examples == "shopper"
+    for template, channel, hook in (("push_zh", "push", "有空来看看我们为您挑的这一件。"), ("email_zh", "email", "为您挑了几样。")):
+        copy = SimpleNamespace(template=template, channel=channel, language="zh", shopper_id="9", creative={"hook": hook})
+        assert store_approved(service, copy)
+    assert [(e.channel, e.audience) for e in ApprovedCopyLibrary(tmp_path / "approved.jsonl").exemplars] == [
+        ("push", "cohort"), ("email", "shopper")]
