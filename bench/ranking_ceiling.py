@@ -24,26 +24,16 @@ import glob
 import json
 from pathlib import Path
 
-from reader_model import embedded_reads, scores_without
-
-from contentgen.generate.labelled import load_labelled
+from reader_model import embedded_reads, scores_without, shipped_pool
 
 
 def pools(folder: Path, data) -> tuple[dict[str, list[int]], dict[str, bool]] | None:
     """The draw's pools (read indices per brief) and each brief's fallback verdict; None for a draw
     with no shipped condition to re-pick (draws 1-3 ran without examples)."""
     key = json.loads((folder / "key.json").read_text(encoding="utf-8"))["records"]
-    steered = any(v.get("steered") for v in key.values())
     if not any(v.get("shots") == 2 for v in key.values()):
         return None
-    held = str(folder / "records.jsonl")
-    _, everything = load_labelled(held)
-    fallback = {key[m.id]["brief"]: m.send for m in everything if key[m.id]["shots"] is None}
-    pool: dict[str, list[int]] = defaultdict(list)
-    for i, (source, m) in enumerate(data):
-        v = key.get(m.id) if source == held else None
-        if v and v["shots"] == 2 and bool(v.get("steered")) == steered and not v.get("prompts") and not v["failed"]:
-            pool[v["brief"]].append(i)
+    pool, fallback = shipped_pool(str(folder / "records.jsonl"), key, data)
     return (pool, fallback) if pool else None
 
 

@@ -67,6 +67,21 @@ def scores_without(data, vectors, embedding, held: set[str], ngrams: bool = True
     return dict(zip(test, model.probabilities(vectors[test], texts) if test else []))
 
 
+def shipped_pool(held: str, key: dict, data) -> tuple[dict[str, list[int]], dict[str, bool]]:
+    """A draw's pool for the shipped Writer's condition, as read indices per brief (2 examples, steered
+    as the draw was, the default prompts, passing the checks at draw time), and each brief's fallback
+    verdict. ``held``: the draw's records path; ``key``: its key file's records."""
+    steered = any(v.get("steered") for v in key.values())
+    _, everything = load_labelled(held)
+    fallback_send = {key[m.id]["brief"]: m.send for m in everything if key[m.id]["shots"] is None}
+    pool: dict[str, list[int]] = defaultdict(list)
+    for i, (source, m) in enumerate(data):
+        v = key.get(m.id) if source == held else None
+        if v and v["shots"] == 2 and bool(v.get("steered")) == steered and not v.get("prompts") and not v["failed"]:
+            pool[v["brief"]].append(i)
+    return pool, fallback_send
+
+
 def by_record(data, scores: dict[int, float]) -> dict[tuple[str, str], float]:
     """Scores by read index, keyed as ``replay_picks.rescored_copy`` takes them: (records path, id)."""
     return {(data[i][0], data[i][1].id): float(p) for i, p in scores.items()}
@@ -107,18 +122,9 @@ def main() -> None:
             continue  # not read yet, or no quality-only condition to compare with (draw 12: E against F)
         both = {"embedding": fitted_without({held}, ngrams=False), "ngrams": fitted_without({held}, ngrams=True)}
         area = {name: auc([p[i] for i in test], [data[i][1].send for i in test]) for name, p in both.items()}
-        steered = any(v.get("steered") for v in key.values())
-        pool = defaultdict(list)
-        fallback_send = {}
-        _, everything = load_labelled(held)
-        for m in everything:
-            if key[m.id]["shots"] is None:
-                fallback_send[key[m.id]["brief"]] = m.send
-        for i in test:
-            m = data[i][1]
-            v = key[m.id]
-            if v["shots"] == 2 and bool(v.get("steered")) == steered and not v.get("prompts") and not v["failed"]:
-                pool[v["brief"]].append((m, {name: p[i] for name, p in both.items()}, v))
+        indices, fallback_send = shipped_pool(held, key, data)
+        pool = {brief: [(data[i][1], {name: p[i] for name, p in both.items()}, key[data[i][1].id]) for i in found]
+                for brief, found in indices.items()}
         picked = defaultdict(int)
         briefs = sorted(fallback_send)
         for brief_id in briefs:
