@@ -66,5 +66,6 @@ def main() -> None:
         for _, draw, mid, matched, text in sorted(examples[rule_id])[:args.show]:
             print(f"  {draw} {mid} [{matched[:80]}] {text[:140]}")
 
+
 if __name__ == "__main__":
     main()
