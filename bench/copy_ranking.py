@@ -74,7 +74,7 @@ def draw(args) -> None:
     from contentgen.cli.common import project_from_options
     from contentgen.generate.base import SamplingSettings
     from contentgen.generate.exemplars import ApprovedCopyLibrary
-    from contentgen.generate.guardrails import failed
+    from contentgen.generate.guardrails import failed, fits_one_sms
     from contentgen.generate.prompts import TemplateLibrary
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import Writer, WriterSettings
@@ -153,7 +153,8 @@ def draw(args) -> None:
                         distinct.append(i)
                 if ranked:
                     order = rank([(pools[pool_key][i]["creative"], pools[pool_key][i]["logprob"]) for i in distinct],
-                                 brief, args.variants, [pools[pool_key][i]["reader"] for i in distinct] if use_reader else None)
+                                 brief, args.variants, [pools[pool_key][i]["reader"] for i in distinct] if use_reader else None,
+                                 [fits_one_sms(brief.channel, pools[pool_key][i]["fields"]) for i in distinct])
                     picks = [distinct[j] for j, _ in order]
                 else:
                     picks = distinct[: args.variants]
@@ -280,6 +281,7 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
     holds variants + spare distinct passing candidates (in draw order) and ranks only those; a draw of
     more samples than one round (``--samples 12``) goes on to the next round only for a brief still
     short of variants, as the Writer does."""
+    from contentgen.generate.guardrails import fits_one_sms
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import WriterSettings
     from replay_picks import kept_as_the_writer_keeps, shipped_pools  # bench/ is on the path of a script run from it
@@ -292,7 +294,8 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
         kept, _ = kept_as_the_writer_keeps(sorted(pools.get(brief_id, [])), lambda rid, v: not v["failed"],
                                         lambda rid: read[rid].creative, variants, spare, per_round)
         picks = [kept[j][0] for j, _ in rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief,
-                                              variants, [v.get("reader") for _, v in kept])] if kept else []
+                                              variants, [v.get("reader") for _, v in kept],
+                                              [fits_one_sms(read[rid].channel, read[rid].fields) for rid, _ in kept])] if kept else []
         ready += len(picks)
         send += sum(read[rid].send for rid in picks)
         if len(picks) < variants and not fallback_key["failed"]:

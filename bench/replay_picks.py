@@ -107,6 +107,7 @@ def checks_by_prompts() -> dict:
 
 def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,
            alternative: bool = False, copies_refused: bool = False) -> dict:
+    from contentgen.generate.guardrails import fits_one_sms
     from contentgen.generate.labelled import load_labelled
 
     _, messages = load_labelled(folder / "records.jsonl")
@@ -125,7 +126,8 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
             lambda rid: read[rid].creative, variants, spare, per_round)
         tally["samples"] += samples
         order = rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief, variants,
-                     [v.get("reader") for _, v in kept]) if kept else []
+                     [v.get("reader") for _, v in kept],
+                     [fits_one_sms(read[rid].channel, read[rid].fields) for rid, _ in kept]) if kept else []
         picks = [kept[j][0] for j, _ in order]
         if len(picks) < variants:
             if all(c.passed for c in run(read[fallback_rid])):

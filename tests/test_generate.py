@@ -17,6 +17,7 @@ from contentgen.generate.backends.echo import EchoGenerator
 from contentgen.generate.base import SamplingSettings
 from contentgen.generate import factory
 from contentgen.generate.factory import create_generator
+from contentgen.generate.guardrails import sms_units
 from contentgen.generate.prompts import TemplateLibrary
 from contentgen.generate.writer import Writer, WriterSettings, parse_creative, shorter_versions
 
@@ -131,6 +132,36 @@ def test_a_too_long_part_is_shortened_to_its_complete_first_sentences(library):
     assert dict(copy.creative)["hook"] == ("Your table deserves a little Regency charm. Bright colours suit every season "
                                            "of the year ahead. Pretty things make an afternoon feel like an occasion.")
     assert dict(copy.creative)["cta"] == "See the picks"  # fitted already
+
+
+def _zh_sms(products, shop="The Gift Shop"):
+    return email_brief(channel="sms", language="zh", products=products, voice=BrandVoice(shop),
+                       situation=situation_from_features(30, 2, 50.0, language="zh"))
+
+
+def test_an_sms_prompt_asks_for_the_room_one_part_leaves_the_line(library):
+    """A Chinese SMS is one 70-unit part where the copywriter's own line fits one: the prompt states the
+    room the shop's name, the product, its price and the code leave, not the template's 20; where even
+    that line cannot fit one part, it states the template's own limit (two parts allowed)."""
+    seen = []
+    hook = "为您挑了一件。"
+    generator = EchoGenerator(lambda prompt, index, settings: seen.append(prompt.user) or json.dumps({"hook": hook}, ensure_ascii=False))
+    writer = Writer(generator, library, WriterSettings(variants=1, candidates=1, max_rounds=1, shots=0))
+    [[copy]] = writer.write_many([_zh_sms([product_fact("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.95)])])
+    room = 70 - (sms_units(copy.field("body"))[0] - len(hook))
+    assert 5 <= room < 20 and f"少于 {room} 个字" in seen[-1]
+    writer.write_many([_zh_sms([product_fact("1", LONG_NAME, 12.75)], shop="Cosy Corner Home & Gifts")])
+    assert "少于 20 个字" in seen[-1]
+
+
+def test_an_sms_that_fits_one_part_is_picked_before_a_better_scored_one_that_needs_two(library):
+    long_hook, short_hook = "这件小物送人自用都很合适，来看看吧。", "来看看吧。"
+    for answers in ((long_hook, short_hook), (short_hook, long_hook)):
+        generator = scripted(*(json.dumps({"hook": h}, ensure_ascii=False) for h in answers))
+        [[copy]] = Writer(generator, library, WriterSettings(variants=1, candidates=2, max_rounds=1, shots=0)).write_many(
+            [_zh_sms([product_fact("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.95)])])
+        assert not copy.fallback and dict(copy.creative)["hook"] == short_hook
+        assert sms_units(copy.field("body"))[0] <= 70
 
 
 def test_transactional_framing_is_refused(library):

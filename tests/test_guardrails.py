@@ -6,8 +6,8 @@ from hypothesis import given, strategies as st
 import pytest
 
 from contentgen.brief import BrandVoice, Brief, OfferTerms, ProductFact
-from contentgen.generate.guardrails import (GuardrailSettings, channel_length, check_copy, check_facts, failed, limits_for,
-                                           sms_units, visible_length)
+from contentgen.generate.guardrails import (GuardrailSettings, channel_length, check_copy, check_facts, failed, fits_one_sms,
+                                           limits_for, room_for_part, sms_units, visible_length)
 
 CAKESTAND = ProductFact("22423", "Regency Cakestand 3 Tier", 12.75, url="https://shop.example/p/22423")
 HEART = ProductFact("85123A", "White Hanging Heart T-Light Holder", 2.95)
@@ -115,6 +115,21 @@ def test_sms_parts_per_language_set_the_cap():
     assert channel_length("sms", "body", "x" * 200, sms_parts=2) == (200, 306)
     assert limits_for("sms", {"body": 400}, GuardrailSettings(), "zh") == {"body": 306}  # 2 parts of 153
     assert limits_for("sms", {"body": 400}, GuardrailSettings(), "en") == {"body": 160}
+
+
+def test_the_room_a_part_has_is_what_the_rest_of_its_field_leaves():
+    rest = "礼品店：White Hanging Heart T-Light Holder £2.95"  # 44 UCS-2 units besides the line
+    with_mark, without = {"body": "礼品店：x" + rest[4:], "title": "Hi"}, {"body": rest, "title": "Hi"}
+    assert room_for_part("sms", "zh", with_mark, without, {"body": 160}) == 2 * 67 - 44  # two parts by default
+    assert room_for_part("sms", "zh", with_mark, without, {"body": 160}, sms_parts=1) == 70 - 44
+    assert room_for_part("sms", "en", {"body": "Gift Co: x Mug £2"}, {"body": "Gift Co:  Mug £2"}, {"body": 100}) == 100 - 16
+    assert room_for_part("push", "en", {"title": "Mug"}, {"title": "Mug"}, {"title": 40}) is None  # not in any field
+
+
+def test_one_sms_part_is_160_gsm_or_70_ucs2_units():
+    assert fits_one_sms("sms", {"body": "x" * 160}) and not fits_one_sms("sms", {"body": "x" * 161})
+    assert fits_one_sms("sms", {"body": "礼" * 70}) and not fits_one_sms("sms", {"body": "礼" * 71})
+    assert fits_one_sms("email", {"body": "礼" * 500})
 
 
 def test_visible_length_counts_an_emoji_sequence_once():

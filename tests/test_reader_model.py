@@ -88,6 +88,8 @@ def test_the_ranking_puts_the_candidate_a_reader_would_send_first():
     # the reader's estimate outweighs it: the reader term carries most of the score's weight
     ranked = rank(same, brief, 2, [0.6, 0.1])
     assert [i for i, _ in ranked] == [0, 1] and ranked[0][1].reader == 0.6
+    # a preferred candidate (an SMS that fits one part) comes before any score
+    assert [i for i, _ in rank(same, brief, 2, [0.6, 0.1], preferred=[False, True])] == [1, 0]
 
 
 def test_the_writer_ranks_with_its_reader_model_and_shows_the_score():

@@ -40,7 +40,8 @@ class GuardrailSettings:
     # in contentgen/generate/rules/; None = the packaged ones
     rules: RuleSet | None = None
     # SMS parts a message may use, per language: a Chinese SMS (70 UCS-2 units, 67 per part when
-    # concatenated) carrying a Latin product name, a price and a code rarely fits in one part
+    # concatenated) carrying a Latin product name, a price and a code often needs two. The Writer
+    # still aims at one part and picks copy that fits one first (``fits_one_sms``)
     sms_parts: tuple[tuple[str, int], ...] = (("en", 1), ("zh", 2))
     min_product_name_chars: int = 10  # catalog names shorter than this are too generic to count as a mention
     # adjacent words of the copy name a catalog product when the run stands in at most this many
@@ -159,6 +160,36 @@ def channel_length(channel: str, field_name: str, text: str, sms_parts: int = 1)
             return used, sms_parts * (per_message - _SMS_HEADER_UNITS[per_message])
         return used, per_message if per_message == 70 else None
     return visible_length(text), None
+
+
+def room_for_part(channel: str, language: str, with_mark: Mapping[str, str], without: Mapping[str, str],
+                  field_limits: Mapping[str, int], settings: GuardrailSettings | None = None,
+                  sms_parts: int | None = None) -> int | None:
+    """How long one creative part can be before its message is too long for the channel.
+
+    ``with_mark``: the message's fields rendered with the part as one character; ``without``: with the
+    part empty. Over the fields the part appears in, the least of each field's limit (the template's,
+    the channel's cap, the SMS parts allowed, or ``sms_parts`` where given) less what the rest of the
+    field uses, counted as the channel counts; None when the part is in no field."""
+    settings = settings or GuardrailSettings()
+    if sms_parts is not None:
+        settings = replace(settings, sms_parts=((language, sms_parts),))
+    limits = limits_for(channel, field_limits, settings, language)
+    parts = sms_parts_for(channel, language, settings)
+    rooms = []
+    for name, text in with_mark.items():
+        if text == without.get(name):
+            continue  # the part is not in this field
+        length, hard_cap = channel_length(channel, name, text, parts)
+        rooms.append(min(limits.get(name, 10**9), hard_cap or 10**9) - (length - 1))
+    return min(rooms) if rooms else None
+
+
+def fits_one_sms(channel: str, fields: Mapping[str, str]) -> bool:
+    """Whether a message fits one SMS part (160 GSM-7 or 70 UCS-2 units per field); True for every
+    other channel. Each further part is paid for, and readers sent none of the 232 Chinese SMS read
+    over one part (draws 31-42), 64 of the 202 within it."""
+    return channel != "sms" or all(sms_units(text)[0] <= sms_units(text)[1] for text in fields.values())
 
 
 # ---- fact extraction ---------------------------------------------------------------------------

@@ -204,10 +204,12 @@ class TemplateLibrary:
             raise TemplateError(f"{template.path}: block {block!r} failed to render: {error}") from error
         return text.strip()
 
-    def render_prompt(self, template: PromptTemplate, brief: Brief, policy: ShopPolicy | None = None) -> RenderedPrompt:
-        """The system and user messages for ``brief`` (``policy``: what the shop is and offers)."""
+    def render_prompt(self, template: PromptTemplate, brief: Brief, policy: ShopPolicy | None = None,
+                      limits: Mapping[str, int] | None = None) -> RenderedPrompt:
+        """The system and user messages for ``brief`` (``policy``: what the shop is and offers;
+        ``limits``: each creative part's length, where the message leaves less than the template's)."""
         context = context_for(brief, policy=policy)
-        context["limits"] = {part.name: part.max_chars for part in template.creative}
+        context["limits"] = {part.name: part.max_chars for part in template.creative} | dict(limits or {})
         return RenderedPrompt(self._block(template, "system", context), self._block(template, "user", context))
 
     def render_fallback(self, template: PromptTemplate, brief: Brief) -> dict[str, str]:

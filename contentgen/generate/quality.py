@@ -137,18 +137,21 @@ def score_candidate(creative: Mapping[str, str], brief: Brief, chosen: Sequence[
 
 
 def rank(candidates: Sequence[tuple[Mapping[str, str], float | None]], brief: Brief, k: int,
-         reader_scores: Sequence[float | None] | None = None) -> list[tuple[int, Quality]]:
+         reader_scores: Sequence[float | None] | None = None,
+         preferred: Sequence[bool] | None = None) -> list[tuple[int, Quality]]:
     """Greedy choice of ``k`` candidates (creative parts, mean log-probability), with the reader
     model's score of each when there is one: each step takes the best score given those already
-    chosen, so distinctness counts against the chosen variants.
+    chosen, so distinctness counts against the chosen variants. A ``preferred`` candidate (an SMS
+    that fits one part) is taken before any other, whatever the scores.
     Returns (index into ``candidates``, its quality), best first."""
     reader_scores = list(reader_scores) if reader_scores is not None else [None] * len(candidates)
+    preferred = list(preferred) if preferred is not None else [True] * len(candidates)
     chosen: list[tuple[int, Quality]] = []
     left = list(range(len(candidates)))
     while left and len(chosen) < k:
         before = [candidates[i][0] for i, _ in chosen]
         scored = [(i, score_candidate(candidates[i][0], brief, before, candidates[i][1], reader_scores[i])) for i in left]
-        best = max(scored, key=lambda pair: (pair[1].score, -pair[0]))
+        best = max(scored, key=lambda pair: (preferred[pair[0]], pair[1].score, -pair[0]))
         chosen.append(best)
         left.remove(best[0])
     return chosen

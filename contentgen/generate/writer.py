@@ -14,7 +14,8 @@ from contentgen.brief import Brief
 from contentgen.errors import TemplateError
 from contentgen.generate.base import ChatPrompt, Generator, SamplingSettings
 from contentgen.generate.exemplars import ApprovedCopyLibrary, few_shot_block
-from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed, visible_length
+from contentgen.generate.guardrails import (Check, GuardrailSettings, check_copy, failed, fits_one_sms, room_for_part,
+                                            visible_length)
 from contentgen.generate.prompts import PromptTemplate, RenderedPrompt, TemplateLibrary
 from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
 from contentgen.generate.reader_model import ReaderModel
@@ -308,12 +309,34 @@ class Writer:
 
     def _chat_prompt(self, chosen: PromptTemplate, brief: Brief, examples: list | None = None) -> ChatPrompt:
         """The rendered prompt with the shop's nearest approved copy as few-shot examples."""
-        rendered = self.templates.render_prompt(chosen, brief, self.policy)
+        rendered = self.templates.render_prompt(chosen, brief, self.policy, self._part_limits(chosen, brief))
         system = rendered.system
         shots = few_shot_block(self._examples(brief, chosen) if examples is None else examples, brief.language,
                                parts=[part.name for part in chosen.creative])
         system = f"{system}\n\n{shots}" if shots else system
         return ChatPrompt(system, rendered.user)
+
+    def _part_limits(self, template: PromptTemplate, brief: Brief) -> dict[str, int]:
+        """Each creative part's length as the prompt asks for it and the shortening aims at: the
+        template's, or less where the rest of the message leaves less room. An SMS aims at one part
+        while the copywriter's own line (the fallback) fits one: the shop's name, a Latin product name,
+        its price and a code leave a Chinese line 5 to 30 units of the 70 (draws 31-42: 232 of 434
+        Chinese SMS ran over one part, and readers sent none of them). A template with several parts
+        shares the room among them, so keeps its own limits."""
+        limits = {part.name: part.max_chars for part in template.creative}
+        if len(limits) != 1:
+            return limits
+        [(name, limit)] = limits.items()
+        fields = self.templates.render_message(template, brief, {name: "x"})
+        empty = self.templates.render_message(template, brief, {name: ""})
+
+        def room(parts: int | None) -> int | None:
+            return room_for_part(brief.channel, brief.language, fields, empty, template.field_limits(), self.guardrails, parts)
+
+        fallback = visible_length(self.templates.render_fallback(template, brief).get(name, ""))
+        one_part = room(1) if brief.channel == "sms" else None
+        available = one_part if one_part is not None and one_part >= fallback else room(None)
+        return {name: min(limit, available)} if available is not None and available > 0 else limits
 
     def _template(self, brief: Brief, template: str | None) -> PromptTemplate:
         chosen = self.templates.get(template) if template else self.templates.for_brief(brief)
@@ -354,7 +377,8 @@ class Writer:
         reads as a phone number, an offer's wording the rules refuse) it is not a variant; if no
         variant is left the brief's one Copy is an error naming the failed checks."""
         ranked = rank_candidates([(c, logprob) for c, _, _, logprob in job.kept], job.brief, self.settings.variants,
-                                 self._reader_scores([c for c, _, _, _ in job.kept], job.brief))
+                                 self._reader_scores([c for c, _, _, _ in job.kept], job.brief),
+                                 [fits_one_sms(job.brief.channel, fields) for _, fields, _, _ in job.kept])
         copies = []
         for n, (index, quality) in enumerate(ranked):
             creative, fields, checks, _ = job.kept[index]
@@ -455,7 +479,7 @@ class Writer:
         fields, checks = self._assemble(template, brief, creative, truncated)
         # Too long is the commonest failure; a complete shorter version of the model's own words
         # (its first sentences, or a subject's head before a colon or dash) often fits.
-        limits = {p.name: p.max_chars for p in template.creative}
+        limits = self._part_limits(template, brief)
         for _ in range(_MAX_SHORTENINGS):
             if all(c.passed for c in checks if c.name == "length"):
                 break
