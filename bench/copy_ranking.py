@@ -284,7 +284,7 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
     from contentgen.generate.guardrails import fits_one_sms
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import WriterSettings
-    from replay_picks import kept_as_the_writer_keeps, shipped_pools  # bench/ is on the path of a script run from it
+    from replay_picks import kept_as_the_writer_keeps, shipped_pools, with_fallback  # bench/ is on the path of a script run from it
 
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
     pools, fallbacks = shipped_pools(key, read, alternative=condition == "F")
@@ -296,12 +296,10 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
         picks = [kept[j][0] for j, _ in rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief,
                                               variants, [v.get("reader") for _, v in kept],
                                               [fits_one_sms(read[rid].channel, read[rid].fields) for rid, _ in kept])] if kept else []
+        picks, used = with_fallback(picks, fallback_rid, not fallback_key["failed"], read, variants)
         ready += len(picks)
         send += sum(read[rid].send for rid in picks)
-        if len(picks) < variants and not fallback_key["failed"]:
-            ready += 1
-            fallback_count += 1
-            send += read[fallback_rid].send
+        fallback_count += bool(used)
     print(f"| {condition} as the Writer samples (stops at variants + spare = {variants + spare} passing) | {len(fallbacks)} | {ready} | "
           f"{ready - fallback_count} | {fallback_count} ({fallback_count / max(ready, 1):.0%}) | {send}/{ready} = {send / max(ready, 1):.0%} |")
 

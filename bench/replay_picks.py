@@ -67,6 +67,25 @@ def shipped_pools(key: dict, read, alternative: bool = False) -> tuple[dict[str,
     return pools, fallbacks
 
 
+def with_fallback(picks: list, fallback, fallback_passes: bool, read, variants: int) -> tuple[list, bool | None]:
+    """The Writer's variants from its ranked ``picks`` (read ids) and the brief's fallback, as
+    ``Writer._finish`` puts them: the fallback tops up a brief short of variants, and an SMS that fits
+    one part, the fallback included, comes before one that needs two. Returns the variants and
+    whether the fallback is among them (None: it was needed and failed its checks)."""
+    from contentgen.generate.guardrails import fits_one_sms
+
+    def one_part(rid) -> bool:
+        return fits_one_sms(read[rid].channel, read[rid].fields)
+
+    short = len(picks) < variants
+    if not short and all(one_part(rid) for rid in picks):
+        return picks, False
+    if not fallback_passes:
+        return picks, None if short else False
+    chosen = sorted([*picks, fallback], key=lambda rid: not one_part(rid))[:variants]
+    return chosen, fallback in chosen
+
+
 def checks_as_drawn(prompts: str | Path = "prompts", catalog: str | Path = "tests/data/copy_labels_catalog.txt",
                     project: Path | None = None):
     """Today's guardrails as the draws' Writer ran them: the shop's catalog as the known products and
@@ -128,13 +147,10 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
         order = rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief, variants,
                      [v.get("reader") for _, v in kept],
                      [fits_one_sms(read[rid].channel, read[rid].fields) for rid, _ in kept]) if kept else []
-        picks = [kept[j][0] for j, _ in order]
-        if len(picks) < variants:
-            if all(c.passed for c in run(read[fallback_rid])):
-                picks.append(fallback_rid)
-                tally["fallbacks"] += 1
-            else:
-                tally["errors"] += 1
+        picks, used = with_fallback([kept[j][0] for j, _ in order], fallback_rid,
+                                    all(c.passed for c in run(read[fallback_rid])), read, variants)
+        tally["fallbacks"] += bool(used)
+        tally["errors"] += used is None  # short of variants and the fallback failed
         channel = brief_id.split("/")[1]
         c = tally["by_channel"].setdefault(channel, [0, 0])
         for rid in picks:

@@ -148,7 +148,7 @@ def test_an_sms_prompt_asks_for_the_room_one_part_leaves_the_line(library):
     generator = EchoGenerator(lambda prompt, index, settings: seen.append(prompt.user) or json.dumps({"hook": hook}, ensure_ascii=False))
     writer = Writer(generator, library, WriterSettings(variants=1, candidates=1, max_rounds=1, shots=0))
     [[copy]] = writer.write_many([_zh_sms([product_fact("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.95)])])
-    room = 70 - (sms_units(copy.field("body"))[0] - len(hook))
+    room = 70 - (sms_units(copy.field("body"))[0] - len(dict(copy.creative)["hook"]))
     assert 5 <= room < 20 and f"少于 {room} 个字" in seen[-1]
     writer.write_many([_zh_sms([product_fact("1", LONG_NAME, 12.75)], shop="Cosy Corner Home & Gifts")])
     assert "少于 20 个字" in seen[-1]
@@ -162,6 +162,18 @@ def test_an_sms_that_fits_one_part_is_picked_before_a_better_scored_one_that_nee
             [_zh_sms([product_fact("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.95)])])
         assert not copy.fallback and dict(copy.creative)["hook"] == short_hook
         assert sms_units(copy.field("body"))[0] <= 70
+
+
+def test_the_fallback_comes_before_model_copy_that_needs_two_sms_parts(library):
+    """Where the name, price and code leave the model's line no room in one part, the copywriter's short
+    line is the variant that fits, and goes first; the two-part candidate is still offered after it."""
+    long_hooks = ("这件小物送人自用都很合适，来看看吧。", "这是我们为您精心挑选的一件好物，快来看看。")
+    generator = scripted(*(json.dumps({"hook": h}, ensure_ascii=False) for h in long_hooks))
+    brief = _zh_sms([product_fact("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.95)], shop="Gift Co")
+    [copies] = Writer(generator, library, WriterSettings(variants=2, candidates=2, max_rounds=1, shots=0)).write_many([brief])
+    assert [c.fallback for c in copies] == [True, False] and all(c.passed for c in copies)
+    assert sms_units(copies[0].field("body"))[0] <= 70 < sms_units(copies[1].field("body"))[0]
+    assert [c.variant for c in copies] == [0, 1]
 
 
 def test_transactional_framing_is_refused(library):
