@@ -320,9 +320,9 @@ class Writer:
         """Each creative part's length as the prompt asks for it and the shortening aims at: the
         template's, or less where the rest of the message leaves less room. An SMS aims at one part
         while the copywriter's own line (the fallback) fits one: the shop's name, a Latin product name,
-        its price and a code leave a Chinese line 5 to 30 units of the 70 (draws 31-42: 232 of 434
-        Chinese SMS ran over one part, and readers sent none of them). A template with several parts
-        shares the room among them, so keeps its own limits."""
+        its price and a code can leave a Chinese line as little as 2 of the 70 units (draws 31-42: 232
+        of 434 Chinese SMS ran over one part, and readers sent none of them). A template with several
+        parts shares the room among them, so keeps its own limits."""
         limits = {part.name: part.max_chars for part in template.creative}
         if len(limits) != 1:
             return limits
