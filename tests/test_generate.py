@@ -174,6 +174,10 @@ def test_the_fallback_comes_before_model_copy_that_needs_two_sms_parts(library):
     assert [c.fallback for c in copies] == [True, False] and all(c.passed for c in copies)
     assert sms_units(copies[0].field("body"))[0] <= 70 < sms_units(copies[1].field("body"))[0]
     assert [c.variant for c in copies] == [0, 1]
+    # a UI that streams shows the two-part candidates as they pass, then the fallback that fits one part
+    streamed = list(Writer(scripted(*(json.dumps({"hook": h}, ensure_ascii=False) for h in long_hooks)), library,
+                           WriterSettings(variants=2, candidates=2, max_rounds=1, shots=0)).stream(brief))
+    assert [c.fallback for c in streamed] == [False, False, True] and streamed[-1].fields == copies[0].fields
 
 
 def test_transactional_framing_is_refused(library):

@@ -220,8 +220,9 @@ class Writer:
 
     def stream(self, brief: Brief, template: str | None = None, variants: int | None = None) -> Iterator[Copy]:
         """One brief's variants, each yielded as soon as it passes every check; the labelled
-        fallback comes last when fewer than ``settings.variants`` passed. Same samples (seeds) as
-        ``write``, so a UI that streams shows what the batch job would have written."""
+        fallback comes last when fewer than ``settings.variants`` passed, or, as one more variant, when
+        it fits one SMS part and none shown does. Same samples (seeds) as ``write``, so a UI that
+        streams shows what the batch job would have written, in the order they passed."""
         settings = self.settings
         chosen = self._template(brief, template)
         wanted = variants or settings.variants
@@ -253,12 +254,14 @@ class Writer:
                     shown += 1
                 if len(job.kept) >= wanted:
                     break
-        if shown < wanted:
-            # the same top-up as write's: the fallback only when its own text passes, an error if nothing did
+        all_need_two_parts = shown and not any(fits_one_sms(brief.channel, fields) for _, fields, _, _ in job.kept[:shown])
+        if shown < wanted or all_need_two_parts:
+            # the same top-up as write's: the fallback only when its own text passes, an error if nothing did;
+            # and, as write puts it first, the fallback that fits one SMS part where nothing shown does
             creative = self.templates.render_fallback(chosen, brief)
             fields, checks = self._assemble(chosen, brief, creative, truncated=False)
             fallback = self._copy(job, creative, fields, checks, True, shown)
-            if fallback.passed:
+            if fallback.passed and (shown < wanted or fits_one_sms(brief.channel, fields)):
                 yield fallback
             elif not shown:
                 reasons = "; ".join(f"{c.name}: {c.detail}" for c in failed(checks))
