@@ -486,10 +486,11 @@ class Writer:
         fields, checks = self._assemble(template, brief, creative, truncated)
         # Too long is the commonest failure; a complete shorter version of the model's own words
         # (its first sentences, or a subject's head before a colon or dash) often fits.
-        limits = self._part_limits(template, brief)
+        limits = None
         for _ in range(_MAX_SHORTENINGS):
             if all(c.passed for c in checks if c.name == "length"):
                 break
+            limits = limits or self._part_limits(template, brief)
             options = {k: shorter_versions(v, k in sentences) for k, v in creative.items()}
             longest = max((k for k in options if options[k]), key=lambda k: visible_length(creative[k]), default=None)
             if longest is None:
