@@ -128,7 +128,7 @@ def draw(args) -> None:
                 pool = []
                 for k in range(args.samples):
                     [[generation]] = writer.generator.generate([prompt], replace(sampling, seed=k), n=1)
-                    candidate = writer._candidate(pool_template, brief, generation.text, generation.truncated, job.examples)
+                    candidate = writer._candidate(pool_template, brief, generation.text, generation.truncated, job.examples, job.limits)
                     if candidate is None:
                         continue
                     creative, fields, checks = candidate

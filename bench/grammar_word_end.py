@@ -58,7 +58,7 @@ def main() -> None:
                 generator._grammars.clear()  # built again under this mode
                 for k in range(args.samples):
                     [[generation]] = generator.generate([job.prompt], replace(sampling, seed=k), n=1)
-                    candidate = writer._candidate(template, brief, generation.text, generation.truncated, job.examples)
+                    candidate = writer._candidate(template, brief, generation.text, generation.truncated, job.examples, job.limits)
                     t = tally[mode][channel]
                     t["samples"] += 1
                     texts[(mode, k)] = generation.text

@@ -180,6 +180,7 @@ class _Job:
     wanted: int = 0  # variants to keep; 0 = the writer's settings.variants
     avoid: tuple[str, ...] = ()  # words decoding is steered away from
     examples: frozenset[str] = frozenset()  # the approved examples' parts the prompt showed, normalised
+    limits: dict[str, int] | None = None  # each creative part's length as the prompt asked for it (Writer._part_limits)
 
 
 class Writer:
@@ -254,7 +255,7 @@ class Writer:
                     shown += 1
                 if len(job.kept) >= wanted:
                     break
-        all_need_two_parts = shown and not any(fits_one_sms(brief.channel, fields) for _, fields, _, _ in job.kept[:shown])
+        all_need_two_parts = shown > 0 and not any(fits_one_sms(brief.channel, fields) for _, fields, _, _ in job.kept[:shown])
         if shown < wanted or all_need_two_parts:
             # the same top-up as write's: the fallback only when its own text passes, an error if nothing did;
             # and, as write puts it first, the fallback that fits one SMS part where nothing shown does
@@ -300,8 +301,9 @@ class Writer:
         names = [p.name.lower() for p in brief.products if p.name.strip()]
         shown = frozenset(_normalised(text) for e in examples if not any(n in e.theme.lower() for n in names)
                           for _, text in e.creative if text.strip())
-        return _Job(chosen, brief, self._chat_prompt(chosen, brief, examples), wanted=wanted,
-                    avoid=self.words_to_avoid(brief), examples=shown)
+        limits = self._part_limits(chosen, brief)
+        return _Job(chosen, brief, self._chat_prompt(chosen, brief, examples, limits), wanted=wanted,
+                    avoid=self.words_to_avoid(brief), examples=shown, limits=limits)
 
     def _examples(self, brief: Brief, chosen: PromptTemplate) -> list:
         """The shop's approved copy nearest to ``brief`` written for the template's audience, for the
@@ -310,9 +312,10 @@ class Writer:
             return []
         return self.exemplars.nearest(brief, self.settings.shots, chosen.examples)
 
-    def _chat_prompt(self, chosen: PromptTemplate, brief: Brief, examples: list | None = None) -> ChatPrompt:
+    def _chat_prompt(self, chosen: PromptTemplate, brief: Brief, examples: list | None = None,
+                     limits: dict[str, int] | None = None) -> ChatPrompt:
         """The rendered prompt with the shop's nearest approved copy as few-shot examples."""
-        rendered = self.templates.render_prompt(chosen, brief, self.policy, self._part_limits(chosen, brief))
+        rendered = self.templates.render_prompt(chosen, brief, self.policy, limits or self._part_limits(chosen, brief))
         system = rendered.system
         shots = few_shot_block(self._examples(brief, chosen) if examples is None else examples, brief.language,
                                parts=[part.name for part in chosen.creative])
@@ -383,12 +386,12 @@ class Writer:
         price and code leave a line no room, the copywriter's short line is the one that fits (readers
         sent all 31 Chinese SMS fallbacks read within one part, none over it; draws 31-46)."""
         brief = job.brief
+        one_part = [fits_one_sms(brief.channel, fields) for _, fields, _, _ in job.kept]
         ranked = rank_candidates([(c, logprob) for c, _, _, logprob in job.kept], brief, self.settings.variants,
-                                 self._reader_scores([c for c, _, _, _ in job.kept], brief),
-                                 [fits_one_sms(brief.channel, fields) for _, fields, _, _ in job.kept])
+                                 self._reader_scores([c for c, _, _, _ in job.kept], brief), one_part)
         picks = [(*job.kept[index][:3], False, quality) for index, quality in ranked]
         short = len(picks) < self.settings.variants
-        if short or not all(fits_one_sms(brief.channel, fields) for _, fields, _, _, _ in picks):
+        if short or not all(one_part[index] for index, _ in ranked):
             creative = self.templates.render_fallback(job.template, brief)
             fields, checks = self._assemble(job.template, brief, creative, truncated=False)
             quality = score_candidate(creative, brief, [c for c, _, _, _ in job.kept])
@@ -448,7 +451,7 @@ class Writer:
     def _consider(self, job: _Job, generation) -> None:
         """Check one sample; keep it if it passes, is new, and the brief still needs variants."""
         kept = job.kept
-        candidate = self._candidate(job.template, job.brief, generation.text, generation.truncated, job.examples)
+        candidate = self._candidate(job.template, job.brief, generation.text, generation.truncated, job.examples, job.limits)
         self.stats["candidates"] += 1
         if candidate is None:
             return
@@ -472,7 +475,7 @@ class Writer:
         kept.append((*candidate, getattr(generation, "mean_logprob", None)))
 
     def _candidate(self, template: PromptTemplate, brief: Brief, raw: str, truncated: bool,
-                   examples: Collection[str] = frozenset()):
+                   examples: Collection[str] = frozenset(), limits: dict[str, int] | None = None):
         parts = [p.name for p in template.creative]
         creative = parse_creative(raw, parts)
         if creative is None:
@@ -485,8 +488,8 @@ class Writer:
             creative = {k: _finish_sentence(v, brief.language) if k in sentences else v for k, v in creative.items()}
         fields, checks = self._assemble(template, brief, creative, truncated)
         # Too long is the commonest failure; a complete shorter version of the model's own words
-        # (its first sentences, or a subject's head before a colon or dash) often fits.
-        limits = None
+        # (its first sentences, or a subject's head before a colon or dash) often fits; it aims at the
+        # length the prompt asked for (the job's, worked out once per brief)
         for _ in range(_MAX_SHORTENINGS):
             if all(c.passed for c in checks if c.name == "length"):
                 break
