@@ -1,7 +1,8 @@
 """Fit the reader model (contentgen/generate/reader_model.py) and measure it on draws it did not see.
 
-Reads: every model-written English candidate a reader labelled blind ("would you send it as it is?")
-in tests/data/copy_labels.jsonl and bench/copy-ranking*/records.jsonl. For each draw with a key file
+Reads: every model-written candidate in one language (``--language``, English by default) a reader
+labelled blind ("would you send it as it is?") in tests/data/copy_labels.jsonl and
+bench/copy-ranking*/records.jsonl. For each draw with a key file
 (the checks' verdicts and which candidates each condition picked), the model is fitted on every
 other source and scored on that draw:
 
@@ -16,11 +17,14 @@ the embedding with word n-grams (the shipped model).
 
 ``--replay`` re-picks groups of draws as ``bench/replay_picks.py`` does (today's checks and the
 demo shop's policy, the Writer's rounds), with each model fitted on every read but the group's: the
-reader's send-as-is of the picks, the embedding alone against with n-grams.
+AUC of the n-gram model on the group's reads, and the reader's send-as-is of the picks ranked without
+a reader model, with the embedding alone and with n-grams.
 
-Then it fits on every read and writes the packaged model (``--write``).
+Then it fits on every read and writes that language's model into the packaged file, keeping the
+other languages' (``--write``).
 
     HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/reader_model.py --replay 28 25,26,27 22,23,24 19,20,21 15,16,17,18 --write
+    HF_HUB_OFFLINE=1 PYTHONPATH=. python bench/reader_model.py --language zh --replay 31 33 35 42 46 48 49 50 --write
 """
 
 from __future__ import annotations
@@ -35,34 +39,37 @@ import numpy as np
 
 from contentgen.generate.labelled import load_labelled
 from contentgen.generate.quality import rank
-from contentgen.generate.reader_model import PACKAGED, fit_reader_model, reader_text, shared_embedder
+from contentgen.generate.reader_model import (PACKAGED, ReaderModels, fit_reader_model, load_reader_model, reader_text,
+                                              shared_embedder)
 
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
 
 
-def reads() -> list[tuple[str, object]]:
+def reads(language: str = "en") -> list[tuple[str, object]]:
     sources = ["tests/data/copy_labels.jsonl"] + sorted(glob.glob("bench/copy-ranking*/records.jsonl"))
     out = []
     for source in sources:
         _, messages = load_labelled(source)
-        out += [(source, m) for m in messages if m.language == "en" and not m.fallback and m.creative]
+        out += [(source, m) for m in messages if m.language == language and not m.fallback and m.creative]
     return out
 
 
-def embedded_reads():
+def embedded_reads(language: str = "en"):
     """Every read (``reads()``), the embedding of each read's text, and an embedder that returns them."""
-    data = reads()
+    data = reads(language)
     embedder = shared_embedder(EMBEDDING_MODEL)
     vectors = np.asarray(embedder.encode([reader_text(m.creative, m.brief) for _, m in data]))
     return data, vectors, _Precomputed(vectors, data, range(len(data)))
 
 
-def scores_without(data, vectors, embedding, held: set[str], ngrams: bool = True, c: float = 1.0) -> dict[int, float]:
+def scores_without(data, vectors, embedding, held: set[str], ngrams: bool = True, c: float = 1.0,
+                   language: str = "en") -> dict[int, float]:
     """The model fitted on every read but ``held``'s sources, and its score of each held read (by index)."""
     train = [i for i, (s, _) in enumerate(data) if s not in held]
     test = [i for i, (s, _) in enumerate(data) if s in held]
     model = fit_reader_model(((data[i][1].creative, data[i][1].brief, data[i][1].send) for i in train), embedding,
-                             EMBEDDING_MODEL, c=c, **({} if ngrams else {"ngram_min_reads": None}))
+                             EMBEDDING_MODEL, c=c, language=language, **({} if ngrams else {"ngram_min_reads": None}))
     texts = [reader_text(data[i][1].creative, data[i][1].brief) for i in test]
     return dict(zip(test, model.probabilities(vectors[test], texts) if test else []))
 
@@ -96,18 +103,21 @@ def auc(scores: list[float], labels: list[bool]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--write", action="store_true", help=f"fit on every read and write {PACKAGED}")
+    parser.add_argument("--write", action="store_true",
+                        help=f"fit on every read and write the language's model into {PACKAGED}, keeping the others")
+    parser.add_argument("--language", default="en", choices=sorted(LANGUAGE_NAMES), help="the copy's language")
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--replay", nargs="*", default=[], metavar="K,K,..",
                         help="groups of draw numbers to hold out together and re-pick with today's checks")
     args = parser.parse_args()
 
-    data, vectors, embedding = embedded_reads()
+    data, vectors, embedding = embedded_reads(args.language)
+    language = LANGUAGE_NAMES[args.language]
 
     def fitted_without(held: set[str], ngrams: bool):
-        return scores_without(data, vectors, embedding, held, ngrams, args.c)
+        return scores_without(data, vectors, embedding, held, ngrams, args.c, args.language)
 
-    print(f"{len(data)} reads of model-written English candidates, {sum(m.send for _, m in data)} would send")
+    print(f"{len(data)} reads of model-written {language} candidates, {sum(m.send for _, m in data)} would send")
     print("\n| held-out draw | candidates | AUC, embedding | AUC, + n-grams | briefs | as drawn | quality, no reader "
           "| quality + reader (embedding) | quality + reader (+ n-grams) |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -148,15 +158,21 @@ def main() -> None:
               f"| {share('drawn')} | {share('quality')} | {share('embedding')} | {share('ngrams')} |")
     n = totals["n"]
     share = lambda k: f"{totals[k]}/{n} = {totals[k] / n:.0%}"
-    print(f"| all | | | | | {share('drawn')} | {share('quality')} | {share('embedding')} | {share('ngrams')} |")
+    if n:
+        print(f"| all | | | | | {share('drawn')} | {share('quality')} | {share('embedding')} | {share('ngrams')} |")
+    else:
+        print("| (no draw in this language has a quality-only condition to compare with: see --replay) |")
     if args.replay:
         replay_groups(args.replay, data, fitted_without)
     if args.write:
-        model = fit_reader_model(((m.creative, m.brief, m.send) for _, m in data), embedding,
-                                 EMBEDDING_MODEL, trained_on=f"{len(data)} blind reads of model-written English candidates, embedding and word n-grams "
-                                 "(tests/data/copy_labels.jsonl, bench/copy-ranking*/records.jsonl)", c=args.c)
-        model.save(PACKAGED)
-        print(f"\nwrote {PACKAGED}")
+        model = fit_reader_model(((m.creative, m.brief, m.send) for _, m in data), embedding, EMBEDDING_MODEL,
+                                 trained_on=f"{len(data)} blind reads of model-written {language} candidates, embedding and "
+                                 f"{'character' if args.language == 'zh' else 'word'} n-grams "
+                                 "(tests/data/copy_labels.jsonl, bench/copy-ranking*/records.jsonl)", c=args.c,
+                                 language=args.language)
+        packaged = load_reader_model() if PACKAGED.exists() else ReaderModels(())
+        packaged.replaced(model).save(PACKAGED)
+        print(f"\nwrote the {language} model into {PACKAGED}")
 
 
 def replay_groups(groups: list[str], data, fitted_without) -> None:
@@ -169,16 +185,23 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
 
     spare, per_round = WriterSettings().spare, WriterSettings().candidates
     runs = checks_by_prompts()
-    print("\n| held-out draws, re-picked with today's checks | picks | reader would send, embedding | reader would send, + n-grams |")
-    print("|---|---|---|---|")
+    print("\n| held-out draws, re-picked with today's checks | picks | AUC, + n-grams | reader would send, no reader model "
+          "| embedding | + n-grams |")
+    print("|---|---|---|---|---|---|")
     total = defaultdict(int)
     for group in groups:
         folders = [Path(f"bench/copy-ranking-{k}") for k in group.split(",")]
         held = {str(f / "records.jsonl") for f in folders}
-        sent, ready = defaultdict(int), 0
-        for name in ("embedding", "ngrams"):
-            probabilities = fitted_without(held, ngrams=name == "ngrams")
-            score = by_record(data, probabilities)
+        sent, ready, area = defaultdict(int), 0, float("nan")
+        for name in ("none", "embedding", "ngrams"):
+            if name == "none":  # every candidate of the group without a score: the ranking leaves the term out
+                score = {(str(f / "records.jsonl"), rid): None for f in folders
+                         for rid in json.loads((f / "key.json").read_text(encoding="utf-8"))["records"]}
+            else:
+                probabilities = fitted_without(held, ngrams=name == "ngrams")
+                score = by_record(data, probabilities)
+                if name == "ngrams":
+                    area = auc(list(probabilities.values()), [data[i][1].send for i in probabilities])
             ready = 0
             with tempfile.TemporaryDirectory() as scratch:
                 for folder in folders:
@@ -189,10 +212,11 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
         for name in sent:
             total[name] += sent[name]
         total["ready"] += ready
-        print(f"| {group} | {ready} | {sent['embedding']}/{ready} = {sent['embedding'] / max(ready, 1):.1%} "
-              f"| {sent['ngrams']}/{ready} = {sent['ngrams'] / max(ready, 1):.1%} |")
+        print(f"| {group} | {ready} | {area:.2f} | " + " | ".join(
+            f"{sent[name]}/{ready} = {sent[name] / max(ready, 1):.1%}" for name in ("none", "embedding", "ngrams")) + " |")
     r = max(total["ready"], 1)
-    print(f"| all | {total['ready']} | {total['embedding']}/{r} = {total['embedding'] / r:.1%} | {total['ngrams']}/{r} = {total['ngrams'] / r:.1%} |")
+    print(f"| all | {total['ready']} | | " + " | ".join(
+        f"{total[name]}/{r} = {total[name] / r:.1%}" for name in ("none", "embedding", "ngrams")) + " |")
 
 
 class _Precomputed:

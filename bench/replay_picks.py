@@ -184,9 +184,13 @@ def main() -> None:
                         help="the project file whose [policy] the checks read (default: the one the draws ran under, "
                              "the demo shop's)")
     parser.add_argument("--picks", type=Path, default=None, help="write every pick (draw, id, send) as JSON lines here")
+    parser.add_argument("--spare", type=int, default=None,
+                        help="WriterSettings.spare: passing candidates kept beyond the variants for the ranking "
+                             "(default: the Writer's)")
     args = parser.parse_args()
     run = checks_as_drawn(args.prompts, args.catalog, args.project)
-    spare, per_round = WriterSettings().spare, WriterSettings().candidates
+    spare = WriterSettings().spare if args.spare is None else args.spare
+    per_round = WriterSettings().candidates
     total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0}
     lines, rows, channels = [], [], []
     for folder in args.draws:

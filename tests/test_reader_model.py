@@ -13,7 +13,8 @@ from contentgen.errors import ConfigError
 from contentgen.generate.backends.echo import EchoGenerator
 from contentgen.generate.prompts import TemplateLibrary
 from contentgen.generate.quality import rank
-from contentgen.generate.reader_model import (PACKAGED, ReaderModel, fit_reader_model, load_reader_model, reader_text)
+from contentgen.generate.reader_model import (PACKAGED, ReaderModel, ReaderModels, fit_reader_model, load_reader_model,
+                                              reader_text)
 from contentgen.generate.writer import Writer, WriterSettings
 from contentgen.retrieval.embedders import make_embedder
 
@@ -28,10 +29,14 @@ def test_the_text_it_reads_masks_product_names_and_names_the_channel():
     assert text == "sms. hook: The the product for cosy evenings."
 
 
-def test_the_packaged_model_loads_and_fits_the_packaged_embedding_model():
-    model = load_reader_model()
-    assert model.embedding_model == "all-MiniLM-L6-v2" and len(model.weights) == 384
-    assert "blind reads" in model.trained_on
+def test_the_packaged_models_load_one_per_language_and_fit_the_packaged_embedding_model():
+    models = load_reader_model()
+    assert sorted(m.language for m in models.models) == ["en", "zh"]
+    for model in models.models:
+        assert model.embedding_model == "all-MiniLM-L6-v2" and len(model.weights) == 384
+        assert "blind reads" in model.trained_on
+    assert models.for_language("en").ngrams.unit == "word" and models.for_language("zh").ngrams.unit == "char"
+    assert models.for_language("fr") is None
 
 
 def test_a_model_file_that_is_not_one_fails_with_the_file_named(tmp_path):
@@ -77,7 +82,28 @@ def test_fitting_needs_enough_reads_with_both_verdicts():
 def test_a_saved_model_loads_back(tmp_path):
     model = ReaderModel("hash-8", tuple(float(i) / 10 for i in range(8)), -0.5, "test")
     model.save(tmp_path / "m.json")
-    assert load_reader_model(tmp_path / "m.json") == model
+    assert load_reader_model(tmp_path / "m.json") == ReaderModels((model,))
+
+
+def test_a_model_file_from_before_languages_loads_as_an_english_model(tmp_path):
+    # a shop's file written before one model per language: one model's fields at the top
+    (tmp_path / "m.json").write_text(json.dumps({"embedding_model": "hash-8", "weights": [0.1] * 8, "bias": 0.0,
+                                                 "ngrams": {"terms": ["glow"], "idf": [1.0], "weights": [2.0]}}))
+    [model] = load_reader_model(tmp_path / "m.json").models
+    assert model.language == "en" and model.ngrams.unit == "word" and model.ngrams.terms == ("glow",)
+
+
+def test_each_language_is_scored_by_its_own_model_and_one_model_per_language():
+    english = ReaderModel("hash-8", (0.0,) * 8, 2.0)
+    chinese = ReaderModel("hash-8", (0.0,) * 8, -2.0, language="zh")
+    models = ReaderModels((english, chinese))
+    [en] = models.scores([{"hook": "A soft glow."}], sms_brief("en"), make_embedder("hash-8"))
+    [zh] = models.scores([{"hook": "柔和的光。"}], sms_brief("zh"), make_embedder("hash-8"))
+    assert en > 0.5 > zh
+    assert ReaderModels((english,)).scores([{"hook": "柔和的光。"}], sms_brief("zh")) == [None]
+    assert models.replaced(ReaderModel("hash-8", (0.0,) * 8, 0.0, language="zh")).for_language("zh").bias == 0.0
+    with pytest.raises(ConfigError, match="one reader model per language"):
+        ReaderModels((english, english))
 
 
 def test_the_ranking_puts_the_candidate_a_reader_would_send_first():
@@ -140,18 +166,40 @@ def test_a_minimum_reader_estimate_keeps_doubtful_candidates_out_and_falls_back(
     assert copy.fallback and writer.stats["reader_below_min"] == 2  # both samples, below the minimum
 
 
-def test_the_ngram_features_are_scikit_learns_computed_again():
-    from contentgen.generate.reader_model import WordNgrams, ngram_vectorizer
-
-    corpus = ["sms. hook: Perfect for any occasion.", "push. hook: Perfect for any occasion - Perfect!",
+@pytest.mark.parametrize("unit, corpus, unseen", [
+    ("word", ["sms. hook: Perfect for any occasion.", "push. hook: Perfect for any occasion - Perfect!",
               "sms. hook: You've been looking for a gift?", "email. hook: A soft glow, for winter evenings: cosy.",
-              "sms. hook: A soft glow for any table."] * 2
-    vectorizer = ngram_vectorizer(min_reads=2).fit(corpus)
+              "sms. hook: A soft glow for any table."], ["Nothing it has seen.", "", "ANY OCCASION any occasion, any occasion!"]),
+    ("char", ["sms. hook: 为您精选，温暖冬夜。", "push. hook: 温暖冬夜，为您精选！", "ad. headline: 为家里添一点温暖  | body: 冬夜好物。",
+              "social. post: 冬夜的温暖，来自 the product。", "sms. hook: 您好，为您精选。"],
+     ["从未见过的句子。", "", "温暖  温暖\t温暖！WARM"]),
+])
+def test_the_ngram_features_are_scikit_learns_computed_again(unit, corpus, unseen):
+    from contentgen.generate.reader_model import Ngrams, ngram_vectorizer
+
+    corpus = corpus * 2
+    vectorizer = ngram_vectorizer(min_reads=2, unit=unit).fit(corpus)
     weights = np.random.default_rng(0).normal(size=len(vectorizer.idf_))
-    ngrams = WordNgrams(tuple(vectorizer.get_feature_names_out()), tuple(vectorizer.idf_), tuple(weights))
-    texts = corpus[:5] + ["Nothing it has seen.", "", "ANY OCCASION any occasion, any occasion!"]
+    ngrams = Ngrams(tuple(vectorizer.get_feature_names_out()), tuple(vectorizer.idf_), tuple(weights), unit=unit)
+    texts = corpus[:5] + unseen
     expected = vectorizer.transform(texts) @ weights
     assert np.allclose(ngrams.logits(texts), expected)
+
+
+def test_a_chinese_model_reads_character_ngrams_where_words_would_be_whole_clauses():
+    # Chinese has no spaces: a word pattern takes "欢迎您来看看这款" whole, so no phrasing repeats; characters do
+    brief = sms_brief("zh")
+    sent = ["冬夜里的一点温暖。", "为您的小家添一抹光。", "柔和的灯光陪您入夜。", "给生活一点小惊喜。", "简单的小物，安静的美。"]
+    refused = [f"我们发现您对{t[:-1]}感兴趣。" for t in sent]
+    reads = [({"hook": t}, brief, True) for t in sent * 6] + [({"hook": t}, brief, False) for t in refused * 6]
+    embedder = make_embedder("hash-8")
+    model = fit_reader_model(reads, embedder, "hash-8", language="zh")
+    assert model.language == "zh" and model.ngrams.unit == "char" and "我们发" in model.ngrams.terms
+    good, bad = model.scores([{"hook": "窗边的一盏小灯。"}, {"hook": "我们发现您对窗边的一盏小灯感兴趣。"}], brief, embedder)
+    assert bad < 0.5 < good
+    assert model.scores([{"hook": "A lamp."}], sms_brief("en"), embedder) == [None]  # it reads Chinese copy only
+    with pytest.raises(ConfigError, match="reads in 'zh'"):
+        fit_reader_model([(c, sms_brief("en"), s) for c, _, s in reads], embedder, "hash-8", language="zh")
 
 
 def test_the_ngram_term_learns_a_phrasing_the_embedding_cannot_tell_apart():
@@ -183,5 +231,5 @@ def test_a_saved_model_with_ngrams_loads_back_and_scores_the_same(tmp_path):
 
 
 def test_the_packaged_model_reads_phrasings():
-    ngrams = load_reader_model().ngrams
+    ngrams = load_reader_model().for_language("en").ngrams
     assert ngrams is not None and len(ngrams.terms) > 1000 and "any occasion" in ngrams.terms

@@ -18,7 +18,7 @@ from contentgen.generate.guardrails import (Check, GuardrailSettings, check_copy
                                             visible_length)
 from contentgen.generate.prompts import PromptTemplate, RenderedPrompt, TemplateLibrary
 from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
-from contentgen.generate.reader_model import ReaderModel
+from contentgen.generate.reader_model import ReaderModel, ReaderModels
 from contentgen.generate.spelling import house_spelling
 from contentgen.generate.steering import common_words, words_to_avoid
 from contentgen.policy import ShopPolicy
@@ -195,7 +195,7 @@ class Writer:
         known_products: Collection[str] = (),
         policy: ShopPolicy | None = None,
         exemplars: ApprovedCopyLibrary | None = None,
-        reader: ReaderModel | None = None,
+        reader: ReaderModels | ReaderModel | None = None,
     ) -> None:
         self.generator = generator
         # the learned chance a reader would send a candidate as is: the ranking's main term (reader_model.py)
