@@ -137,9 +137,10 @@ def main() -> None:
                 for brief, found in indices.items()}
         picked = defaultdict(int)
         briefs = sorted(fallback_send)
+        # the quality-only condition the draw picked by: D where it steered decoding, else C
+        condition = "D" if any(v.get("steered") for v in key.values()) else "C"
         for brief_id in briefs:
             candidates = pool.get(brief_id, [])
-            condition = "D" if steered else "C"
             choices = {
                 "drawn": [m for m, _, v in candidates if condition in v["conditions"]],
                 "quality": [candidates[j][0] for j, _ in rank([(m.creative, None) for m, _, _ in candidates], candidates[0][0].brief, 2)] if candidates else [],
