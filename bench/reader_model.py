@@ -180,7 +180,7 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
     """Re-pick each group of draws, held out of the fit, with each model's scores in place of the draw's."""
     import tempfile
 
-    from replay_picks import checks_by_prompts, prompts_of, replay, rescored_copy
+    from replay_picks import CHANNEL_ORDER, checks_by_prompts, prompts_of, replay, rescored_copy
 
     from contentgen.generate.writer import WriterSettings
 
@@ -190,6 +190,7 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
           "| embedding | + n-grams |")
     print("|---|---|---|---|---|---|")
     total = defaultdict(int)
+    by_channel = defaultdict(lambda: [0, 0])  # (model, channel) -> [sent, picks], over every group
     for group in groups:
         folders = [Path(f"bench/copy-ranking-{k}") for k in group.split(",")]
         held = {str(f / "records.jsonl") for f in folders}
@@ -210,6 +211,9 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
                     t = replay(copy, runs[prompts_of(folder)], 2, spare, per_round, rank)
                     sent[name] += t["send"]
                     ready += t["ready"]
+                    for channel, (picks, sends) in t["by_channel"].items():
+                        by_channel[name, channel][0] += sends
+                        by_channel[name, channel][1] += picks
         for name in sent:
             total[name] += sent[name]
         total["ready"] += ready
@@ -218,6 +222,11 @@ def replay_groups(groups: list[str], data, fitted_without) -> None:
     r = max(total["ready"], 1)
     print(f"| all | {total['ready']} | | " + " | ".join(
         f"{total[name]}/{r} = {total[name] / r:.1%}" for name in ("none", "embedding", "ngrams")) + " |")
+    channels = sorted({c for _, c in by_channel}, key=lambda c: (CHANNEL_ORDER + (c,)).index(c))
+    print("\n| every group, by channel | " + " | ".join(channels) + " |")
+    print("|---|" + "---|" * len(channels))
+    for name, label in (("none", "no reader model"), ("embedding", "embedding"), ("ngrams", "+ n-grams")):
+        print(f"| {label} | " + " | ".join(f"{by_channel[name, c][0]}/{by_channel[name, c][1]}" for c in channels) + " |")
 
 
 class _Precomputed:
