@@ -93,6 +93,13 @@ def test_a_model_file_from_before_languages_loads_as_an_english_model(tmp_path):
     assert model.language == "en" and model.ngrams.unit == "word" and model.ngrams.terms == ("glow",)
 
 
+def test_a_file_with_two_models_for_one_language_fails_with_the_file_named(tmp_path):
+    model = ReaderModel("hash-8", (0.1,) * 8, 0.0).as_dict()
+    (tmp_path / "reader.json").write_text(json.dumps({"models": [model, model]}))
+    with pytest.raises(ConfigError, match="reader.json: not a reader model file.*one reader model per language"):
+        load_reader_model(tmp_path / "reader.json")
+
+
 def test_each_language_is_scored_by_its_own_model_and_one_model_per_language():
     english = ReaderModel("hash-8", (0.0,) * 8, 2.0)
     chinese = ReaderModel("hash-8", (0.0,) * 8, -2.0, language="zh")

@@ -212,7 +212,7 @@ def load_reader_model(path: str | Path | None = None) -> ReaderModels:
         data = json.loads(path.read_text(encoding="utf-8"))
         return ReaderModels(tuple(ReaderModel.from_dict(m) for m in data["models"]) if "models" in data
                             else (ReaderModel.from_dict(data),))
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, ConfigError) as error:
         raise ConfigError(f"{path}: not a reader model file (embedding_model, weights, bias): {error}") from error
 
 
