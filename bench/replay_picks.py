@@ -187,11 +187,13 @@ def main() -> None:
     parser.add_argument("--spare", type=int, default=None,
                         help="WriterSettings.spare: passing candidates kept beyond the variants for the ranking "
                              "(default: the Writer's)")
+    parser.add_argument("--candidates", type=int, default=None,
+                        help="WriterSettings.candidates: samples per round (default: the Writer's; a draw holds 12 a brief)")
     args = parser.parse_args()
     run = checks_as_drawn(args.prompts, args.catalog, args.project)
     spare = WriterSettings().spare if args.spare is None else args.spare
-    per_round = WriterSettings().candidates
-    total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0}
+    per_round = WriterSettings().candidates if args.candidates is None else args.candidates
+    total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "samples": 0}
     lines, rows, channels = [], [], []
     for folder in args.draws:
         t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader, args.alternative, args.copies_refused)
@@ -211,6 +213,8 @@ def main() -> None:
               f"{t['send'] / max(t['ready'], 1):.0%} | {' | '.join(ch.get(c, '-') for c in channels)} |")
     print(f"| all | {total['briefs']} | {total['ready']} | {total['fallbacks']} ({total['fallbacks'] / max(total['ready'], 1):.0%}) | "
           f"{total['errors']} | {total['send']}/{total['ready']} = {total['send'] / max(total['ready'], 1):.0%} |" + " |" * len(channels))
+    print(f"\nsamples the Writer would draw: {total['samples']} ({total['samples'] / max(total['briefs'], 1):.1f} a brief; "
+          f"candidates {per_round} a round, spare {spare})")
     if args.picks:
         args.picks.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
