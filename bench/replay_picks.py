@@ -30,17 +30,16 @@ CHANNEL_ORDER = ("email", "push", "sms", "ad", "social")  # the table's columns,
 
 def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int) -> tuple[list, int]:
     """The candidates a sequential Writer keeps for ranking, from ``pool`` ((draw, id, key entry) in
-    draw order): distinct passing ones until it holds variants + spare; a later round of
-    ``per_round`` samples (a draw's ``--samples 12``) only when the brief is still short of variants
-    as the round starts. Parsed candidates only are in a pool, so a round may start on any draw.
+    draw order): distinct passing ones until it holds variants + spare, over every round of
+    ``per_round`` samples the draw holds (a draw's ``--samples 12``: the Writer's two rounds of 6),
+    since the Writer samples on in a later round while a brief is short of variants + spare
+    (``Writer.write_many``; until 2026-12-06 only while short of variants: run an older commit's
+    replay for that). Parsed candidates only are in a pool, so a round may start on any draw.
     Also the samples the Writer would have drawn: up to the one that filled the brief, else every
     sample of the rounds it ran."""
     kept, seen, round_index = [], set(), 0
     for draw, rid, v in pool:
-        if draw // per_round > round_index:
-            if len(kept) >= variants:
-                break
-            round_index = draw // per_round
+        round_index = max(round_index, draw // per_round)
         if not passes(rid, v):
             continue
         text = json.dumps(dict(creative_of(rid)), sort_keys=True)

@@ -98,6 +98,25 @@ def test_a_sequential_backend_stops_sampling_once_a_brief_has_its_variants(libra
     assert schemas[0]["required"] == ["hook", "cta"] and schemas[0]["additionalProperties"] is False
 
 
+def test_a_sequential_backend_samples_on_for_its_spare_and_a_batching_one_does_not(library):
+    # four distinct passing answers, the first round holding two of them: the variants, not the spare
+    answers = [WRONG_PRICE, GOOD, GOOD.replace("little", "touch of"), GOOD.replace("table", "tea table"),
+               GOOD.replace("little", "bit of")]
+
+    def answer(prompt, index, settings):
+        return answers[index % len(answers)]
+
+    settings = WriterSettings(variants=2, candidates=3, max_rounds=2, spare=2)
+    sequential = EchoGenerator(answer, batches=False)
+    [copies] = Writer(sequential, library, settings).write_many([email_brief()])
+    # round one: a bad sample and two passes; round two samples on until four passed, so the
+    # ranking chooses two of four
+    assert sequential.calls == [1] * 5 and [c.fallback for c in copies] == [False, False]
+    batching = EchoGenerator(answer)
+    Writer(batching, library, settings).write_many([email_brief()])
+    assert batching.calls == [3]  # the batch already ranks everything it drew
+
+
 def test_a_sequential_backend_is_bounded_and_falls_back(library):
     generator = EchoGenerator(lambda prompt, index, settings: WRONG_PRICE, batches=False)
     writer = Writer(generator, library, WriterSettings(variants=2, candidates=3, max_rounds=2))
