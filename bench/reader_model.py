@@ -39,8 +39,8 @@ import numpy as np
 
 from contentgen.generate.labelled import load_labelled
 from contentgen.generate.quality import rank
-from contentgen.generate.reader_model import (PACKAGED, ReaderModels, fit_reader_model, load_reader_model, reader_text,
-                                              shared_embedder)
+from contentgen.generate.reader_model import (PACKAGED, ReaderModels, fit_reader_model, load_reader_model, ngram_unit,
+                                              reader_text, shared_embedder)
 
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
@@ -168,7 +168,7 @@ def main() -> None:
     if args.write:
         model = fit_reader_model(((m.creative, m.brief, m.send) for _, m in data), embedding, EMBEDDING_MODEL,
                                  trained_on=f"{len(data)} blind reads of model-written {language} candidates, embedding and "
-                                 f"{'character' if args.language == 'zh' else 'word'} n-grams "
+                                 f"{'character' if ngram_unit(args.language) == 'char' else 'word'} n-grams "
                                  "(tests/data/copy_labels.jsonl, bench/copy-ranking*/records.jsonl)", c=args.c,
                                  language=args.language)
         packaged = load_reader_model() if PACKAGED.exists() else ReaderModels(())
