@@ -138,8 +138,7 @@ def draw(args) -> None:
                 for candidate, score in zip(pool, base.reader.scores([c["creative"] for c in pool], brief) if base.reader else [None] * len(pool)):
                     candidate["reader"] = score
                 pools[pool_key] = pool
-            fallback_creative = base.templates.render_fallback(template, brief)
-            fallback_fields, fallback_checks = base._assemble(template, brief, fallback_creative, truncated=False)
+            fallback_creative, fallback_fields, fallback_checks = base._fallback(template, brief)  # the one the Writer uses
             chosen_by = {}
             for condition in args.conditions:
                 shots, steer, ranked, use_reader, alt = POOLS[condition]

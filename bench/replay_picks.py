@@ -66,11 +66,15 @@ def shipped_pools(key: dict, read, alternative: bool = False) -> tuple[dict[str,
     return pools, fallbacks
 
 
-def with_fallback(picks: list, fallback, fallback_passes: bool, read, variants: int) -> tuple[list, bool | None]:
+def with_fallback(picks: list, fallback, fallback_passes: bool, read, variants: int,
+                  two_part: bool = False) -> tuple[list, bool | None]:
     """The Writer's variants from its ranked ``picks`` (read ids) and the brief's fallback, as
-    ``Writer._finish`` puts them: the fallback tops up a brief short of variants, and an SMS that fits
-    one part, the fallback included, comes before one that needs two. Returns the variants and
-    whether the fallback is among them (None: it was needed and failed its checks)."""
+    ``Writer._finish`` puts them: the fallback tops up a brief short of variants, an SMS that fits
+    one part, the fallback included, comes before one that needs two, and one that needs two is a
+    variant only where none fits one (``--two-part`` keeps them, as the Writer did until 2026-12-06).
+    Returns the variants and whether the fallback is among them (None: it was needed and failed its
+    checks). The fallback is the one the draw read: a template's later fallback the Writer would use
+    instead (sms_zh's line-less one) was not read."""
     from contentgen.generate.guardrails import fits_one_sms
 
     def one_part(rid) -> bool:
@@ -80,9 +84,14 @@ def with_fallback(picks: list, fallback, fallback_passes: bool, read, variants: 
     if not short and all(one_part(rid) for rid in picks):
         return picks, False
     if not fallback_passes:
-        return picks, None if short else False
-    chosen = sorted([*picks, fallback], key=lambda rid: not one_part(rid))[:variants]
-    return chosen, fallback in chosen
+        chosen, used = picks, None if short else False
+    else:
+        chosen = sorted([*picks, fallback], key=lambda rid: not one_part(rid))[:variants]
+        used = fallback in chosen
+    if not two_part and any(one_part(rid) for rid in chosen):
+        chosen = [rid for rid in chosen if one_part(rid)]
+        used = used and fallback in chosen
+    return chosen, used
 
 
 def checks_as_drawn(prompts: str | Path = "prompts", catalog: str | Path = "tests/data/copy_labels_catalog.txt",
@@ -124,7 +133,7 @@ def checks_by_prompts() -> dict:
 
 
 def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,
-           alternative: bool = False, copies_refused: bool = False) -> dict:
+           alternative: bool = False, copies_refused: bool = False, two_part: bool = False) -> dict:
     from contentgen.generate.guardrails import fits_one_sms
     from contentgen.generate.labelled import load_labelled
 
@@ -147,7 +156,7 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
                      [v.get("reader") for _, v in kept],
                      [fits_one_sms(read[rid].channel, read[rid].fields) for rid, _ in kept]) if kept else []
         picks, used = with_fallback([kept[j][0] for j, _ in order], fallback_rid,
-                                    all(c.passed for c in run(read[fallback_rid])), read, variants)
+                                    all(c.passed for c in run(read[fallback_rid])), read, variants, two_part)
         tally["fallbacks"] += bool(used)
         tally["errors"] += used is None  # short of variants and the fallback failed
         channel = brief_id.split("/")[1]
@@ -188,6 +197,8 @@ def main() -> None:
                              "(default: the Writer's)")
     parser.add_argument("--candidates", type=int, default=None,
                         help="WriterSettings.candidates: samples per round (default: the Writer's; a draw holds 12 a brief)")
+    parser.add_argument("--two-part", action="store_true",
+                        help="offer SMS that need two parts beside one that fits one, as the Writer did until 2026-12-06")
     args = parser.parse_args()
     run = checks_as_drawn(args.prompts, args.catalog, args.project)
     spare = WriterSettings().spare if args.spare is None else args.spare
@@ -195,7 +206,8 @@ def main() -> None:
     total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "samples": 0}
     lines, rows, channels = [], [], []
     for folder in args.draws:
-        t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader, args.alternative, args.copies_refused)
+        t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader, args.alternative, args.copies_refused,
+                   args.two_part)
         if not t["briefs"]:
             continue
         for k in total:

@@ -15,7 +15,7 @@ from contentgen.campaign.audience import (
     SKIP_DUPLICATE, SKIP_INVALID, SKIP_NO_CONSENT, SKIP_SUPPRESSED, SKIP_UNSUBSCRIBED, read_audience, screen_audience,
 )
 from contentgen.campaign.cohorts import bucket_situation, cohort_keys, interest_theme, resolve_granularity, situation_bucket
-from contentgen.campaign.merge import Merger, make_footer
+from contentgen.campaign.merge import Footer, Merger, make_footer
 from contentgen.campaign.output import esp_frame, neutralise_formula, write_frame
 from contentgen.errors import ConfigError, DataError
 from contentgen.generate.backends.echo import EchoGenerator
@@ -156,6 +156,18 @@ def test_merge_puts_each_recipients_own_facts_around_the_cohort_lines(cohort_mer
                                 "email_en", [("A", LINES)], 0, footer)
     assert "Regency Cakestand 3 Tier, £12.75" in other.field("body") and "Hi Bo," in other.field("body")
     assert "Jumbo Bag" not in other.field("body")
+
+
+def test_the_merge_falls_back_to_the_templates_next_fallback_where_the_first_needs_two_sms_parts(cohort_merger):
+    offer = OfferTerms("o1", "percent_off", 15, "COMEBACK15", "2011-12-31", "15% off your next order")
+    brief = make_brief(channel="sms", language="zh", products=[ProductFact("1", "Wood Black Board Ant White Finish", 6.75)],
+                       voice=BrandVoice(name="The Gift Shop"), offer=offer, situation="下过一次单。")
+    merged = cohort_merger.merge(brief, "sms_zh", [], 0, Footer())
+    assert merged.status == "ready" and merged.fallback and dict(merged.creative) == {"hook": ""}
+    assert merged.field("body") == "The Gift Shop：Wood Black Board Ant White Finish £6.75，优惠码 COMEBACK15"
+    # with the opt-out no fallback fits one part, so the first, within the two parts allowed, is used
+    merged = cohort_merger.merge(brief, "sms_zh", [], 0, make_footer("sms", "generic", "The Gift Shop", ""))
+    assert merged.status == "ready" and dict(merged.creative) == {"hook": "为您精选。"}
 
 
 def test_a_variant_that_fails_for_this_recipient_gives_way_to_the_next_then_to_the_fallback(cohort_merger):

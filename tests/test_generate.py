@@ -183,20 +183,47 @@ def test_an_sms_that_fits_one_part_is_picked_before_a_better_scored_one_that_nee
         assert sms_units(copy.field("body"))[0] <= 70
 
 
-def test_the_fallback_comes_before_model_copy_that_needs_two_sms_parts(library):
+def test_a_two_part_sms_is_a_variant_only_where_nothing_fits_one_part(library):
     """Where the name, price and code leave the model's line no room in one part, the copywriter's short
-    line is the variant that fits, and goes first; the two-part candidate is still offered after it."""
+    line is the variant that fits, and the two-part candidates are not offered beside it (each part is
+    paid for, and readers sent none over one); where not even a fallback fits one part, they are."""
     long_hooks = ("这件小物送人自用都很合适，来看看吧。", "这是我们为您精心挑选的一件好物，快来看看。")
-    generator = scripted(*(json.dumps({"hook": h}, ensure_ascii=False) for h in long_hooks))
+
+    def writer():
+        return Writer(scripted(*(json.dumps({"hook": h}, ensure_ascii=False) for h in long_hooks)), library,
+                      WriterSettings(variants=2, candidates=2, max_rounds=1, shots=0))
+
     brief = _zh_sms([product_fact("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.95)], shop="Gift Co")
-    [copies] = Writer(generator, library, WriterSettings(variants=2, candidates=2, max_rounds=1, shots=0)).write_many([brief])
-    assert [c.fallback for c in copies] == [True, False] and all(c.passed for c in copies)
-    assert sms_units(copies[0].field("body"))[0] <= 70 < sms_units(copies[1].field("body"))[0]
-    assert [c.variant for c in copies] == [0, 1]
-    # a UI that streams shows the two-part candidates as they pass, then the fallback that fits one part
-    streamed = list(Writer(scripted(*(json.dumps({"hook": h}, ensure_ascii=False) for h in long_hooks)), library,
-                           WriterSettings(variants=2, candidates=2, max_rounds=1, shots=0)).stream(brief))
-    assert [c.fallback for c in streamed] == [False, False, True] and streamed[-1].fields == copies[0].fields
+    shown = writer()
+    [copies] = shown.write_many([brief])
+    assert [c.fallback for c in copies] == [True] and copies[0].passed and copies[0].ready
+    assert shown.stats["sms_two_parts_not_offered"] == 1  # the second variant it would have shown
+    assert sms_units(copies[0].field("body"))[0] <= 70
+    # a UI that streams holds the two-part candidates back and shows the same
+    streamed = list(writer().stream(brief))
+    assert [(c.fallback, c.fields) for c in streamed] == [(True, copies[0].fields)]
+
+    # a product name so long that no fallback fits one part: the model's two-part copy is offered
+    crowded = _zh_sms([product_fact("1", "SET OF 6 VINTAGE CHRISTMAS CRACKERS WITH PAPER HATS AND JOKES", 12.95)])
+    [copies] = writer().write_many([crowded])
+    assert [c.fallback for c in copies] == [False, False] and all(c.passed for c in copies)
+    assert all(sms_units(c.field("body"))[0] > 70 for c in copies)
+    assert sorted(c.fields for c in writer().stream(crowded)) == sorted(c.fields for c in copies)
+
+
+def test_the_templates_next_fallback_stands_in_where_the_first_does_not_fit_one_sms_part(library):
+    """sms_zh's second fallback has no line: where a long name and a code push the first over one part,
+    the shop's name, the product, its price and the code still fit one."""
+    brief = make_brief(channel="sms", language="zh", voice=BrandVoice("The Gift Shop"),
+                       products=[product_fact("1", "Wood Black Board Ant White Finish", 6.75)],
+                       offer=OfferTerms("o1", "percent_off", 15, "COMEBACK15", "2011-12-31", "15% off your next order"),
+                       situation=situation_from_features(30, 2, 50.0, language="zh"))
+    first = library.render_message(library.get("sms_zh"), brief, library.render_fallbacks(library.get("sms_zh"), brief)[0])
+    assert sms_units(first["body"])[0] > 70
+    [copies] = Writer(scripted("not json"), library, WriterSettings(variants=2, candidates=1, max_rounds=1, shots=0)).write_many([brief])
+    assert len(copies) == 1 and copies[0].fallback and copies[0].passed
+    assert copies[0].field("body") == "The Gift Shop：Wood Black Board Ant White Finish £6.75，优惠码 COMEBACK15"
+    assert dict(copies[0].creative) == {"hook": ""}
 
 
 def test_transactional_framing_is_refused(library):

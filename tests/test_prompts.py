@@ -51,6 +51,14 @@ def test_a_dropped_in_template_loads_and_renders(tmp_path):
     assert message == {"body": "Hello there. Regency Cakestand 3 Tier £12.75"}
 
 
+def test_a_template_may_give_several_fallbacks_in_order_of_preference(tmp_path):
+    text = GOOD.replace('  hook: "Picked for you."', '  - hook: "Picked by {{ shop }}."\n  - hook: ""')
+    library = TemplateLibrary.load(write(tmp_path, text))
+    template = library.for_brief(brief())
+    assert library.render_fallbacks(template, brief()) == [{"hook": "Picked by Gift Co."}, {"hook": ""}]
+    assert library.render_fallback(template, brief()) == library.render_fallbacks(template, brief())[0]
+
+
 @pytest.mark.parametrize(
     "broken, complaint",
     [
@@ -58,6 +66,8 @@ def test_a_dropped_in_template_loads_and_renders(tmp_path):
         (GOOD.replace("language: en", "language: fr"), "language 'fr'"),
         (GOOD.replace("  body: 160", "  body: -1"), "positive number"),
         (GOOD.replace('  hook: "Picked for you."', '  other: "x"'), "fallback lacks"),
+        (GOOD.replace('  hook: "Picked for you."', '  - hook: "Picked for you."\n  - other: "x"'), "fallback 2 lacks"),
+        (GOOD.replace('fallback:\n  hook: "Picked for you."', "fallback: []"), "non-empty list of mappings"),
         (GOOD.replace("{% block user %}", "{% block usr %}"), "missing Jinja blocks ['user']"),
         (GOOD.replace("---\nchannel", "channel", 1), "missing front matter"),
         (GOOD.replace("channel: sms", "channel: sms\ncolour: red"), "unknown front matter keys"),

@@ -15,7 +15,7 @@ import re
 from typing import Collection, Mapping, Sequence
 
 from contentgen.brief import Brief
-from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed
+from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed, preferred_fallback
 from contentgen.generate.prompts import PromptTemplate, TemplateLibrary
 from contentgen.policy import ShopPolicy
 
@@ -83,7 +83,8 @@ class Merger:
         self.guardrails = guardrails or GuardrailSettings()
         self.policy = policy or ShopPolicy()  # the shop's own facts: claims they support pass
 
-    def _message(self, template: PromptTemplate, brief: Brief, creative: Mapping[str, str], footer: Footer):
+    def _message(self, template: PromptTemplate, brief: Brief, creative: Mapping[str, str], footer: Footer,
+                 fallback: bool = False):
         fields = self.templates.render_message(template, brief, creative)
         if footer.inline and "body" in fields:
             body = fields["body"].rstrip()
@@ -91,8 +92,10 @@ class Merger:
         if (footer.lines or footer.unsubscribe) and "body" in fields:
             block = "\n".join((*footer.lines, f"Unsubscribe: {UNSUBSCRIBE_STAND_IN}"))
             fields["body"] = f"{fields['body']}\n\n--\n{block}"
+        # a part the copywriter's fallback leaves empty is left out on purpose (the message is still checked)
+        checked = {k: v for k, v in creative.items() if v} if fallback else creative
         checks = check_copy(
-            fields, creative, brief, template.field_limits(), {p.name: p.max_chars for p in template.creative},
+            fields, checked, brief, template.field_limits(), {p.name: p.max_chars for p in template.creative},
             {p.name for p in template.creative if p.sentence}, False, self.known_products, self.guardrails, self.policy,
         )
         return fields, checks
@@ -108,8 +111,10 @@ class Merger:
             fields, checks = self._message(template, brief, creative, footer)
             if not failed(checks):
                 return Merged("ready", self._final(fields, footer), tuple(creative.items()), checks, name, False)
-        creative = self.templates.render_fallback(template, brief)
-        fields, checks = self._message(template, brief, creative, footer)
+        # the template's fallbacks in its order; the first that passes (and fits one SMS part) is used
+        rendered = [(creative, *self._message(template, brief, creative, footer, fallback=True))
+                    for creative in self.templates.render_fallbacks(template, brief)]
+        creative, fields, checks = rendered[preferred_fallback([(f, c) for _, f, c in rendered], brief.channel)]
         problems = failed(checks)
         if problems:
             detail = "; ".join(f"{c.name}: {c.detail}" for c in problems)

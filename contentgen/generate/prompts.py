@@ -3,7 +3,9 @@
 A template declares its channel, language, the creative parts the model writes (with length
 limits) and the message fields it assembles. Its body holds Jinja blocks: ``system`` and ``user``
 (the prompt), then one block per message field (the layout, where facts enter as merge fields).
-The ``fallback`` creative parts in the front matter are used when no sample passes the checks.
+The ``fallback`` creative parts in the front matter are used when no sample passes the checks: one
+mapping, or a list of them in order of preference (the Writer uses the first whose message passes
+every check, so a shorter line can stand in where a long product name leaves the first no room).
 The prompt blocks see ``limits`` (each creative part's length); the field blocks see ``field_limits``
 (each message field's length, from the front matter's ``fields``), so a layout can ask whether a merge
 field fits without writing the number again.
@@ -53,7 +55,8 @@ class PromptTemplate:
     description: str
     creative: tuple[CreativePart, ...]
     fields: tuple[tuple[str, int], ...]  # message field name -> max characters
-    fallback: tuple[tuple[str, str], ...]  # creative part -> Jinja source of the safe text
+    # the copywriter's safe texts in order of preference, each creative part -> Jinja source
+    fallbacks: tuple[tuple[tuple[str, str], ...], ...]
     path: str
     source: str
     # whose approved examples the prompt shows (exemplars.AUDIENCES): "shopper", examples written for one
@@ -212,16 +215,25 @@ class TemplateLibrary:
         context["limits"] = {part.name: part.max_chars for part in template.creative} | dict(limits or {})
         return RenderedPrompt(self._block(template, "system", context), self._block(template, "user", context))
 
-    def render_fallback(self, template: PromptTemplate, brief: Brief) -> dict[str, str]:
-        """The safe creative parts written by the copywriter, for when no sample passes."""
+    def render_fallbacks(self, template: PromptTemplate, brief: Brief) -> list[dict[str, str]]:
+        """The safe creative parts written by the copywriter, for when no sample passes: each of the
+        template's fallbacks, in its order of preference."""
         context = context_for(brief)
-        out = {}
-        for part, source in template.fallback:
-            try:
-                out[part] = self._env.from_string(source).render(context).strip()
-            except jinja2.TemplateError as error:
-                raise TemplateError(f"{template.path}: fallback {part!r} failed to render: {error}") from error
+        out = []
+        for number, fallback in enumerate(template.fallbacks):
+            rendered = {}
+            for part, source in fallback:
+                try:
+                    rendered[part] = self._env.from_string(source).render(context).strip()
+                except jinja2.TemplateError as error:
+                    which = f"fallback {number + 1} " if len(template.fallbacks) > 1 else "fallback "
+                    raise TemplateError(f"{template.path}: {which}{part!r} failed to render: {error}") from error
+            out.append(rendered)
         return out
+
+    def render_fallback(self, template: PromptTemplate, brief: Brief) -> dict[str, str]:
+        """The copywriter's first (preferred) safe text."""
+        return self.render_fallbacks(template, brief)[0]
 
     def render_message(self, template: PromptTemplate, brief: Brief, creative: Mapping[str, str]) -> dict[str, str]:
         """The message fields: the model's creative parts placed around the merge fields."""
@@ -245,9 +257,9 @@ class TemplateLibrary:
             send_date="2030-01-01",
         )
         self.render_prompt(template, sample)
-        fallback = self.render_fallback(template, sample)
-        self.render_message(template, sample, fallback)
-        self.render_message(template, Brief(template.channel, template.language, BrandVoice(), sample.products), fallback)
+        for fallback in self.render_fallbacks(template, sample):
+            self.render_message(template, sample, fallback)
+            self.render_message(template, Brief(template.channel, template.language, BrandVoice(), sample.products), fallback)
 
 
 def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
@@ -275,13 +287,15 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         raise TemplateError(f"{path}: language {meta['language']!r} is not one of {LANGUAGES}")
     creative = tuple(_creative_part(path, key, value) for key, value in _mapping(path, "creative", meta["creative"]).items())
     fields = tuple((key, _limit(path, f"fields.{key}", value)) for key, value in _mapping(path, "fields", meta["fields"]).items())
-    fallback = _mapping(path, "fallback", meta["fallback"])
+    fallbacks = _fallbacks(path, meta["fallback"])
     examples = str(meta.get("examples", "shopper"))
     if examples not in AUDIENCES:
         raise TemplateError(f"{path}: examples {examples!r} is not one of {AUDIENCES} (whose approved examples the prompt shows)")
-    missing = {p.name for p in creative} - set(fallback)
-    if missing:
-        raise TemplateError(f"{path}: fallback lacks text for creative parts {sorted(missing)}")
+    for number, fallback in enumerate(fallbacks):
+        missing = {p.name for p in creative} - set(fallback)
+        if missing:
+            which = f"fallback {number + 1}" if len(fallbacks) > 1 else "fallback"
+            raise TemplateError(f"{path}: {which} lacks text for creative parts {sorted(missing)}")
     try:
         compiled = _environment().parse(match.group(2))
     except jinja2.TemplateSyntaxError as error:
@@ -297,7 +311,7 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         description=str(meta.get("description", "")),
         creative=creative,
         fields=fields,
-        fallback=tuple((str(k), str(v)) for k, v in fallback.items()),
+        fallbacks=tuple(tuple((str(k), "" if v is None else str(v)) for k, v in fallback.items()) for fallback in fallbacks),
         path=path,
         source=match.group(2),
         examples=examples,
@@ -311,6 +325,15 @@ def _mapping(path: str, key: str, value: object) -> dict:
         if not isinstance(name, str) or not _IDENTIFIER.match(name):
             raise TemplateError(f"{path}: {key}.{name!r} must be a lower-case identifier")
     return value
+
+
+def _fallbacks(path: str, value: object) -> list[dict]:
+    """The front matter's ``fallback``: one mapping, or a non-empty list of them (tried in order)."""
+    if isinstance(value, list):
+        if not value:
+            raise TemplateError(f"{path}: 'fallback' must be a mapping or a non-empty list of mappings")
+        return [_mapping(path, f"fallback[{number}]", item) for number, item in enumerate(value)]
+    return [_mapping(path, "fallback", value)]
 
 
 def _limit(path: str, key: str, value: object) -> int:

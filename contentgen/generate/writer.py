@@ -14,8 +14,8 @@ from contentgen.brief import Brief
 from contentgen.errors import TemplateError
 from contentgen.generate.base import ChatPrompt, Generator, SamplingSettings
 from contentgen.generate.exemplars import ApprovedCopyLibrary, few_shot_block
-from contentgen.generate.guardrails import (Check, GuardrailSettings, check_copy, failed, fits_one_sms, room_for_part,
-                                            visible_length)
+from contentgen.generate.guardrails import (Check, GuardrailSettings, check_copy, failed, fits_one_sms, preferred_fallback,
+                                            room_for_part, visible_length)
 from contentgen.generate.prompts import PromptTemplate, RenderedPrompt, TemplateLibrary
 from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
 from contentgen.generate.reader_model import ReaderModel, ReaderModels
@@ -221,16 +221,18 @@ class Writer:
 
     def stream(self, brief: Brief, template: str | None = None, variants: int | None = None) -> Iterator[Copy]:
         """One brief's variants, each yielded as soon as it passes every check; the labelled
-        fallback comes last when fewer than ``settings.variants`` passed, or, as one more variant, when
-        it fits one SMS part and none shown does. Same samples (seeds) as ``write``, so a UI that
-        streams shows what the batch job would have written, in the order they passed."""
+        fallback comes last when fewer than ``settings.variants`` passed. An SMS that needs two parts
+        is held back and shown, as ``write`` shows it, only where no candidate and no fallback fits
+        one. Same samples (seeds) as ``write``, so a UI that streams shows what the batch job would
+        have written, in the order they passed."""
         settings = self.settings
         chosen = self._template(brief, template)
         wanted = variants or settings.variants
         job = self._job(chosen, brief, wanted)
         sequential = not getattr(self.generator, "batches", True)
         started = time.perf_counter()
-        shown = 0
+        shown = seen = 0
+        held = []  # passing SMS candidates that need two parts
         for round_index in range(settings.max_rounds):
             if len(job.kept) >= wanted:
                 break
@@ -246,27 +248,37 @@ class Writer:
                 for generation in generations:
                     self._consider(job, generation)
                 job.seconds = time.perf_counter() - started
-                while shown < len(job.kept):
-                    creative, fields, checks, _ = job.kept[shown]
+                while seen < len(job.kept):
+                    creative, fields, checks, _ = job.kept[seen]
+                    seen += 1
+                    if not fits_one_sms(brief.channel, fields):
+                        held.append((creative, fields, checks))
+                        continue
                     # shown as it passes, so scored against what came before, not ranked among all
-                    quality = score_candidate(creative, brief, [c for c, _, _, _ in job.kept[:shown]],
+                    quality = score_candidate(creative, brief, [c for c, _, _, _ in job.kept[:seen - 1]],
                                               reader=self._reader_scores([creative], brief)[0])
                     yield self._copy(job, creative, fields, checks, False, shown, quality)
                     shown += 1
                 if len(job.kept) >= wanted:
                     break
-        all_need_two_parts = shown > 0 and not any(fits_one_sms(brief.channel, fields) for _, fields, _, _ in job.kept[:shown])
-        if shown < wanted or all_need_two_parts:
-            # the same top-up as write's: the fallback only when its own text passes, an error if nothing did;
-            # and, as write puts it first, the fallback that fits one SMS part where nothing shown does
-            creative = self.templates.render_fallback(chosen, brief)
-            fields, checks = self._assemble(chosen, brief, creative, truncated=False)
-            fallback = self._copy(job, creative, fields, checks, True, shown)
-            if fallback.passed and (shown < wanted or fits_one_sms(brief.channel, fields)):
-                yield fallback
-            elif not shown:
-                reasons = "; ".join(f"{c.name}: {c.detail}" for c in failed(checks))
-                yield replace(fallback, error=f"no candidate and not the fallback passed every check ({reasons})")
+        if shown >= wanted:
+            return
+        # the same top-up as write's: the fallback only when its own text passes, an error if nothing did;
+        # two-part candidates only where nothing shown and no fallback fits one part
+        creative, fields, checks = self._fallback(chosen, brief)
+        fallback = self._copy(job, creative, fields, checks, True, shown)
+        one_part_fallback = fallback.passed and fits_one_sms(brief.channel, fields)
+        if not shown and not one_part_fallback:
+            for creative_held, fields_held, checks_held in held[:wanted]:
+                quality = score_candidate(creative_held, brief, [c for c, _, _ in held[:shown]],
+                                          reader=self._reader_scores([creative_held], brief)[0])
+                yield self._copy(job, creative_held, fields_held, checks_held, False, shown, quality)
+                shown += 1
+        if fallback.passed and shown < wanted:
+            yield replace(fallback, variant=shown)
+        elif not shown:
+            reasons = "; ".join(f"{c.name}: {c.detail}" for c in failed(checks))
+            yield replace(fallback, error=f"no candidate and not the fallback passed every check ({reasons})")
 
     def revise(self, copy: Copy, brief: Brief, creative: Mapping[str, str]) -> Copy:
         """``copy`` with a person's edit of its creative parts, re-rendered and re-checked by every guardrail."""
@@ -387,11 +399,13 @@ class Writer:
         """The kept variants as Copy, topped up with the labelled fallback when too few passed.
 
         The fallback is checked like any candidate: when its own text fails (a product name that
-        reads as a phone number, an offer's wording the rules refuse) it is not a variant; if no
-        variant is left the brief's one Copy is an error naming the failed checks. An SMS that fits
-        one part comes before one that needs two, the fallback included: where the product's name,
-        price and code leave a line no room, the copywriter's short line is the one that fits (readers
-        sent all 31 Chinese SMS fallbacks read within one part, none over it; draws 31-46)."""
+        reads as a phone number, an offer's wording the rules refuse) it is not a variant (the
+        template's next fallback is tried); if no variant is left the brief's one Copy is an error
+        naming the failed checks. An SMS that needs two parts is a variant only where nothing fits
+        one, the fallback included: each further part is paid for, and readers sent none of the 539
+        Chinese SMS read over one part (draws 31-54), against all 73 Chinese SMS fallbacks read
+        within it. So where the product's name, price and code leave a line no room,
+        the copywriter's short line is the variant, even if it is the only one."""
         brief = job.brief
         one_part = [fits_one_sms(brief.channel, fields) for _, fields, _, _ in job.kept]
         ranked = rank_candidates([(c, logprob) for c, _, _, logprob in job.kept], brief, self.settings.variants,
@@ -399,8 +413,7 @@ class Writer:
         picks = [(*job.kept[index][:3], False, quality) for index, quality in ranked]
         short = len(picks) < self.settings.variants
         if short or not all(one_part[index] for index, _ in ranked):
-            creative = self.templates.render_fallback(job.template, brief)
-            fields, checks = self._assemble(job.template, brief, creative, truncated=False)
+            creative, fields, checks = self._fallback(job.template, brief)
             quality = score_candidate(creative, brief, [c for c, _, _, _ in job.kept])
             if not failed(checks):
                 # a stable sort: one-part picks, then the fallback, then the rest, as many as wanted
@@ -414,9 +427,24 @@ class Writer:
                     error = self._copy(job, creative, fields, checks, True, 0, quality)
                     self.stats["errors"] += 1
                     return [replace(error, error=f"no candidate and not the fallback passed every check ({reasons})")]
+        if any(fits_one_sms(brief.channel, pick[1]) for pick in picks):
+            one_part_picks = [pick for pick in picks if fits_one_sms(brief.channel, pick[1])]
+            self.stats["sms_two_parts_not_offered"] += len(picks) - len(one_part_picks)  # why a brief may show fewer
+            picks = one_part_picks
         self.stats["ranked_out"] += len(job.kept) - sum(not is_fallback for *_, is_fallback, _ in picks)
         return [self._copy(job, creative, fields, checks, is_fallback, n, quality)
                 for n, (creative, fields, checks, is_fallback, quality) in enumerate(picks)]
+
+    def _fallback(self, template: PromptTemplate, brief: Brief) -> tuple[dict, dict, list[Check]]:
+        """The copywriter's safe text for ``brief`` (creative parts, fields, checks): the template's
+        first fallback that passes every check and fits one SMS part, else the first that passes,
+        else the first, whose failed checks say why."""
+        rendered = []
+        for creative in self.templates.render_fallbacks(template, brief):
+            fields, checks = self._assemble(template, brief, creative, truncated=False, fallback=True)
+            rendered.append((creative, fields, checks))
+        chosen = preferred_fallback([(fields, checks) for _, fields, checks in rendered], brief.channel)
+        return rendered[chosen]
 
     def _reader_scores(self, creatives: Sequence[Mapping[str, str]], brief: Brief) -> list[float | None]:
         if self.reader is None or not creatives:
@@ -519,11 +547,12 @@ class Writer:
             self.stats["copied_example"] += 1
         return creative, fields, checks
 
-    def _assemble(self, template: PromptTemplate, brief: Brief, creative: dict, truncated: bool):
+    def _assemble(self, template: PromptTemplate, brief: Brief, creative: dict, truncated: bool, fallback: bool = False):
         fields = self.templates.render_message(template, brief, creative)
         checks = check_copy(
             fields,
-            creative,
+            # a part the copywriter's fallback leaves empty is left out on purpose (the message is still checked)
+            {k: v for k, v in creative.items() if v} if fallback else creative,
             brief,
             template.field_limits(),
             {p.name: p.max_chars for p in template.creative},
