@@ -170,6 +170,16 @@ def test_the_merge_falls_back_to_the_templates_next_fallback_where_the_first_nee
     assert merged.status == "ready" and dict(merged.creative) == {"hook": "为您精选。"}
 
 
+def test_an_sms_carries_the_opt_out_in_its_own_language(cohort_merger):
+    footer = make_footer("sms", "generic", "The Gift Shop", "")
+    product = [ProductFact("1", "Rabbit Night Light", 2.08)]
+    zh = make_brief(channel="sms", language="zh", products=product, voice=BrandVoice(name="The Gift Shop"), situation="下过一次单。")
+    body = cohort_merger.merge(zh, "sms_zh", [("A", {"hook": "为您挑了一件。"})], 0, footer).field("body")
+    assert body == "The Gift Shop：为您挑了一件。Rabbit Night Light £2.08。回复 STOP 退订" and "opt out" not in body
+    en = make_brief(channel="sms", products=product, voice=BrandVoice(name="The Gift Shop"), situation="Has ordered once.")
+    assert cohort_merger.merge(en, "sms_en", [], 0, footer).field("body").endswith(". STOP to opt out")
+
+
 def test_a_variant_that_fails_for_this_recipient_gives_way_to_the_next_then_to_the_fallback(cohort_merger):
     brief = recipient_brief([ProductFact("22423", "Regency Cakestand 3 Tier", 12.75)])
     names_other = {**LINES, "hook": "Our Jumbo Bag Red Retrospot is a favourite for you."}  # another member's product

@@ -24,7 +24,9 @@ from contentgen.policy import ShopPolicy
 UNSUBSCRIBE_STAND_IN = "https://unsubscribe.invalid/u"
 ESP_UNSUBSCRIBE_TAGS = {"mailchimp": "*|UNSUB|*", "klaviyo": "{% unsubscribe %}"}
 ESPS: tuple[str, ...] = ("generic", "mailchimp", "klaviyo")
-SMS_OPT_OUT = "STOP to opt out"
+# an SMS's opt-out in the recipient's language (a Chinese SMS carried the English line until
+# 2026-12-06); STOP stays the keyword, the one the shop's SMS gateway acts on
+SMS_OPT_OUT: Mapping[str, str] = {"en": "STOP to opt out", "zh": "回复 STOP 退订"}
 
 
 @dataclass(frozen=True)
@@ -33,17 +35,22 @@ class Footer:
 
     lines: tuple[str, ...] = ()
     unsubscribe: str = ""  # what replaces UNSUBSCRIBE_STAND_IN in the message as written out
-    inline: str = ""  # an SMS's opt-out text, appended to its body
+    inline: tuple[tuple[str, str], ...] = ()  # an SMS's opt-out text by language, appended to its body
+
+    def inline_for(self, language: str) -> str:
+        """The opt-out for a message in ``language`` (English where the footer has none in it)."""
+        texts = dict(self.inline)
+        return texts.get(language, texts.get("en", ""))
 
     def allowed(self) -> tuple[str, ...]:
         # footer strings are merge fields: their numbers, postcodes and links are facts by construction
-        return tuple(s for s in (*self.lines, UNSUBSCRIBE_STAND_IN, self.inline) if s)
+        return tuple(s for s in (*self.lines, UNSUBSCRIBE_STAND_IN, *(text for _, text in self.inline)) if s)
 
 
 def make_footer(channel: str, esp: str, shop: str, postal_address: str, unsubscribe_link: str = "") -> Footer:
     """The footer a recipient's message carries on ``channel`` for ``esp``."""
     if channel == "sms":
-        return Footer(inline=SMS_OPT_OUT)
+        return Footer(inline=tuple(SMS_OPT_OUT.items()))
     if channel != "email":
         return Footer()
     tag = ESP_UNSUBSCRIBE_TAGS.get(esp, unsubscribe_link)
@@ -86,9 +93,13 @@ class Merger:
     def _message(self, template: PromptTemplate, brief: Brief, creative: Mapping[str, str], footer: Footer,
                  fallback: bool = False):
         fields = self.templates.render_message(template, brief, creative)
-        if footer.inline and "body" in fields:
+        opt_out = footer.inline_for(brief.language)
+        if opt_out and "body" in fields:
             body = fields["body"].rstrip()
-            fields["body"] = f"{body}{'' if body.endswith(('.', '!', '?')) else '.'} {footer.inline}"
+            if brief.language == "zh":  # full-width stop, no space
+                fields["body"] = f"{body}{'' if body.endswith(('。', '！', '？')) else '。'}{opt_out}"
+            else:
+                fields["body"] = f"{body}{'' if body.endswith(('.', '!', '?')) else '.'} {opt_out}"
         if (footer.lines or footer.unsubscribe) and "body" in fields:
             block = "\n".join((*footer.lines, f"Unsubscribe: {UNSUBSCRIBE_STAND_IN}"))
             fields["body"] = f"{fields['body']}\n\n--\n{block}"
