@@ -17,7 +17,7 @@ from contentgen.generate.backends.echo import EchoGenerator
 from contentgen.generate.base import SamplingSettings
 from contentgen.generate import factory
 from contentgen.generate.factory import create_generator
-from contentgen.generate.guardrails import sms_units
+from contentgen.generate.guardrails import GuardrailSettings, sms_units
 from contentgen.generate.prompts import TemplateLibrary
 from contentgen.generate.writer import Writer, WriterSettings, parse_creative, shorter_versions
 
@@ -209,6 +209,41 @@ def test_a_two_part_sms_is_a_variant_only_where_nothing_fits_one_part(library):
     assert [c.fallback for c in copies] == [False, False] and all(c.passed for c in copies)
     assert all(sms_units(c.field("body"))[0] > 70 for c in copies)
     assert sorted(c.fields for c in writer().stream(crowded)) == sorted(c.fields for c in copies)
+
+
+def test_a_fallback_that_needs_two_sms_parts_is_not_offered_beside_copy_that_fits_one(tmp_path):
+    """A shop that allows two-part SMS, with a template whose own line is long: the model's short line
+    is the one variant, in a batch and in a stream alike."""
+    long_line = ("Our team picked it out after a long look through everything the shop holds, and we would be glad "
+                 "to hear which of our other picks you might like to see next time you visit us online.")
+    (tmp_path / "sms_en.j2").write_text(f"""---
+channel: sms
+language: en
+creative:
+  hook: {{max_chars: 60, sentence: true}}
+fallback:
+  hook: "{long_line.strip()}"
+fields:
+  body: 400
+---
+{{% block system %}}Write for {{{{ shop }}}}.{{% endblock %}}
+{{% block user %}}A line.{{% endblock %}}
+{{% block body %}}{{{{ creative.hook }}}} {{{{ products[0].name }}}} {{{{ products[0].price }}}}{{% endblock %}}
+""", encoding="utf-8")
+    library = TemplateLibrary.load(tmp_path)
+    brief = email_brief(channel="sms", offer=None)
+
+    def writer():
+        return Writer(scripted(json.dumps({"hook": "Picked for you."})), library,
+                      WriterSettings(variants=2, candidates=1, max_rounds=1, shots=0), GuardrailSettings(sms_parts=(("en", 2),)))
+
+    fallback_only = Writer(scripted("not json"), library, WriterSettings(variants=2, candidates=1, max_rounds=1, shots=0),
+                           GuardrailSettings(sms_parts=(("en", 2),))).write(brief)
+    assert [c.fallback for c in fallback_only] == [True] and fallback_only[0].ready  # it passes, in two parts
+    assert sms_units(fallback_only[0].field("body"))[0] > 160
+    [copies] = writer().write_many([brief])
+    assert [(c.fallback, dict(c.creative)["hook"]) for c in copies] == [(False, "Picked for you.")]
+    assert [(c.fallback, c.fields) for c in writer().stream(brief)] == [(False, copies[0].fields)]
 
 
 def test_the_templates_next_fallback_stands_in_where_the_first_does_not_fit_one_sms_part(library):

@@ -268,13 +268,14 @@ class Writer:
         creative, fields, checks = self._fallback(chosen, brief)
         fallback = self._copy(job, creative, fields, checks, True, shown)
         one_part_fallback = fallback.passed and fits_one_sms(brief.channel, fields)
-        if not shown and not one_part_fallback:
+        one_part_shown = shown > 0  # everything shown so far fits one part
+        if not one_part_shown and not one_part_fallback:
             for creative_held, fields_held, checks_held in held[:wanted]:
                 quality = score_candidate(creative_held, brief, [c for c, _, _ in held[:shown]],
                                           reader=self._reader_scores([creative_held], brief)[0])
                 yield self._copy(job, creative_held, fields_held, checks_held, False, shown, quality)
                 shown += 1
-        if fallback.passed and shown < wanted:
+        if fallback.passed and shown < wanted and (one_part_fallback or not one_part_shown):
             yield replace(fallback, variant=shown)
         elif not shown:
             reasons = "; ".join(f"{c.name}: {c.detail}" for c in failed(checks))
