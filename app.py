@@ -110,6 +110,15 @@ def readable(fn):
     return call
 
 
+def shortfall_note(channel: str, asked: int, copies: list) -> str:
+    """Why a brief shows fewer variants than asked, where the Writer knows it: an SMS that needs two
+    parts is offered only where none fits one (``Writer._finish``)."""
+    if channel != "sms" or len(copies) >= asked or any(c.error for c in copies):
+        return ""
+    return (f" {asked - len(copies)} fewer than asked: an SMS that needs two parts (paid twice) is offered only"
+            " where none fits one.")
+
+
 def _words(text: str) -> tuple[str, ...]:
     return tuple(w.strip() for w in str(text or "").split(",") if w.strip())
 
@@ -179,8 +188,8 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
             status = f"{len(copies)} variant{'s' if len(copies) > 1 else ''} ready after {elapsed:.1f} s{note}."
             state = {"copies": list(copies), "originals": list(copies), "statuses": [""] * len(copies), "voice": voice}
             yield [state, status, *slot_updates(copies, state["statuses"])]
-        yield [state, status.rstrip(".") + " — done. Edit, then approve or reject each variant.",
-               *slot_updates(copies, state["statuses"])]
+        yield [state, status.rstrip(".") + " — done." + shortfall_note(channel, n, copies) +
+               " Edit, then approve or reject each variant.", *slot_updates(copies, state["statuses"])]
 
     def revised(state, index: int, text: str):
         """The variant as the edit box now reads, re-checked, and whether it differs from the model's words."""

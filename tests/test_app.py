@@ -43,3 +43,13 @@ def test_handler_errors_become_readable_messages():
         assert "Something went wrong (KeyError" in str(error.message) and "Traceback" not in str(error.message)
     else:
         raise AssertionError("no gr.Error")
+
+
+def test_the_write_tab_says_why_an_sms_shows_fewer_variants_than_asked():
+    from types import SimpleNamespace
+
+    ready, error = SimpleNamespace(error=None), SimpleNamespace(error="no candidate and not the fallback passed")
+    assert "1 fewer than asked" in ui.shortfall_note("sms", 2, [ready])
+    assert ui.shortfall_note("sms", 2, [ready, ready]) == ""
+    assert ui.shortfall_note("email", 2, [ready]) == ""  # only the SMS rule drops variants silently
+    assert ui.shortfall_note("sms", 2, [error]) == ""  # an error says why itself

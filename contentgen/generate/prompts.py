@@ -332,7 +332,7 @@ def _fallbacks(path: str, value: object) -> list[dict]:
     if isinstance(value, list):
         if not value:
             raise TemplateError(f"{path}: 'fallback' must be a mapping or a non-empty list of mappings")
-        return [_mapping(path, f"fallback[{number}]", item) for number, item in enumerate(value)]
+        return [_mapping(path, f"fallback {number + 1}", item) for number, item in enumerate(value)]
     return [_mapping(path, "fallback", value)]
 
 
