@@ -143,3 +143,21 @@ def test_a_message_is_checked_with_the_template_whose_parts_it_has(tmp_path):
     failed_with = lambda run: {c.name for c in run(message) if not c.passed}
     assert "length" in failed_with(guardrail_runner(earlier_prompts=[earlier]))
     assert "length" not in failed_with(guardrail_runner())  # today's push asks for the hook alone
+
+
+def test_a_fallback_whose_part_is_left_empty_on_purpose_is_checked_as_the_writer_checks_it():
+    """sms_zh's second fallback has no line: the replay must not refuse it as empty, as the Writer does
+    not; a model-written message with an empty part is still refused."""
+    from contentgen.brief import BrandVoice, Brief, ProductFact
+    from contentgen.generate.labelled import LabelledMessage
+
+    brief = Brief("sms", "zh", BrandVoice("The Gift Shop"), (ProductFact("1", "Wood Black Board Ant White Finish", 6.75),))
+    body = "The Gift Shop：Wood Black Board Ant White Finish £6.75"
+
+    def message(fallback: bool) -> LabelledMessage:
+        return LabelledMessage("R1", "sms", "zh", fallback, "sms_zh", body, {"body": body}, {"hook": ""}, brief,
+                               frozenset(), True)
+
+    run = guardrail_runner()
+    assert all(c.passed for c in run(message(fallback=True)))
+    assert "empty" in {c.name for c in run(message(fallback=False)) if not c.passed}

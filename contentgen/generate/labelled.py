@@ -157,8 +157,10 @@ def guardrail_runner(known_products: Collection[str] = (), prompts_dir: str | Pa
 
     def run(message: LabelledMessage):
         template = template_for(message)
+        # as Writer._fallback: a part the copywriter's fallback leaves empty is left out on purpose
+        creative = {k: v for k, v in message.creative.items() if v} if message.fallback else dict(message.creative)
         return check_copy(
-            dict(message.fields), dict(message.creative), message.brief, template.field_limits(),
+            dict(message.fields), creative, message.brief, template.field_limits(),
             {p.name: p.max_chars for p in template.creative}, {p.name for p in template.creative if p.sentence},
             False, known, **extra,
         )
