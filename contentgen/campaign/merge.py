@@ -15,7 +15,7 @@ import re
 from typing import Collection, Mapping, Sequence
 
 from contentgen.brief import Brief
-from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, failed, preferred_fallback
+from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, checked_parts, failed, preferred_fallback
 from contentgen.generate.prompts import PromptTemplate, TemplateLibrary
 from contentgen.policy import ShopPolicy
 
@@ -103,10 +103,8 @@ class Merger:
         if (footer.lines or footer.unsubscribe) and "body" in fields:
             block = "\n".join((*footer.lines, f"Unsubscribe: {UNSUBSCRIBE_STAND_IN}"))
             fields["body"] = f"{fields['body']}\n\n--\n{block}"
-        # a part the copywriter's fallback leaves empty is left out on purpose (the message is still checked)
-        checked = {k: v for k, v in creative.items() if v} if fallback else creative
         checks = check_copy(
-            fields, checked, brief, template.field_limits(), {p.name: p.max_chars for p in template.creative},
+            fields, checked_parts(creative, fallback), brief, template.field_limits(), {p.name: p.max_chars for p in template.creative},
             {p.name for p in template.creative if p.sentence}, False, self.known_products, self.guardrails, self.policy,
         )
         return fields, checks

@@ -192,6 +192,13 @@ def fits_one_sms(channel: str, fields: Mapping[str, str]) -> bool:
     return channel != "sms" or all(sms_units(text)[0] <= sms_units(text)[1] for text in fields.values())
 
 
+def checked_parts(creative: Mapping[str, str], fallback: bool) -> dict[str, str]:
+    """The creative parts the checks read: every part of model-written copy (an empty one fails
+    ``empty``); of the copywriter's fallback, the parts it does not leave empty on purpose (sms_zh's
+    second fallback has no line). The message fields are checked either way."""
+    return {k: v for k, v in creative.items() if v} if fallback else dict(creative)
+
+
 def preferred_fallback(rendered: Sequence[tuple[Mapping[str, str], Sequence[Check]]], channel: str) -> int:
     """Which of a template's fallbacks to use (``rendered``: each one's message fields and checks, in
     the template's order): the first that passes every check and fits one SMS part, else the first

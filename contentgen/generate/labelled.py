@@ -143,7 +143,7 @@ def guardrail_runner(known_products: Collection[str] = (), prompts_dir: str | Pa
     name: its model-written title keeps that template's limit)."""
     import inspect
 
-    from contentgen.generate.guardrails import check_copy
+    from contentgen.generate.guardrails import check_copy, checked_parts
     from contentgen.generate.prompts import TemplateLibrary
 
     libraries = [TemplateLibrary.load(prompts_dir), *(TemplateLibrary.load(folder) for folder in earlier_prompts)]
@@ -157,10 +157,8 @@ def guardrail_runner(known_products: Collection[str] = (), prompts_dir: str | Pa
 
     def run(message: LabelledMessage):
         template = template_for(message)
-        # as Writer._fallback: a part the copywriter's fallback leaves empty is left out on purpose
-        creative = {k: v for k, v in message.creative.items() if v} if message.fallback else dict(message.creative)
         return check_copy(
-            dict(message.fields), creative, message.brief, template.field_limits(),
+            dict(message.fields), checked_parts(message.creative, message.fallback), message.brief, template.field_limits(),
             {p.name: p.max_chars for p in template.creative}, {p.name for p in template.creative if p.sentence},
             False, known, **extra,
         )

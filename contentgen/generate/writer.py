@@ -14,8 +14,8 @@ from contentgen.brief import Brief
 from contentgen.errors import TemplateError
 from contentgen.generate.base import ChatPrompt, Generator, SamplingSettings
 from contentgen.generate.exemplars import ApprovedCopyLibrary, few_shot_block
-from contentgen.generate.guardrails import (Check, GuardrailSettings, check_copy, failed, fits_one_sms, preferred_fallback,
-                                            room_for_part, visible_length)
+from contentgen.generate.guardrails import (Check, GuardrailSettings, check_copy, checked_parts, failed, fits_one_sms,
+                                            preferred_fallback, room_for_part, visible_length)
 from contentgen.generate.prompts import PromptTemplate, RenderedPrompt, TemplateLibrary
 from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
 from contentgen.generate.reader_model import ReaderModel, ReaderModels
@@ -552,8 +552,7 @@ class Writer:
         fields = self.templates.render_message(template, brief, creative)
         checks = check_copy(
             fields,
-            # a part the copywriter's fallback leaves empty is left out on purpose (the message is still checked)
-            {k: v for k, v in creative.items() if v} if fallback else creative,
+            checked_parts(creative, fallback),
             brief,
             template.field_limits(),
             {p.name: p.max_chars for p in template.creative},
