@@ -556,3 +556,22 @@ def test_a_claim_only_a_product_the_message_does_not_show_supports_is_refused():
     shows_both = {"title": "Merry Christmas!", "body": "A sign to hang by your Christmas tree. French Laundry Sign Blue Metal, "
                                                        "Christmas Bauble Gold"}
     assert "voice.presumes" not in {c.name for c in failed(check_copy(shows_both, creative, brief, {"title": 50, "body": 120}))}
+
+
+def test_the_preferred_fallback_is_the_first_that_passes_in_one_sms_part_and_the_rest_are_not_checked():
+    from contentgen.generate.guardrails import Check, preferred_fallback
+
+    ok, bad = (Check("empty", True),), (Check("empty", False, "empty: ['hook']"),)
+    two_parts, one_part = {"body": "长" * 80}, {"body": "短"}
+    read = []
+
+    def rendered(*items):
+        for item in items:
+            read.append(item[0]["n"])
+            yield item
+
+    chosen = preferred_fallback(rendered(({"n": 1}, one_part, bad), ({"n": 2}, two_parts, ok), ({"n": 3}, one_part, ok),
+                                         ({"n": 4}, one_part, ok)), "sms")
+    assert chosen[0] == {"n": 3} and read == [1, 2, 3]  # the fourth is never rendered or checked
+    assert preferred_fallback(rendered(({"n": 5}, one_part, bad), ({"n": 6}, two_parts, ok)), "sms")[0] == {"n": 6}
+    assert preferred_fallback(rendered(({"n": 7}, one_part, bad), ({"n": 8}, two_parts, bad)), "sms")[0] == {"n": 7}

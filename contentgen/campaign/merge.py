@@ -121,9 +121,9 @@ class Merger:
             if not failed(checks):
                 return Merged("ready", self._final(fields, footer), tuple(creative.items()), checks, name, False)
         # the template's fallbacks in its order; the first that passes (and fits one SMS part) is used
-        rendered = [(creative, *self._message(template, brief, creative, footer, fallback=True))
-                    for creative in self.templates.render_fallbacks(template, brief)]
-        creative, fields, checks = rendered[preferred_fallback([(f, c) for _, f, c in rendered], brief.channel)]
+        creative, fields, checks = preferred_fallback(((creative, *self._message(template, brief, creative, footer, fallback=True))
+                                                       for creative in self.templates.render_fallbacks(template, brief)),
+                                                      brief.channel)
         problems = failed(checks)
         if problems:
             detail = "; ".join(f"{c.name}: {c.detail}" for c in problems)

@@ -199,12 +199,22 @@ def checked_parts(creative: Mapping[str, str], fallback: bool) -> dict[str, str]
     return {k: v for k, v in creative.items() if v} if fallback else dict(creative)
 
 
-def preferred_fallback(rendered: Sequence[tuple[Mapping[str, str], Sequence[Check]]], channel: str) -> int:
-    """Which of a template's fallbacks to use (``rendered``: each one's message fields and checks, in
-    the template's order): the first that passes every check and fits one SMS part, else the first
-    that passes, else the first, whose failed checks then say why the brief has no message."""
-    passing = [index for index, (_, checks) in enumerate(rendered) if not failed(checks)]
-    return next((index for index in passing if fits_one_sms(channel, rendered[index][0])), passing[0] if passing else 0)
+def preferred_fallback(rendered: Iterable[tuple[Mapping[str, str], Mapping[str, str], Sequence[Check]]],
+                       channel: str) -> tuple[Mapping[str, str], Mapping[str, str], Sequence[Check]]:
+    """Which of a template's fallbacks to use (``rendered``: each one's creative parts, message fields
+    and checks, in the template's order; a generator is read only as far as needed): the first that
+    passes every check and fits one SMS part, else the first that passes, else the first, whose failed
+    checks then say why the brief has no message."""
+    first = first_passing = None
+    for candidate in rendered:
+        first = first or candidate
+        if not failed(candidate[2]):
+            if fits_one_sms(channel, candidate[1]):
+                return candidate
+            first_passing = first_passing or candidate
+    if first is None:
+        raise ValueError("a template has at least one fallback")
+    return first_passing or first
 
 
 # ---- fact extraction ---------------------------------------------------------------------------

@@ -440,12 +440,8 @@ class Writer:
         """The copywriter's safe text for ``brief`` (creative parts, fields, checks): the template's
         first fallback that passes every check and fits one SMS part, else the first that passes,
         else the first, whose failed checks say why."""
-        rendered = []
-        for creative in self.templates.render_fallbacks(template, brief):
-            fields, checks = self._assemble(template, brief, creative, truncated=False, fallback=True)
-            rendered.append((creative, fields, checks))
-        chosen = preferred_fallback([(fields, checks) for _, fields, checks in rendered], brief.channel)
-        return rendered[chosen]
+        return preferred_fallback(((creative, *self._assemble(template, brief, creative, truncated=False, fallback=True))
+                                   for creative in self.templates.render_fallbacks(template, brief)), brief.channel)
 
     def _reader_scores(self, creatives: Sequence[Mapping[str, str]], brief: Brief) -> list[float | None]:
         if self.reader is None or not creatives:
