@@ -12,6 +12,10 @@ from contentgen.errors import ConfigError
 
 # where the shop's seasons fall: "" = not stated, so no season in the copy is checked against the date
 HEMISPHERES: tuple[str, ...] = ("", "north", "south")
+# the languages the shipped templates and checks write; an SMS part count is set per language
+SMS_LANGUAGES: tuple[str, ...] = ("en", "zh")
+# a concatenated SMS of more parts than this is a letter, not a text message (and costs as many sends)
+MAX_SMS_PARTS = 4
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,19 @@ class ShopPolicy:
     cleared_products: tuple[str, ...] = ()  # product ids the shop has reviewed and released from quarantine
     # "north" or "south": whose spring a December send is in; "" = not stated (seasons go unchecked)
     hemisphere: str = ""
+    # SMS parts a message may use, per language, where the shop says (each part is paid as one SMS):
+    # (("zh", 1),) holds Chinese SMS to one part; languages left out keep the product's default
+    # (``GuardrailSettings.sms_parts``: English one part, Chinese two)
+    sms_parts: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
+        for language, parts in self.sms_parts:
+            if language not in SMS_LANGUAGES:
+                raise ConfigError(f"policy sms_parts has a language {language!r} the shop's templates do not write; "
+                                  f"fix: use {' or '.join(repr(x) for x in SMS_LANGUAGES)}, e.g. sms_parts = {{zh = 1}}")
+            if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= MAX_SMS_PARTS:
+                raise ConfigError(f"policy sms_parts for {language!r} is {parts!r}; fix: a whole number of parts "
+                                  f"from 1 to {MAX_SMS_PARTS} (each part is paid as one SMS)")
         if self.hemisphere not in HEMISPHERES:
             raise ConfigError(f"policy hemisphere {self.hemisphere!r} is not one of \"north\", \"south\" or \"\" "
                               "(not stated); fix: set hemisphere = \"north\" or \"south\" in [policy], or leave it out")

@@ -14,14 +14,14 @@ import difflib
 import logging
 from pathlib import Path
 import tomllib
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from contentgen import resources
 from contentgen.brief import BrandVoice
 from contentgen.errors import ConfigError
-from contentgen.policy import ShopPolicy
+from contentgen.policy import MAX_SMS_PARTS, ShopPolicy
 
 if TYPE_CHECKING:  # pragma: no cover
     from contentgen.data.schema import Shop
@@ -75,9 +75,12 @@ class PolicyTable(_Table):
     cleared_products: tuple[str, ...] = ()
     # whose seasons the send date falls in; "" = not stated, so seasons in the copy go unchecked
     hemisphere: Literal["north", "south", ""] = ""
+    # SMS parts a message may use per language, e.g. {zh = 1}: ShopPolicy.sms_parts checks the values
+    sms_parts: dict[Literal["en", "zh"], Annotated[int, Field(ge=1, le=MAX_SMS_PARTS)]] = {}
 
     def shop_policy(self) -> ShopPolicy:
-        return ShopPolicy(**self.model_dump())
+        values = self.model_dump()
+        return ShopPolicy(**{**values, "sms_parts": tuple(sorted(values["sms_parts"].items()))})
 
 
 class OffersTable(_Table):

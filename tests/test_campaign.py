@@ -170,6 +170,22 @@ def test_the_merge_falls_back_to_the_templates_next_fallback_where_the_first_nee
     assert merged.status == "ready" and dict(merged.creative) == {"hook": "为您精选。"}
 
 
+def test_a_shop_that_pays_for_one_sms_part_gets_an_error_row_not_a_two_part_message(cohort_merger):
+    """[policy] sms_parts = {zh = 1}: where nothing fits one part, the recipient is an error, not a double send."""
+    from contentgen.policy import ShopPolicy
+
+    offer = OfferTerms("o1", "percent_off", 15, "COMEBACK15", "2011-12-31", "15% off your next order")
+    brief = make_brief(channel="sms", language="zh", products=[ProductFact("1", "Wood Black Board Ant White Finish", 6.75)],
+                       voice=BrandVoice(name="The Gift Shop"), offer=offer, situation="下过一次单。")
+    footer = make_footer("sms", "generic", "The Gift Shop", "")
+    one_part = Merger(cohort_merger.templates, cohort_merger.known_products, policy=ShopPolicy(sms_parts=(("zh", 1),)))
+    merged = one_part.merge(brief, "sms_zh", [], 0, footer)
+    assert merged.status != "ready" and "length" in " ".join(c.name for c in merged.checks if not c.passed)
+    short = make_brief(channel="sms", language="zh", products=[ProductFact("2", "Rabbit Night Light", 2.08)],
+                       voice=BrandVoice(name="The Gift Shop"), situation="下过一次单。")
+    assert one_part.merge(short, "sms_zh", [], 0, footer).status == "ready"  # one part still goes out
+
+
 def test_an_sms_carries_the_opt_out_in_its_own_language(cohort_merger):
     footer = make_footer("sms", "generic", "The Gift Shop", "")
     product = [ProductFact("1", "Rabbit Night Light", 2.08)]

@@ -98,6 +98,22 @@ def test_the_demo_shop_is_in_the_northern_hemisphere_so_its_seasons_are_checked(
     assert demo_project(tmp_path).service_settings().policy.hemisphere == "north"  # a UK shop
 
 
+def test_a_shop_sets_the_sms_parts_it_pays_for_per_language_over_the_defaults(tmp_path):
+    from contentgen.generate.guardrails import GuardrailSettings, sms_parts_for, with_shop_sms_parts
+    from contentgen.policy import ShopPolicy
+
+    assert demo_project(tmp_path).service_settings().policy.sms_parts == ()  # the product's defaults
+    policy = load_project(_write(tmp_path, '[data]\nfolder = "demo"\n[policy]\nsms_parts = {zh = 1}\n')).service_settings().policy
+    assert policy.sms_parts == (("zh", 1),)
+    settings = with_shop_sms_parts(GuardrailSettings(), policy)
+    assert (sms_parts_for("sms", "zh", settings), sms_parts_for("sms", "en", settings)) == (1, 1)
+    assert sms_parts_for("sms", "zh", GuardrailSettings()) == 2
+    with pytest.raises(ConfigError, match=r"sms_parts for 'zh' is 9; fix: a whole number of parts from 1 to 4"):
+        ShopPolicy(sms_parts=(("zh", 9),))  # the Python API checks as the project file does
+    with pytest.raises(ConfigError, match=r"sms_parts has a language 'fr'.*fix: use 'en' or 'zh'"):
+        ShopPolicy(sms_parts=(("fr", 1),))
+
+
 def test_the_demo_shop_spells_british_and_a_project_may_say_american_or_nothing(tmp_path):
     assert demo_project(tmp_path).service_settings().voice.spelling == "british"  # a UK shop
     us = _write(tmp_path, '[data]\nfolder = "demo"\n[voice]\nspelling = "american"\n')
@@ -133,6 +149,8 @@ def test_the_reader_model_is_the_packaged_one_none_or_a_file_next_to_the_project
         ('[data]\nfolder = "demo"\n[campaign]\nvariants = 0\n', r"campaign.variants: .*fix: change the value"),
         ('[data]\nfolder = "demo"\n[policy]\nfree_shipping_threshold = "soon"\n', r"policy.free_shipping_threshold: .*'soon'"),
         ('[data]\nfolder = "demo"\n[policy]\nhemisphere = "northern"\n', r"policy.hemisphere: .*'northern'.*fix: use 'north', 'south'"),
+        ('[data]\nfolder = "demo"\n[policy]\nsms_parts = {fr = 1}\n', r"policy.sms_parts.fr.\[key\]: .*'fr'.*fix: use 'en' or 'zh'"),
+        ('[data]\nfolder = "demo"\n[policy]\nsms_parts = {zh = 0}\n', r"policy.sms_parts.zh: .*got 0.*fix: change the value"),
         ('[data]\nfolder = "demo"\n[voice]\nspelling = "uk"\n', r"voice.spelling: .*'uk'.*fix: use 'british', 'american'"),
         ('[data]\nfolder = "nowhere"\n', r"data.folder: .*nowhere is not a folder; fix: point it at the folder"),
         ('[data]\nfolder = "demo"\nmapping = "shopify"\n', r"data.mapping: no shipped mapping 'shopify'; fix: use one of online_retail"),

@@ -78,6 +78,17 @@ def test_a_value_set_to_none_is_removed(own_project, tmp_path):
     assert "\nfree_shipping_threshold" not in own_project.read_text()
 
 
+def test_the_sms_parts_a_shop_pays_for_are_saved_checked_and_kept_by_other_edits(own_project, tmp_path):
+    files = open_settings(own_project, tmp_path / "ws")
+    [problem] = check_settings(files, draft_settings(files, policy={"sms_parts": {"zh": 0}})).problems
+    assert "policy.sms_parts.zh:" in problem and "fix: " in problem
+    saved = save_settings(files, draft_settings(files, policy={"sms_parts": {"zh": 1}}))
+    assert saved.project.policy.shop_policy().sms_parts == (("zh", 1),)
+    # the Settings tab's form has no field for it: a save from the form keeps the file's value
+    again = save_settings(saved.files, draft_settings(saved.files, policy={"stores": True}))
+    assert again.project.policy.sms_parts == {"zh": 1} and again.project.policy.stores is True
+
+
 def test_the_shipped_demo_project_is_never_overwritten_a_copy_goes_to_the_workspace(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the demo project's relative paths resolve against the current folder
     demo = resources.demo_project_path()

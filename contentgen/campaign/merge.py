@@ -15,7 +15,8 @@ import re
 from typing import Collection, Mapping, Sequence
 
 from contentgen.brief import Brief
-from contentgen.generate.guardrails import Check, GuardrailSettings, check_copy, checked_parts, failed, preferred_fallback
+from contentgen.generate.guardrails import (Check, GuardrailSettings, check_copy, checked_parts, failed, preferred_fallback,
+                                            with_shop_sms_parts)
 from contentgen.generate.prompts import PromptTemplate, TemplateLibrary
 from contentgen.policy import ShopPolicy
 
@@ -87,8 +88,10 @@ class Merger:
                  guardrails: GuardrailSettings | None = None, policy: ShopPolicy | None = None) -> None:
         self.templates = templates
         self.known_products = tuple(known_products)
-        self.guardrails = guardrails or GuardrailSettings()
+        # the shop's [policy] sms_parts, where set, over the product's defaults
         self.policy = policy or ShopPolicy()  # the shop's own facts: claims they support pass
+        # the shop's [policy] sms_parts, where set, over the product's defaults
+        self.guardrails = with_shop_sms_parts(guardrails or GuardrailSettings(), self.policy)
 
     def _message(self, template: PromptTemplate, brief: Brief, creative: Mapping[str, str], footer: Footer,
                  fallback: bool = False):

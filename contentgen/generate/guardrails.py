@@ -89,6 +89,13 @@ class Check:
 _SMS_HEADER_UNITS = {160: 7, 70: 3}
 
 
+def with_shop_sms_parts(settings: GuardrailSettings, policy: ShopPolicy) -> GuardrailSettings:
+    """The settings with the SMS parts the shop's ``[policy] sms_parts`` sets, per language, over the defaults."""
+    if not policy.sms_parts:
+        return settings
+    return replace(settings, sms_parts=tuple({**dict(settings.sms_parts), **dict(policy.sms_parts)}.items()))
+
+
 def sms_parts_for(channel: str, language: str, settings: GuardrailSettings) -> int:
     """How many concatenated SMS parts a message may use (1 for every other channel)."""
     return dict(settings.sms_parts).get(language, 1) if channel == "sms" else 1

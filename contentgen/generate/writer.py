@@ -15,7 +15,7 @@ from contentgen.errors import TemplateError
 from contentgen.generate.base import ChatPrompt, Generator, SamplingSettings
 from contentgen.generate.exemplars import ApprovedCopyLibrary, few_shot_block
 from contentgen.generate.guardrails import (Check, GuardrailSettings, check_copy, checked_parts, failed, fits_one_sms,
-                                            preferred_fallback, room_for_part, visible_length)
+                                            preferred_fallback, room_for_part, visible_length, with_shop_sms_parts)
 from contentgen.generate.prompts import PromptTemplate, RenderedPrompt, TemplateLibrary
 from contentgen.generate.quality import Quality, rank as rank_candidates, score_candidate
 from contentgen.generate.reader_model import ReaderModel, ReaderModels
@@ -204,7 +204,8 @@ class Writer:
         self.exemplars = exemplars  # the shop's approved copy: few-shot examples for the prompt
         self.templates = templates
         self.settings = settings or WriterSettings()
-        self.guardrails = guardrails or GuardrailSettings()
+        # the shop's [policy] sms_parts, where set, over the product's defaults
+        self.guardrails = with_shop_sms_parts(guardrails or GuardrailSettings(), self.policy)
         self.known_products = tuple(known_products)
         # running counts for evaluation: candidates sampled / parsed / passing, failures per check
         # ("failed:<check>") and per data rule ("rule:<id>"), fallbacks that failed, briefs in error
