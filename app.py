@@ -27,6 +27,7 @@ import pandas as pd
 from contentgen.brief import CHANNELS, LANGUAGES, BrandVoice
 from contentgen.errors import ContentgenError
 from contentgen.offers.rules import read_offer_rules
+from contentgen.policy import MAX_SMS_PARTS, SMS_LANGUAGES
 from contentgen.presenters import (
     offer_reason,
     offers_frame,
@@ -364,10 +365,11 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                 voice.postal_address, voice.link_template, voice.unsubscribe_link_template,
                 policy.description, "" if threshold is None else f"{threshold:g}", policy.stores, policy.pickup,
                 ", ".join(policy.handmade_lines), policy.delivery_times, ", ".join(policy.cleared_products),
-                policy.hemisphere, files.offers_text, voice.spelling]
+                policy.hemisphere, files.offers_text, voice.spelling,
+                *(str(policy.sms_parts.get(language, "")) for language in SMS_LANGUAGES)]
 
     def settings_draft(name, tone_, use, avoid, postal_, link, unsubscribe_, description, threshold, stores, pickup,
-                       handmade, delivery, cleared, hemisphere, offers_yaml, spelling):
+                       handmade, delivery, cleared, hemisphere, offers_yaml, spelling, *sms_parts):
         voice = {"name": name.strip(), "tone": tone_.strip(), "use_words": words(use), "avoid_words": words(avoid),
                  "postal_address": postal_.strip(), "link_template": link.strip(),
                  "unsubscribe_link_template": unsubscribe_.strip(),
@@ -376,7 +378,9 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                   "stores": bool(stores), "pickup": bool(pickup), "handmade_lines": words(handmade),
                   "delivery_times": delivery.strip(), "cleared_products": words(cleared),
                   # "" = not stated: the key goes, and seasons in the copy are not checked against the date
-                  "hemisphere": hemisphere or None}
+                  "hemisphere": hemisphere or None,
+                  # "" = the product's default for that language; none set: the key goes
+                  "sms_parts": {language: int(parts) for language, parts in zip(SMS_LANGUAGES, sms_parts) if parts} or None}
         files = settings_files["files"]
         return files, draft_settings(files, voice, policy, offers_yaml)
 
@@ -562,6 +566,11 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                     s_cleared = gr.Textbox(first[13], label="Products cleared from quarantine (ids, comma-separated)")
                     s_hemisphere = gr.Dropdown(["", "north", "south"], value=first[14],
                                                label="Hemisphere (whose seasons the send date is in; empty = not stated)")
+                    with gr.Row():  # each part of a long SMS is paid as one message
+                        s_sms_en, s_sms_zh = (
+                            gr.Dropdown(["", *map(str, range(1, MAX_SMS_PARTS + 1))], value=first[17 + i],
+                                        label=f"SMS parts a message may use, {name} (empty = {default})")
+                            for i, (name, default) in enumerate((("English", "one"), ("Chinese", "two"))))
             gr.Markdown("### Offers\nWhat campaigns may offer, to which segments, within which budgets. "
                         "Edit the rules below (one `- id:` block per offer); the table shows them as validated.")
             offers_summary = gr.Dataframe(offers_frame(read_offer_rules(files.offers_text, source="offers")),
@@ -606,7 +615,8 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
         open_report.click(campaign_report_view, [campaign, next_size],
                           [summary, by_variant, ab, next_split_table, *plots])
         settings_inputs = [s_name, s_tone, s_use, s_avoid, s_postal, s_link, s_unsubscribe, s_description, s_threshold,
-                           s_stores, s_pickup, s_handmade, s_delivery, s_cleared, s_hemisphere, s_offers, s_spelling]
+                           s_stores, s_pickup, s_handmade, s_delivery, s_cleared, s_hemisphere, s_offers, s_spelling,
+                           s_sms_en, s_sms_zh]
         settings_check.click(settings_validate, settings_inputs, [settings_status, offers_summary])
         # a save swaps the service's voice/policy/offer plan: queued with the model calls, never mid-generation
         settings_save_button.click(settings_save, settings_inputs,

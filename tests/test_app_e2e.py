@@ -265,6 +265,8 @@ def test_a_marketer_edits_validates_and_saves_the_shop_settings(served, page, sh
 
     offers.fill(shipped)
     page.get_by_label("Tone (e.g. warm, cheerful, concise)").fill("bright, playful")
+    page.get_by_label("SMS parts a message may use, Chinese (empty = two)").click()
+    page.get_by_role("option", name="1", exact=True).click()
     page.get_by_role("button", name="Validate").click()
     expect(status).to_contain_text("Valid.")
     page.get_by_role("button", name="Save", exact=True).click()
@@ -275,8 +277,10 @@ def test_a_marketer_edits_validates_and_saves_the_shop_settings(served, page, sh
     assert project.voice.tone == "bright, playful"
     assert project.policy.hemisphere == "north"  # the dropdown's value went back into the file
     assert project.voice.spelling == "british"  # so did the spelling dropdown's
+    assert project.policy.sms_parts == {"zh": 1}  # a Chinese SMS held to one part; English left at its default
     assert project.data_folder() is not None  # the copy's relative paths still name the demo data
     assert service.settings.voice.tone == "bright, playful"  # live in the running service
+    assert service.settings.policy.sms_parts == (("zh", 1),)
     page.screenshot(path=str(shots / "09-settings-saved.png"), full_page=True)
 
     page.get_by_role("tab", name="Write").click()
