@@ -127,17 +127,16 @@ def test_a_social_post_is_written_for_an_audience_not_one_shoppers_history(langu
                     situation=history, interests=("home decor",), segment="churned")
     prompt = library.render_prompt(library.for_brief(shopper), shopper)
     assert history not in prompt.user
-    # English posts speak to the interest the products share; Chinese ones to everyone, since the model
-    # sold the products as the category (blind draw 31: hot water bottles "for kitchenware fans")
-    assert ("home decor" in prompt.user) == (language == "en")
+    # posts speak to everyone who reads them, not to the shopper's categories, which the model sold the
+    # products as (blind draw 31: hot water bottles "for kitchenware fans"; draw 59 in English)
+    assert "home decor" not in prompt.user
 
 
-@pytest.mark.parametrize("language, channels", [("zh", ("push", "sms", "ad", "social")), ("en", ("push",))])
+@pytest.mark.parametrize("language, channels", [("zh", ("push", "sms", "ad", "social")), ("en", ("push", "ad", "social"))])
 def test_these_lines_are_written_without_the_products_names(language, channels):
     # the model renamed the catalog's names or mistranslated them (blind draws 31 and 33: a hot water
-    # bottle as a thermos flask, a doll as a teddy bear); the template writes the names. (English ads and
-    # posts keep the names: without them the model invented products, draw 36: "a cosy blanket" for
-    # cake tins)
+    # bottle as a thermos flask, a doll as a teddy bear; draw 57: "Stay cool with this handy hot water
+    # bottle"); the template writes the names
     library = TemplateLibrary.load()
     for channel in channels:
         shopper = Brief(channel, language, BrandVoice("Gift Co"), (ProductFact("1", "Hot Water Bottle Keep Calm", 4.95),
