@@ -235,7 +235,7 @@ def measure(args) -> None:
               f"{send / max(len(ready), 1):.0%} |")
     for condition in ("E", "F"):
         if condition in conditions:
-            _sequential_e(key, read, key_file["header"]["variants"], condition)
+            _sequential_e(key, read, key_file["header"]["variants"], condition, key_file["header"].get("prompts") or None)
     print("\n| condition | channel | ready variants | fallbacks | reader would send as is |")
     print("|---|---|---|---|---|")
     for condition in conditions:
@@ -275,23 +275,25 @@ def measure(args) -> None:
         print(f"  missed {rid} {sorted(m.violates)}: {m.text[:160]!r} ({m.reason})")
 
 
-def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") -> None:
+def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E", prompts_dir: str | None = None) -> None:
     """E (or F) as a sequential backend (llama.cpp) runs it: the Writer stops sampling a brief once it
     holds variants + spare distinct passing candidates (in draw order) and ranks only those; a draw of
     more samples than one round (``--samples 12``) goes on to the next round only for a brief still
-    short of variants, as the Writer does."""
+    short of variants, as the Writer does; the spare is each template's own (F's from the draw's
+    ``--prompts``), else the Writer's."""
     from contentgen.generate.guardrails import fits_one_sms
     from contentgen.generate.quality import rank
     from contentgen.generate.writer import WriterSettings
-    from replay_picks import kept_as_the_writer_keeps, shipped_pools, with_fallback  # bench/ is on the path of a script run from it
+    from replay_picks import kept_as_the_writer_keeps, shipped_pools, spare_by_template, with_fallback  # bench/ is on the path of a script run from it
 
-    spare, per_round = WriterSettings().spare, WriterSettings().candidates
+    per_round = WriterSettings().candidates
+    spare = spare_by_template(prompts_dir if condition == "F" else None)
     pools, fallbacks = shipped_pools(key, read, alternative=condition == "F")
     ready = send = fallback_count = 0
     for brief_id, fallback_rid in fallbacks.items():
         fallback_key = key[fallback_rid]
         kept, _ = kept_as_the_writer_keeps(sorted(pools.get(brief_id, [])), lambda rid, v: not v["failed"],
-                                        lambda rid: read[rid].creative, variants, spare, per_round)
+                                        lambda rid: read[rid].creative, variants, spare(read[fallback_rid].template), per_round)
         picks = [kept[j][0] for j, _ in rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief,
                                               variants, [v.get("reader") for _, v in kept],
                                               [fits_one_sms(read[rid].channel, read[rid].fields) for rid, _ in kept])] if kept else []
@@ -299,7 +301,7 @@ def _sequential_e(key: dict, read: dict, variants: int, condition: str = "E") ->
         ready += len(picks)
         send += sum(read[rid].send for rid in picks)
         fallback_count += bool(used)
-    print(f"| {condition} as the Writer samples (stops at variants + spare = {variants + spare} passing) | {len(fallbacks)} | {ready} | "
+    print(f"| {condition} as the Writer samples (stops at variants + each template's spare passing) | {len(fallbacks)} | {ready} | "
           f"{ready - fallback_count} | {fallback_count} ({fallback_count / max(ready, 1):.0%}) | {send}/{ready} = {send / max(ready, 1):.0%} |")
 
 

@@ -28,6 +28,20 @@ import shutil
 CHANNEL_ORDER = ("email", "push", "sms", "ad", "social")  # the table's columns, those a draw has
 
 
+def spare_by_template(prompts_dir=None, spare: int | None = None):
+    """The spare the Writer samples for per template name: ``spare`` where given (``--spare``), else the
+    template's own front-matter ``spare`` (the folder the checks read limits from), else the Writer's."""
+    from contentgen.generate.prompts import TemplateLibrary
+    from contentgen.generate.writer import WriterSettings
+
+    default = WriterSettings().spare
+    if spare is not None:
+        return lambda name: spare
+    templates = TemplateLibrary.load(prompts_dir)
+    own = {name: getattr(templates.get(name), "spare", None) for name in templates.names}  # None before templates had one
+    return lambda name: default if own.get(name) is None else own[name]
+
+
 def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int) -> tuple[list, int]:
     """The candidates a sequential Writer keeps for ranking, from ``pool`` ((draw, id, key entry) in
     draw order): distinct passing ones until it holds variants + spare, over every round of
@@ -132,7 +146,7 @@ def checks_by_prompts() -> dict:
     return {folder: checks_as_drawn(folder) for folder in DRAW_PROMPTS}
 
 
-def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, min_reader: float = 0.0,
+def replay(folder: Path, run, variants: int, spare, per_round: int, rank, min_reader: float = 0.0,
            alternative: bool = False, copies_refused: bool = False, two_part: bool = False) -> dict:
     from contentgen.generate.guardrails import fits_one_sms
     from contentgen.generate.labelled import load_labelled
@@ -150,7 +164,7 @@ def replay(folder: Path, run, variants: int, spare: int, per_round: int, rank, m
             sorted(pools[brief_id]), lambda rid, v: not (
                 (copies_refused and "copied_example" in v["failed"]) or any(not c.passed for c in run(read[rid]))
                 or (v.get("reader") is not None and v["reader"] < min_reader)),  # as WriterSettings.min_reader
-            lambda rid: read[rid].creative, variants, spare, per_round)
+            lambda rid: read[rid].creative, variants, spare(read[fallback_rid].template), per_round)
         tally["samples"] += samples
         order = rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief, variants,
                      [v.get("reader") for _, v in kept],
@@ -194,14 +208,14 @@ def main() -> None:
     parser.add_argument("--picks", type=Path, default=None, help="write every pick (draw, id, send) as JSON lines here")
     parser.add_argument("--spare", type=int, default=None,
                         help="WriterSettings.spare: passing candidates kept beyond the variants for the ranking "
-                             "(default: the Writer's)")
+                             "(default: each template's own spare, else the Writer's)")
     parser.add_argument("--candidates", type=int, default=None,
                         help="WriterSettings.candidates: samples per round (default: the Writer's; a draw holds 12 a brief)")
     parser.add_argument("--two-part", action="store_true",
                         help="offer SMS that need two parts beside one that fits one, as the Writer did until 2026-12-06")
     args = parser.parse_args()
     run = checks_as_drawn(args.prompts, args.catalog, args.project)
-    spare = WriterSettings().spare if args.spare is None else args.spare
+    spare = spare_by_template(args.prompts, args.spare)
     per_round = WriterSettings().candidates if args.candidates is None else args.candidates
     total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "samples": 0}
     lines, rows, channels = [], [], []
@@ -225,7 +239,7 @@ def main() -> None:
     print(f"| all | {total['briefs']} | {total['ready']} | {total['fallbacks']} ({total['fallbacks'] / max(total['ready'], 1):.0%}) | "
           f"{total['errors']} | {total['send']}/{total['ready']} = {total['send'] / max(total['ready'], 1):.0%} |" + " |" * len(channels))
     print(f"\nsamples the Writer would draw: {total['samples']} ({total['samples'] / max(total['briefs'], 1):.1f} a brief; "
-          f"candidates {per_round} a round, spare {spare})")
+          f"candidates {per_round} a round, spare {'per template' if args.spare is None else args.spare})")
     if args.picks:
         args.picks.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

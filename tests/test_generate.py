@@ -117,6 +117,31 @@ def test_a_sequential_backend_samples_on_for_its_spare_and_a_batching_one_does_n
     assert batching.calls == [3]  # the batch already ranks everything it drew
 
 
+def test_a_template_may_ask_for_its_own_spare(tmp_path):
+    """``spare:`` in a template's front matter overrides the Writer's for that template alone (the
+    English ad and post pools hold more worth ranking than the others: draws 57-60)."""
+    from contentgen.generate.prompts import TemplateError
+
+    shipped = (Path(__file__).resolve().parents[1] / "prompts" / "email_en.j2").read_text(encoding="utf-8")
+    answers = [WRONG_PRICE, GOOD, GOOD.replace("little", "touch of"), GOOD.replace("table", "tea table"),
+               GOOD.replace("little", "bit of"), GOOD.replace("table", "dining table")]
+    settings = WriterSettings(variants=2, candidates=6, max_rounds=1, spare=2)
+
+    def calls_with(spare_line: str) -> list[int]:
+        (tmp_path / "email_en.j2").write_text(shipped.replace("channel: email\n", f"channel: email\n{spare_line}", 1),
+                                              encoding="utf-8")
+        sequential = EchoGenerator(lambda prompt, index, s: answers[index % len(answers)], batches=False)
+        [copies] = Writer(sequential, TemplateLibrary.load(tmp_path), settings).write_many([email_brief()])
+        assert [c.fallback for c in copies] == [False, False]
+        return sequential.calls
+
+    assert calls_with("") == [1] * 5  # the Writer's spare: a bad sample, then four passing
+    assert calls_with("spare: 0\n") == [1] * 3  # the variants alone
+    assert calls_with("spare: 3\n") == [1] * 6
+    with pytest.raises(TemplateError, match=r"email_en.j2: spare 'many' is not a whole number"):
+        calls_with("spare: many\n")
+
+
 def test_a_sequential_backend_is_bounded_and_falls_back(library):
     generator = EchoGenerator(lambda prompt, index, settings: WRONG_PRICE, batches=False)
     writer = Writer(generator, library, WriterSettings(variants=2, candidates=3, max_rounds=2))

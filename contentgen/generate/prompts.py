@@ -62,6 +62,9 @@ class PromptTemplate:
     # whose approved examples the prompt shows (exemplars.AUDIENCES): "shopper", examples written for one
     # shopper's products, or "cohort", lines that fit any products, for a template whose line must
     examples: str = "shopper"
+    # passing candidates beyond the variants a sequential backend samples for before ranking, where this
+    # template's pools hold more worth choosing from than most (None: ``WriterSettings.spare``)
+    spare: int | None = None
 
     def field_limits(self) -> dict[str, int]:
         return dict(self.fields)
@@ -273,7 +276,7 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         raise TemplateError(f"{path}: front matter is not valid YAML: {error}") from error
     if not isinstance(meta, dict):
         raise TemplateError(f"{path}: front matter must be a mapping of keys")
-    allowed = {"name", "channel", "language", "description", "creative", "fields", "fallback", "examples"}
+    allowed = {"name", "channel", "language", "description", "creative", "fields", "fallback", "examples", "spare"}
     unknown = set(meta) - allowed
     if unknown:
         raise TemplateError(f"{path}: unknown front matter keys {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -291,6 +294,10 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
     examples = str(meta.get("examples", "shopper"))
     if examples not in AUDIENCES:
         raise TemplateError(f"{path}: examples {examples!r} is not one of {AUDIENCES} (whose approved examples the prompt shows)")
+    spare = meta.get("spare")
+    if spare is not None and (isinstance(spare, bool) or not isinstance(spare, int) or not 0 <= spare <= 20):
+        raise TemplateError(f"{path}: spare {spare!r} is not a whole number from 0 to 20 (passing candidates beyond the "
+                            "variants sampled for the ranking); leave it out for the Writer's setting")
     for number, fallback in enumerate(fallbacks):
         missing = {p.name for p in creative} - set(fallback)
         if missing:
@@ -315,6 +322,7 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         path=path,
         source=match.group(2),
         examples=examples,
+        spare=spare,
     )
 
 

@@ -383,10 +383,12 @@ class Writer:
         # of its variants: ranking 4 passing candidates, not the 2-3 a first round of 6 left, sent 738 of
         # 1,163 replayed picks against 714, for 7.6 samples a brief against 6.6 (draws 25-53,
         # bench/RESULTS.md "Sampling on for the spare"). A batching backend already ranks its whole batch
-        enough = self.settings.variants + (0 if batches else self.settings.spare)
+        def enough(job: _Job) -> int:
+            return self.settings.variants + (0 if batches else self._spare(job.template))
+
         with _progress(len(jobs), show_progress) as bar:
             for round_index in range(self.settings.max_rounds):
-                todo = [job for job in jobs if len(job.kept) < enough]
+                todo = [job for job in jobs if len(job.kept) < enough(job)]
                 if not todo:
                     break
                 if round_index:
@@ -394,7 +396,7 @@ class Writer:
                     bar.set_description(f"sampling on (round {round_index + 1})")
                 sample(todo, round_index, bar)
                 logger.debug("round %d: %d briefs, %d still short", round_index, len(todo),
-                             sum(len(job.kept) < enough for job in jobs))
+                             sum(len(job.kept) < enough(job) for job in jobs))
         return [self._finish(job) for job in jobs]
 
     def _finish(self, job: _Job) -> list[Copy]:
@@ -476,10 +478,14 @@ class Writer:
                 sampling = replace(base, seed=settings.seed + round_index * settings.candidates + k)
                 [[generation]] = self.generator.generate([job.prompt], sampling, n=1)
                 self._consider(job, generation)
-                if len(job.kept) >= settings.variants + settings.spare:
+                if len(job.kept) >= settings.variants + self._spare(job.template):
                     break
             job.seconds += time.perf_counter() - started
             bar.update(1)
+
+    def _spare(self, template: PromptTemplate) -> int:
+        """Passing candidates beyond the variants to sample for: the template's own, else the Writer's."""
+        return self.settings.spare if template.spare is None else template.spare
 
     def _consider(self, job: _Job, generation) -> None:
         """Check one sample; keep it if it passes, is new, and the brief still needs variants."""
@@ -495,7 +501,7 @@ class Writer:
         self.stats["passed"] += not failures
         # every passing candidate is kept (up to a bound) for the quality ranking to choose from; a
         # streamed job keeps what it shows
-        if len(kept) >= (job.wanted or self.settings.variants + max(self.settings.spare, self.settings.candidates)) or failures:
+        if len(kept) >= (job.wanted or self.settings.variants + max(self._spare(job.template), self.settings.candidates)) or failures:
             return
         key = json.dumps(candidate[0], sort_keys=True)
         if key in {json.dumps(c, sort_keys=True) for c, _, _, _ in kept}:
