@@ -88,7 +88,6 @@ class Merger:
                  guardrails: GuardrailSettings | None = None, policy: ShopPolicy | None = None) -> None:
         self.templates = templates
         self.known_products = tuple(known_products)
-        # the shop's [policy] sms_parts, where set, over the product's defaults
         self.policy = policy or ShopPolicy()  # the shop's own facts: claims they support pass
         # the shop's [policy] sms_parts, where set, over the product's defaults
         self.guardrails = with_shop_sms_parts(guardrails or GuardrailSettings(), self.policy)
