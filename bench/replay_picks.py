@@ -155,6 +155,8 @@ def replay(folder: Path, run, variants: int, spare, per_round: int, rank, min_re
     read = {m.id: m for m in messages}
     key = json.loads((folder / "key.json").read_text(encoding="utf-8"))["records"]
     pools, fallbacks = shipped_pools(key, read, alternative)
+    # ``spare``: one number for every brief, or per template name (``spare_by_template``)
+    spare_of = spare if callable(spare) else (lambda name: spare)
     tally = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "samples": 0, "by_channel": {}, "picks": []}
     for brief_id, fallback_rid in sorted(fallbacks.items()):
         if brief_id not in pools:
@@ -164,7 +166,7 @@ def replay(folder: Path, run, variants: int, spare, per_round: int, rank, min_re
             sorted(pools[brief_id]), lambda rid, v: not (
                 (copies_refused and "copied_example" in v["failed"]) or any(not c.passed for c in run(read[rid]))
                 or (v.get("reader") is not None and v["reader"] < min_reader)),  # as WriterSettings.min_reader
-            lambda rid: read[rid].creative, variants, spare(read[fallback_rid].template), per_round)
+            lambda rid: read[rid].creative, variants, spare_of(read[fallback_rid].template), per_round)
         tally["samples"] += samples
         order = rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief, variants,
                      [v.get("reader") for _, v in kept],
