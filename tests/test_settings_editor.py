@@ -84,7 +84,7 @@ def test_the_sms_parts_a_shop_pays_for_are_saved_checked_and_kept_by_other_edits
     assert "policy.sms_parts.zh:" in problem and "fix: " in problem
     saved = save_settings(files, draft_settings(files, policy={"sms_parts": {"zh": 1}}))
     assert saved.project.policy.shop_policy().sms_parts == (("zh", 1),)
-    # the Settings tab's form has no field for it: a save from the form keeps the file's value
+    # a draft that leaves the key out keeps the file's value
     again = save_settings(saved.files, draft_settings(saved.files, policy={"stores": True}))
     assert again.project.policy.sms_parts == {"zh": 1} and again.project.policy.stores is True
 
