@@ -27,7 +27,7 @@ import pandas as pd
 from contentgen.brief import CHANNELS, LANGUAGES, BrandVoice
 from contentgen.errors import ContentgenError
 from contentgen.offers.rules import read_offer_rules
-from contentgen.policy import MAX_SMS_PARTS, SMS_LANGUAGES
+from contentgen.policy import MAX_SMS_PARTS
 from contentgen.presenters import (
     offer_reason,
     offers_frame,
@@ -366,7 +366,7 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                 policy.description, "" if threshold is None else f"{threshold:g}", policy.stores, policy.pickup,
                 ", ".join(policy.handmade_lines), policy.delivery_times, ", ".join(policy.cleared_products),
                 policy.hemisphere, files.offers_text, voice.spelling,
-                *(str(policy.sms_parts.get(language, "")) for language in SMS_LANGUAGES)]
+                *(str(policy.sms_parts.get(language, "")) for language in LANGUAGES)]
 
     def settings_draft(name, tone_, use, avoid, postal_, link, unsubscribe_, description, threshold, stores, pickup,
                        handmade, delivery, cleared, hemisphere, offers_yaml, spelling, *sms_parts):
@@ -380,7 +380,7 @@ def build_app(service: ContentService, workspace: WorkspaceSettings | None = Non
                   # "" = not stated: the key goes, and seasons in the copy are not checked against the date
                   "hemisphere": hemisphere or None,
                   # "" = the product's default for that language; none set: the key goes
-                  "sms_parts": {language: int(parts) for language, parts in zip(SMS_LANGUAGES, sms_parts) if parts} or None}
+                  "sms_parts": {language: int(parts) for language, parts in zip(LANGUAGES, sms_parts) if parts} or None}
         files = settings_files["files"]
         return files, draft_settings(files, voice, policy, offers_yaml)
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contentgen.brief import LANGUAGES
 from contentgen.errors import ConfigError
 
 # where the shop's seasons fall: "" = not stated, so no season in the copy is checked against the date
 HEMISPHERES: tuple[str, ...] = ("", "north", "south")
-# the languages the shipped templates and checks write; an SMS part count is set per language
-SMS_LANGUAGES: tuple[str, ...] = ("en", "zh")
 # a concatenated SMS of more parts than this is a letter, not a text message (and costs as many sends)
 MAX_SMS_PARTS = 4
 
@@ -38,9 +37,9 @@ class ShopPolicy:
 
     def __post_init__(self) -> None:
         for language, parts in self.sms_parts:
-            if language not in SMS_LANGUAGES:
+            if language not in LANGUAGES:
                 raise ConfigError(f"policy sms_parts has a language {language!r} the shop's templates do not write; "
-                                  f"fix: use {' or '.join(repr(x) for x in SMS_LANGUAGES)}, e.g. sms_parts = {{zh = 1}}")
+                                  f"fix: use {' or '.join(repr(x) for x in LANGUAGES)}, e.g. sms_parts = {{zh = 1}}")
             if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= MAX_SMS_PARTS:
                 raise ConfigError(f"policy sms_parts for {language!r} is {parts!r}; fix: a whole number of parts "
                                   f"from 1 to {MAX_SMS_PARTS} (each part is paid as one SMS)")

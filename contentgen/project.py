@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from contentgen import resources
-from contentgen.brief import BrandVoice
+from contentgen.brief import LANGUAGES, BrandVoice
 from contentgen.errors import ConfigError
 from contentgen.policy import MAX_SMS_PARTS, ShopPolicy
 
@@ -76,7 +76,7 @@ class PolicyTable(_Table):
     # whose seasons the send date falls in; "" = not stated, so seasons in the copy go unchecked
     hemisphere: Literal["north", "south", ""] = ""
     # SMS parts a message may use per language, e.g. {zh = 1}: ShopPolicy.sms_parts checks the values
-    sms_parts: dict[Literal["en", "zh"], Annotated[int, Field(ge=1, le=MAX_SMS_PARTS)]] = {}
+    sms_parts: dict[Literal[LANGUAGES], Annotated[int, Field(ge=1, le=MAX_SMS_PARTS)]] = {}
 
     def shop_policy(self) -> ShopPolicy:
         values = self.model_dump()
