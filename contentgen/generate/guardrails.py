@@ -15,7 +15,7 @@ import re
 import unicodedata
 from typing import Collection, Iterable, Mapping, Sequence
 
-from contentgen.brief import Brief
+from contentgen.brief import Brief, ProductFact
 from contentgen.generate.rules import RuleSet, default_rules
 from contentgen.policy import ShopPolicy
 from contentgen.data.text import NUMBER, format_money, numbers_in, parse_number, sanitize_untrusted, untrusted_text_reason
@@ -592,8 +592,12 @@ def check_form(
     checks.append(Check("banned_words", not banned, f"banned words: {banned}" if banned else ""))
     # product names left out: "I Love London Beaker" or "Jumbo Shopper Vintage Red Paisley" named
     # in the copy is the catalog speaking, not a customer's "I" or the reader called "shopper"
-    checks += check_rules("creative", _without(creative_text, [p.name for p in brief.products]),
-                          shown_products(brief, "\n".join(fields.values())), settings, policy)
+    # a claim of kind said beside the products the model names is about those ("Our bunting is perfect
+    # for your living room" beside a bag the post also shows); said of none by name, about all shown
+    shown = shown_products(brief, "\n".join(fields.values()))
+    named = _products_named(creative_text, [p.name for p in shown.products])
+    checks += check_rules("creative", _without(creative_text, [p.name for p in brief.products]), shown, settings, policy,
+                          tuple(p for p in shown.products if p.name in named))
 
     checks += check_interest_labels(creative_text, brief)
 
@@ -783,15 +787,16 @@ def shown_products(brief: Brief, message_text: str) -> Brief:
 
 
 def check_rules(scope: str, text: str, brief: Brief, settings: GuardrailSettings | None = None,
-                policy: ShopPolicy | None = None) -> list[Check]:
+                policy: ShopPolicy | None = None, about: Sequence[ProductFact] = ()) -> list[Check]:
     """One Check per rule family of ``scope`` for the brief's language, naming the rules that fired.
-    ``brief`` carries the products the message shows (``shown_products``).
+    ``brief`` carries the products the message shows (``shown_products``); ``about``, those the
+    model's own words name, what a claim of every product's kind is said of (empty: all shown).
 
     Every family is reported, passed or not, so a family's pass rate can be graded against labels."""
     settings = settings or GuardrailSettings()
     rules = settings.rule_set()
     # the rules spell apostrophes straight; models write "Don’t" as often as "Don't"
-    findings = rules.findings({scope: text.replace("’", "'").replace("‘", "'")}, brief, policy)
+    findings = rules.findings({scope: text.replace("’", "'").replace("‘", "'")}, brief, policy, about)
     out = []
     for family in rules.families_for(brief.language, scope):
         hits = [f for f in findings if f.rule.family == family]

@@ -7,6 +7,11 @@ words minus product names), when it applies (channels), what supports the claim 
 shopper's segment, the month the message goes out), and examples that must fail and pass: the tests
 run every rule's examples.
 
+``unless: {kind: [...]}`` and ``unless: {every_kind: [...]}`` read what kind of thing each product
+the message shows is (``generate/product_kinds.py``): some shown product, or every one, is of one of
+the kinds ("home decor" over a lunch bag and a sewing kit fails ``every_kind: [decor]``). A product
+of no known kind supports the claim: the check cannot tell what it is.
+
 ``unless: {months: ...}`` is for claims only the date can support: a list of month numbers for a
 day everyone shares (Christmas: ``[9, 10, 11, 12]``), or ``{north: [...], south: [...]}`` for a
 season of the year, read with the policy's ``hemisphere``. A rule with months is in force only when
@@ -28,6 +33,7 @@ import yaml
 
 from contentgen.brief import CHANNELS, LANGUAGES, Brief
 from contentgen.errors import ConfigError
+from contentgen.generate.product_kinds import default_kinds, supports as kind_supports
 from contentgen.policy import ShopPolicy
 
 RULES_DIR = Path(__file__).resolve().parent
@@ -37,7 +43,7 @@ POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times
 _RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass",
               "steer", "only_if"}
 _ONLY_IF_KEYS = {"product"}
-_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product"}
+_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product", "kind", "every_kind"}
 HEMISPHERES = ("north", "south")  # the keys of a season's ``unless.months`` mapping
 
 
@@ -62,6 +68,10 @@ class Rule:
     # the rule is in force only when a recommended product's name or category matches: a claim that
     # contradicts what the product is ("keeps you cool" of a hot water bottle)
     only_if_product: re.Pattern | None = None
+    # what kind of thing the shown products are (product_kinds.yaml): some of them is one of these
+    # kinds, or every one of them is ("gifts for the home" over a lunch bag is not)
+    unless_kind: tuple[str, ...] = ()
+    unless_every_kind: tuple[str, ...] = ()
     unless_segment: tuple[str, ...] = ()
     # the send months that support the claim: the same everywhere (a holiday), or per hemisphere
     # (a season: ("north", (3, 4, 5)), ("south", (9, 10, 11))); a rule with either is out of force
@@ -75,8 +85,10 @@ class Rule:
     # marketing copy nearly always make the rule's claim ("popular", "sale"); the check still runs
     steer: tuple[str, ...] = ()
 
-    def applies(self, brief: Brief, policy: ShopPolicy) -> bool:
-        """True when the rule is in force for this brief (its claim is not supported)."""
+    def applies(self, brief: Brief, policy: ShopPolicy, about: Sequence[Any] = ()) -> bool:
+        """True when the rule is in force for this brief (its claim is not supported). ``about``: the
+        products the claim is said of, where the copy names some (``every_kind`` reads them; else
+        every product of the brief)."""
         if self.channels and brief.channel not in self.channels:
             return False
         if brief.channel in self.except_channels:
@@ -89,6 +101,10 @@ class Rule:
         if self.unless_product is not None and any(self.unless_product.search(_catalog_text(p)) for p in brief.products):
             return False
         if self.only_if_product is not None and not any(self.only_if_product.search(_catalog_text(p)) for p in brief.products):
+            return False
+        if self.unless_kind and any(kind_supports(p.name, p.category, self.unless_kind) for p in brief.products):
+            return False
+        if self.unless_every_kind and all(kind_supports(p.name, p.category, self.unless_every_kind) for p in (about or brief.products)):
             return False
         if brief.segment and brief.segment in self.unless_segment:
             return False
@@ -209,13 +225,15 @@ class RuleSet:
         words = (w for r in self.for_language(brief.language) if r.steer and r.applies(brief, policy) for w in r.steer)
         return tuple(dict.fromkeys(words))
 
-    def findings(self, texts: Mapping[str, str], brief: Brief, policy: ShopPolicy | None = None) -> list[Finding]:
-        """Every rule in force that matches its scope's text (``texts`` maps scope -> text)."""
+    def findings(self, texts: Mapping[str, str], brief: Brief, policy: ShopPolicy | None = None,
+                 about: Sequence[Any] = ()) -> list[Finding]:
+        """Every rule in force that matches its scope's text (``texts`` maps scope -> text); ``about``
+        as in ``Rule.applies``."""
         policy = policy or ShopPolicy()
         out = []
         for rule in self.for_language(brief.language):
             text = texts.get(rule.scope, "")
-            if not text or not rule.applies(brief, policy):
+            if not text or not rule.applies(brief, policy, about):
                 continue
             matches = [m.group(0) for m in rule.regex.finditer(text) if m.group(0).strip()]
             if rule.unless_named_by_product:
@@ -299,6 +317,11 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         only_if_product = re.compile(only_if["product"], re.I) if only_if.get("product") else None
     except re.error as error:
         raise ConfigError(f"{where}: only_if.product is not a valid regular expression: {error}") from error
+    kinds = {key: _strings(where, f"unless.{key}", unless.get(key)) for key in ("kind", "every_kind")}
+    unknown_kinds = set(kinds["kind"] + kinds["every_kind"]) - set(default_kinds().kinds)
+    if unknown_kinds:
+        raise ConfigError(f"{where}: unless kinds {sorted(unknown_kinds)} are not among the product kinds "
+                          f"{sorted(default_kinds().kinds)} (generate/product_kinds.yaml)")
     steer = _strings(where, "steer", entry.get("steer"))
     if not all(is_single_word(w) for w in steer):
         raise ConfigError(f"{where}: 'steer' lists single words (letters only); got {list(steer)}")
@@ -310,6 +333,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         channels=channels, except_channels=except_channels, unless_offer=_strings(where, "unless.offer", unless.get("offer")),
         unless_policy=policy, unless_product=product_regex, unless_segment=_strings(where, "unless.segment", unless.get("segment")),
         fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_product,
+        unless_kind=kinds["kind"], unless_every_kind=kinds["every_kind"],
         unless_months=months, unless_season=season, unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
     )
 
