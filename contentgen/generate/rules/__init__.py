@@ -43,7 +43,7 @@ POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times
 _RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass",
               "steer", "only_if"}
 _ONLY_IF_KEYS = {"product"}
-_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product", "kind", "every_kind"}
+_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product", "named_by_offer", "kind", "every_kind"}
 HEMISPHERES = ("north", "south")  # the keys of a season's ``unless.months`` mapping
 
 
@@ -65,6 +65,9 @@ class Rule:
     # the matched words themselves are in a recommended product's name or category ("a blanket" when
     # the message holds a "Knitted Blanket Grey"): one rule for a whole lexicon of kinds of product
     unless_named_by_product: bool = False
+    # the matched words, less the words of any offer ("special", "offer", "for", "this"), are in the
+    # brief's offer wording: "our Christmas offer" when the offer is "20% off Christmas decorations"
+    unless_named_by_offer: bool = False
     # the rule is in force only when a recommended product's name or category matches: a claim that
     # contradicts what the product is ("keeps you cool" of a hot water bottle)
     only_if_product: re.Pattern | None = None
@@ -157,6 +160,21 @@ def _named_by(match: str, products: Iterable[Any]) -> bool:
     return any(form in text for w in words for form in _word_forms(w) for text in joined if len(form) >= 6)
 
 
+# what any offer is called, and the small words around it: not what the offer is for
+_OFFER_WORDS = frozenset("special exclusive great offer offers deal deals discount discounts saving savings for on in "
+                         "this these our the all every s".split())
+
+
+def _named_by_offer(match: str, brief: Brief) -> bool:
+    """Whether every word of ``match`` that says what an offer is for ("christmas" in "our Christmas
+    offer") is in the brief's offer wording; False without an offer."""
+    if brief.offer is None or not brief.offer.description:
+        return False
+    said = {f for w in re.findall(r"[^\W\d_]+", brief.offer.description.lower()) for f in _word_forms(w)}
+    words = [w for w in re.findall(r"[^\W\d_]+", match.lower()) if w not in _OFFER_WORDS]
+    return bool(words) and all(_word_forms(w) & said for w in words)
+
+
 def policy_supports(fact: str, policy: ShopPolicy, brief: Brief) -> bool:
     """Whether the shop's policy states ``fact`` (for the handmade lines: of a product in the brief)."""
     if fact == "free_shipping":
@@ -238,6 +256,8 @@ class RuleSet:
             matches = [m.group(0) for m in rule.regex.finditer(text) if m.group(0).strip()]
             if rule.unless_named_by_product:
                 matches = [m for m in matches if not _named_by(m, brief.products)]
+            if rule.unless_named_by_offer:
+                matches = [m for m in matches if not _named_by_offer(m, brief)]
             out += [Finding(rule, m) for m in matches]
         return out
 
@@ -335,6 +355,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_product,
         unless_kind=kinds["kind"], unless_every_kind=kinds["every_kind"],
         unless_months=months, unless_season=season, unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
+        unless_named_by_offer=_flag(where, "unless.named_by_offer", unless.get("named_by_offer")),
     )
 
 
