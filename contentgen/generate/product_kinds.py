@@ -31,11 +31,12 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"[a-z]+", text.lower().replace("'", "").replace("’", "")))
 
 
-def _singular_forms(word: str) -> frozenset[str]:
-    """A word and the singulars it may be ("candles" -> candle; "boxes" -> box; "berries" -> berry;
-    "knives" -> knife), so a lexicon in the singular reads plural names."""
+def word_forms(word: str) -> frozenset[str]:
+    """A word with its plural ending taken off every way English does it ("cushions", "boxes",
+    "scarves", "knives", "berries"): two words are the same when their forms meet, so a lexicon in the
+    singular reads plural names."""
     forms = {word}
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+    if word.endswith("s") and not word.endswith("ss"):
         forms.add(word[:-1])
         if word.endswith("es"):
             forms.add(word[:-2])
@@ -92,7 +93,7 @@ class ProductKinds:
         return found
 
     def _read(self, text: str) -> frozenset[str]:
-        words = [_singular_forms(w) for w in _words(text)]
+        words = [word_forms(w) for w in _words(text)]
         nouns = self._matches(words, {**self.motifs, **self.nouns})
         goods = [kinds for phrase, kinds in nouns if phrase in self.nouns]
         motifs = [kinds for phrase, kinds in nouns if phrase not in self.nouns]

@@ -33,7 +33,7 @@ import yaml
 
 from contentgen.brief import CHANNELS, LANGUAGES, Brief
 from contentgen.errors import ConfigError
-from contentgen.generate.product_kinds import default_kinds, supports as kind_supports
+from contentgen.generate.product_kinds import default_kinds, supports as kind_supports, word_forms
 from contentgen.policy import ShopPolicy
 
 RULES_DIR = Path(__file__).resolve().parent
@@ -133,31 +133,16 @@ def _catalog_text(product) -> str:
     return f"{product.name} | {product.category}"
 
 
-def _word_forms(word: str) -> set[str]:
-    """A word with its plural ending taken off every way English does it ("cushions", "boxes",
-    "scarves", "knives", "berries"): two words are the same when their forms meet."""
-    forms = {word}
-    if word.endswith("s") and not word.endswith("ss"):
-        forms.add(word[:-1])
-        if word.endswith("es"):
-            forms.add(word[:-2])
-        if word.endswith("ies"):
-            forms.add(word[:-3] + "y")
-        if word.endswith("ves"):
-            forms |= {word[:-3] + "f", word[:-3] + "fe"}
-    return forms
-
-
 def _named_by(match: str, products: Iterable[Any]) -> bool:
     """Whether every word of ``match`` is a word of a recommended product's name or category, or the
     match is one of them written as one word ("nightlight" for a "Rabbit Night Light")."""
     texts = [_catalog_text(p).lower() for p in products]
-    named = {f for text in texts for w in re.findall(r"[^\W\d_]+", text) for f in _word_forms(w)}
+    named = {f for text in texts for w in re.findall(r"[^\W\d_]+", text) for f in word_forms(w)}
     words = re.findall(r"[^\W\d_]+", match.lower())
-    if all(_word_forms(w) & named for w in words):
+    if all(word_forms(w) & named for w in words):
         return True
     joined = ["".join(re.findall(r"[^\W\d_]+", text)) for text in texts]
-    return any(form in text for w in words for form in _word_forms(w) for text in joined if len(form) >= 6)
+    return any(form in text for w in words for form in word_forms(w) for text in joined if len(form) >= 6)
 
 
 # what any offer is called, and the small words around it: not what the offer is for
@@ -170,9 +155,9 @@ def _named_by_offer(match: str, brief: Brief) -> bool:
     offer") is in the brief's offer wording; False without an offer."""
     if brief.offer is None or not brief.offer.description:
         return False
-    said = {f for w in re.findall(r"[^\W\d_]+", brief.offer.description.lower()) for f in _word_forms(w)}
+    said = {f for w in re.findall(r"[^\W\d_]+", brief.offer.description.lower()) for f in word_forms(w)}
     words = [w for w in re.findall(r"[^\W\d_]+", match.lower()) if w not in _OFFER_WORDS]
-    return bool(words) and all(_word_forms(w) & said for w in words)
+    return bool(words) and all(word_forms(w) & said for w in words)
 
 
 def policy_supports(fact: str, policy: ShopPolicy, brief: Brief) -> bool:
