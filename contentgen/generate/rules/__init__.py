@@ -10,7 +10,9 @@ run every rule's examples.
 ``unless: {kind: [...]}`` and ``unless: {every_kind: [...]}`` read what kind of thing each product
 the message shows is (``generate/product_kinds.py``): some shown product, or every one, is of one of
 the kinds ("home decor" over a lunch bag and a sewing kit fails ``every_kind: [decor]``). A product
-of no known kind supports the claim: the check cannot tell what it is.
+of no known kind supports the claim: the check cannot tell what it is. ``unless: {named_by_offer:
+true}`` passes a match whose words (less "special", "offer" and the like) are in the brief's offer
+wording: "our Christmas offer" beside "20% off Christmas decorations".
 
 ``unless: {months: ...}`` is for claims only the date can support: a list of month numbers for a
 day everyone shares (Christmas: ``[9, 10, 11, 12]``), or ``{north: [...], south: [...]}`` for a
