@@ -161,3 +161,19 @@ def test_a_fallback_whose_part_is_left_empty_on_purpose_is_checked_as_the_writer
     run = guardrail_runner()
     assert all(c.passed for c in run(message(fallback=True)))
     assert "empty" in {c.name for c in run(message(fallback=False)) if not c.passed}
+
+
+def test_the_replay_checks_an_sms_against_the_parts_the_shop_pays_for():
+    """A Chinese SMS of two parts passes where the shop keeps the default (two parts for Chinese) and is
+    refused on length where its [policy] sms_parts says one, as the Writer refuses it."""
+    from contentgen.brief import BrandVoice, Brief, ProductFact
+    from contentgen.generate.labelled import LabelledMessage
+    from contentgen.policy import ShopPolicy
+
+    brief = Brief("sms", "zh", BrandVoice("The Gift Shop"), (ProductFact("1", "Wood Black Board Ant White Finish", 6.75),))
+    hook = "冬天的晚上，在厨房里留一块小黑板，写下明天想做的甜点和想见的朋友，让日子慢慢变得温暖起来吧"
+    body = f"The Gift Shop：{hook} Wood Black Board Ant White Finish £6.75 回复TD退订"
+    message = LabelledMessage("R1", "sms", "zh", False, "sms_zh", body, {"body": body}, {"hook": hook}, brief, frozenset(), True)
+    failed_with = lambda run: {c.name for c in run(message) if not c.passed}
+    assert "length" not in failed_with(guardrail_runner(policy=ShopPolicy()))
+    assert "length" in failed_with(guardrail_runner(policy=ShopPolicy(sms_parts=(("zh", 1),))))
