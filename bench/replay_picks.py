@@ -32,14 +32,12 @@ def spare_by_template(prompts_dir=None, spare: int | None = None):
     """The spare the Writer samples for per template name: ``spare`` where given (``--spare``), else the
     template's own front-matter ``spare`` (the folder the checks read limits from), else the Writer's."""
     from contentgen.generate.prompts import TemplateLibrary
-    from contentgen.generate.writer import WriterSettings
+    from contentgen.generate.writer import WriterSettings, template_spare
 
-    default = WriterSettings().spare
     if spare is not None:
         return lambda name: spare
-    templates = TemplateLibrary.load(prompts_dir)
-    own = {name: getattr(templates.get(name), "spare", None) for name in templates.names}  # None before templates had one
-    return lambda name: default if own.get(name) is None else own[name]
+    templates, settings = TemplateLibrary.load(prompts_dir), WriterSettings()
+    return lambda name: template_spare(templates.get(name), settings)
 
 
 def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int) -> tuple[list, int]:

@@ -183,6 +183,12 @@ class _Job:
     limits: dict[str, int] | None = None  # each creative part's length as the prompt asked for it (Writer._part_limits)
 
 
+def template_spare(template: PromptTemplate, settings: WriterSettings) -> int:
+    """Passing candidates beyond the variants to sample for: the template's own (front matter
+    ``spare``), else the Writer's. The bench's replay reads the same rule."""
+    return settings.spare if template.spare is None else template.spare
+
+
 class Writer:
     """Writes guardrail-checked copy for Briefs with one loaded Generator, batching every model call."""
 
@@ -484,8 +490,7 @@ class Writer:
             bar.update(1)
 
     def _spare(self, template: PromptTemplate) -> int:
-        """Passing candidates beyond the variants to sample for: the template's own, else the Writer's."""
-        return self.settings.spare if template.spare is None else template.spare
+        return template_spare(template, self.settings)
 
     def _consider(self, job: _Job, generation) -> None:
         """Check one sample; keep it if it passes, is new, and the brief still needs variants."""
