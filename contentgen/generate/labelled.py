@@ -143,16 +143,15 @@ def guardrail_runner(known_products: Collection[str] = (), prompts_dir: str | Pa
     name: its model-written title keeps that template's limit)."""
     import inspect
 
-    from contentgen.generate import guardrails
-    from contentgen.generate.guardrails import check_copy, checked_parts
+    from contentgen.generate.guardrails import GuardrailSettings, check_copy, checked_parts, with_shop_sms_parts
     from contentgen.generate.prompts import TemplateLibrary
 
     libraries = [TemplateLibrary.load(prompts_dir), *(TemplateLibrary.load(folder) for folder in earlier_prompts)]
     known = tuple(known_products)
     extra = {"policy": policy} if "policy" in inspect.signature(check_copy).parameters else {}
-    if policy is not None and hasattr(guardrails, "with_shop_sms_parts"):
+    if policy is not None:
         # the SMS parts the shop pays for, as the Writer reads them ([policy] sms_parts)
-        extra["settings"] = guardrails.with_shop_sms_parts(guardrails.GuardrailSettings(), policy)
+        extra["settings"] = with_shop_sms_parts(GuardrailSettings(), policy)
 
     def template_for(message: LabelledMessage):
         parts = set(message.creative)

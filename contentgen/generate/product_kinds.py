@@ -97,7 +97,7 @@ class ProductKinds:
         nouns = self._matches(words, {**self.motifs, **self.nouns})
         goods = [kinds for phrase, kinds in nouns if phrase in self.nouns]
         motifs = [kinds for phrase, kinds in nouns if phrase not in self.nouns]
-        found: set[str] = set().union(*(goods or motifs)) if (goods or motifs) else set()
+        found: set[str] = set().union(*(goods or motifs))
         if not found:
             return frozenset()
         for table in (self.places, self.themes):
