@@ -18,8 +18,8 @@ the way the Writer would:
   ``measure`` also shows E as a sequential backend runs it: the Writer stops sampling a brief at
   variants + spare passing candidates and ranks only those.
 - F, E with other prompt templates (``--prompts FOLDER``, a full template folder), one more
-  approved-copy file read after the project's own (``--library FILE``) and/or another sampling
-  temperature (``--temperature T``): a prompt, exemplar or sampling change measured against E on the
+  approved-copy file read after the project's own (``--library FILE``; with ``--library-replaces``, read
+  instead of the project's seeds, for a rewrite of seed lines) and/or another sampling temperature (``--temperature T``): a prompt, exemplar or sampling change measured against E on the
   same briefs and seeds.
 
 A brief short of passing candidates gets its labelled fallback (the same in every condition).
@@ -99,8 +99,11 @@ def draw(args) -> None:
         raise SystemExit("condition F needs --prompts FOLDER, --library FILE and/or --temperature T (what it measures against E's)")
     other = TemplateLibrary.load(args.prompts) if args.prompts else base.templates
     # F's approved copy: the project's seeds and approvals, then the --library file as one more seed
+    # (--library-replaces: the --library file alone, for rewritten seed lines)
     other_exemplars = base.exemplars
-    if args.library:
+    if args.library and args.library_replaces:
+        other_exemplars = ApprovedCopyLibrary(None, seeds=[args.library])
+    elif args.library:
         own = base.exemplars
         seeds = [*own.seeds, *([own.path] if own.path and own.path.exists() else [])] if own is not None else []
         other_exemplars = ApprovedCopyLibrary(None, seeds=[*seeds, args.library])
@@ -182,7 +185,7 @@ def draw(args) -> None:
               "fallback for the briefs, shuffled, no verdicts", "commit": commit, "seed": args.seed,
               "shoppers": len(chosen), "channels": args.channels, "language": args.language, "conditions": args.conditions, "samples": args.samples, "variants": args.variants,
               "generator": base.generator.name, "seconds": round(time.perf_counter() - started),
-              "prompts": str(args.prompts or ""), "library": str(args.library or ""), "temperature": args.temperature,
+              "prompts": str(args.prompts or ""), "library": str(args.library or ""), "library_replaces": bool(args.library_replaces), "temperature": args.temperature,
               "data": "UCI Online Retail (CC BY 4.0): product names and prices"}
     with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
         handle.write(json.dumps(header, ensure_ascii=False) + "\n")
@@ -323,6 +326,8 @@ def main() -> None:
     d.add_argument("--prompts", type=Path, default=None, help="a folder of prompt templates for condition F")
     d.add_argument("--library", type=Path, default=None,
                    help="an approved-copy file condition F reads after the project's own (bench/approved_from_reads.py)")
+    d.add_argument("--library-replaces", action="store_true",
+                   help="condition F reads the --library file instead of the project's seeds and approvals")
     d.add_argument("--temperature", type=float, default=None, help="condition F samples at this temperature (E: the Writer's)")
     m = sub.add_parser("measure", help="per-condition send-as-is from the reader's labels")
     m.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))
