@@ -88,12 +88,22 @@ def _fired(post: str, names: tuple[str, ...], channel: str = "social") -> set[st
 
 def test_a_claim_said_of_every_product_holds_for_each_one_shown():
     # the post lists both products; "for the home" is said of both, and a lunch bag is not for the home
-    assert "kind.home" in _fired("Adorable gifts for the home.", ("Lunch Bag Black Skull", "Rabbit Night Light"))
-    assert "kind.home" not in _fired("Adorable gifts for the home.", ("White Hanging Heart T-Light Holder", "Rabbit Night Light"))
+    assert "kind.for_the_home" in _fired("Adorable gifts for the home.", ("Lunch Bag Black Skull", "Rabbit Night Light"))
+    assert "kind.for_the_home" not in _fired("Adorable gifts for the home.", ("White Hanging Heart T-Light Holder", "Rabbit Night Light"))
 
 
 def test_a_claim_beside_the_products_the_model_names_is_about_those():
     # the model names the bunting: its "living room" is the bunting's, not the bag's the post also lists
     names = ("Vintage Christmas Bunting", "Jumbo Bag Vintage Christmas")
-    assert "kind.home" not in _fired("Our Vintage Christmas Bunting is perfect for hanging in your living room.", names)
-    assert "kind.home" in _fired("Perfect for hanging in your living room.", names)
+    assert "kind.for_the_home" not in _fired("Our Vintage Christmas Bunting is perfect for hanging in your living room.", names)
+    assert "kind.for_the_home" in _fired("Perfect for hanging in your living room.", names)
+
+
+def test_the_shops_range_in_a_list_is_not_said_of_the_products():
+    # "gifts and home decor" is what the shop sells; "our home decor" alone is said of the products shown
+    bags = ("Jumbo Bag Vintage Leaf", "Jumbo Bag Paisley Park")
+    assert "kind.home" not in _fired("Discover our range of gifts and home decor.", bags)
+    assert "kind.home" not in _fired("Home decor, party supplies and gifts for every taste.", bags)
+    assert "kind.home" in _fired("Discover our home decor, perfect for the season.", bags)
+    assert "kind.decor" not in _fired("Gifts, decorations and more.", bags)
+    assert "kind.decor" in _fired("Our decorations for the season.", bags)

@@ -12,7 +12,9 @@ the message shows is (``generate/product_kinds.py``): some shown product, or eve
 the kinds ("home decor" over a lunch bag and a sewing kit fails ``every_kind: [decor]``). A product
 of no known kind supports the claim: the check cannot tell what it is. ``unless: {named_by_offer:
 true}`` passes a match whose words (less "special", "offer" and the like) are in the brief's offer
-wording: "our Christmas offer" beside "20% off Christmas decorations".
+wording: "our Christmas offer" beside "20% off Christmas decorations". ``unless: {in_a_list:
+true}`` passes a match that is one item of a list of ranges ("gifts and home decor", "home decor,
+party supplies, and gifts"): the shop saying what it sells, not what each product shown is.
 
 ``unless: {months: ...}`` is for claims only the date can support: a list of month numbers for a
 day everyone shares (Christmas: ``[9, 10, 11, 12]``), or ``{north: [...], south: [...]}`` for a
@@ -45,7 +47,8 @@ POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times
 _RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass",
               "steer", "only_if"}
 _ONLY_IF_KEYS = {"product"}
-_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product", "named_by_offer", "kind", "every_kind"}
+_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product", "named_by_offer", "kind", "every_kind",
+                "in_a_list"}
 HEMISPHERES = ("north", "south")  # the keys of a season's ``unless.months`` mapping
 
 
@@ -70,6 +73,8 @@ class Rule:
     # the matched words, less the words of any offer ("special", "offer", "for", "this"), are in the
     # brief's offer wording: "our Christmas offer" when the offer is "20% off Christmas decorations"
     unless_named_by_offer: bool = False
+    # the match is one item of a list of ranges: "gifts and home decor", "home decor, party supplies"
+    unless_in_a_list: bool = False
     # the rule is in force only when a recommended product's name or category matches: a claim that
     # contradicts what the product is ("keeps you cool" of a hot water bottle)
     only_if_product: re.Pattern | None = None
@@ -162,6 +167,18 @@ def _named_by_offer(match: str, brief: Brief) -> bool:
     return bool(words) and all(word_forms(w) & said for w in words)
 
 
+# a list of ranges: the item before ends in "and", "&", "," or "or"; or the next item follows one of
+# them and starts with a content word ("home decor and gifts", not "home decor and perfect for you")
+_LIST_BEFORE = re.compile(r"(?:\band|&|,|\bor) $", re.I)
+_LIST_AFTER = re.compile(r"\s*(?:,|&|\band\b|\bor\b)\s*(?!(?:perfect|ideal|great|just|all|so|which|that|for|to|with|in|this|"
+                         r"these|they|it|we|you|our|shop|check|discover|explore|get|find|now|and)\b)[a-z]", re.I)
+
+
+def _in_a_list(text: str, match: re.Match) -> bool:
+    """Whether ``match`` is one item of a list of ranges in ``text``."""
+    return bool(_LIST_BEFORE.search(text, 0, match.start()) or _LIST_AFTER.match(text, match.end()))
+
+
 def policy_supports(fact: str, policy: ShopPolicy, brief: Brief) -> bool:
     """Whether the shop's policy states ``fact`` (for the handmade lines: of a product in the brief)."""
     if fact == "free_shipping":
@@ -240,7 +257,10 @@ class RuleSet:
             text = texts.get(rule.scope, "")
             if not text or not rule.applies(brief, policy, about):
                 continue
-            matches = [m.group(0) for m in rule.regex.finditer(text) if m.group(0).strip()]
+            matches = [m for m in rule.regex.finditer(text) if m.group(0).strip()]
+            if rule.unless_in_a_list:
+                matches = [m for m in matches if not _in_a_list(text, m)]
+            matches = [m.group(0) for m in matches]
             if rule.unless_named_by_product:
                 matches = [m for m in matches if not _named_by(m, brief.products)]
             if rule.unless_named_by_offer:
@@ -343,6 +363,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         unless_kind=kinds["kind"], unless_every_kind=kinds["every_kind"],
         unless_months=months, unless_season=season, unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
         unless_named_by_offer=_flag(where, "unless.named_by_offer", unless.get("named_by_offer")),
+        unless_in_a_list=_flag(where, "unless.in_a_list", unless.get("in_a_list")),
     )
 
 
