@@ -18,6 +18,7 @@ DEFAULT_PRODUCTS = ("Regency Cakestand 3 Tier", "White Hanging Heart T-Light Hol
 OFFERS = {
     "percent_off": OfferTerms("o1", "percent_off", 15, "BACK15", "2011-12-31", "15% off your next order"),
     "free_shipping": OfferTerms("o2", "free_shipping", 0, "SHIPFREE", "", "free shipping on your next order"),
+    "amount_off": OfferTerms("o4", "amount_off", 5, "FIVE", "2011-12-31", "£5 off an order over £30"),
     # an offer on a kind of goods and a season: what offer.scope's unless.named_by_offer reads
     "percent_off_christmas": OfferTerms("o3", "percent_off", 20, "XMAS20", "2011-12-24", "20% off Christmas decorations"),
 }
