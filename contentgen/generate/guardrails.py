@@ -889,6 +889,14 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
     values = [v.strip().lower() for v in creative.values() if v.strip()]
     if len(values) != len(set(values)):
         problems.append("two parts are the same text")
+    # the call to action said inside another part ("... Browse the picks below." over "Browse the picks"):
+    # over every read email, readers sent 2 of the 38 model-written messages that did it
+    cta = re.sub(r"[^\w\s']", " ", creative.get("cta", "")).split()
+    if len(cta) >= 2:
+        said = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, cta)) + r"(?!\w)", re.I)
+        echoed = [name for name, value in creative.items() if name != "cta" and said.search(value)]
+        if echoed:
+            problems.append(f"{echoed[0]} says the call to action {creative['cta'].strip()!r} too")
     elif brief.language == "en":
         problems += _echoes(creative, brief)
     returning = settings.rule_set().pattern("voice.returning", brief.language)
