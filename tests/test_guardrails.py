@@ -309,6 +309,20 @@ def test_a_content_word_said_twice_in_a_part_or_echoed_by_another_part_is_repeti
     assert repetition("A few picks for December", "Tea time treats, perfect for December gifts.").passed
 
 
+def test_a_hook_that_says_the_call_to_action_too_is_repetition():
+    # readers of draws 63-67 refused "We've picked out a few things for you! See the picks below." over the
+    # button "See the picks"; a call to action of its own words passes, and the parts still echo-check
+    email = Brief("email", "en", BrandVoice("Gift Co"), (CAKESTAND,), None, shopper_id="17850")
+
+    def repetition(hook: str, cta: str):
+        body = f"Hello,\n\n{hook}\n\n- Regency Cakestand 3 Tier, £12.75\n\n{cta} ->"
+        return {c.name: c for c in check_copy({"body": body}, {"hook": hook, "cta": cta}, email, {"body": 1500})}["repetition"]
+    said = repetition("We've picked out a few things for you! See the picks below.", "See the picks")
+    assert not said.passed and "call to action" in said.detail
+    assert repetition("We've picked out a few things for you.", "See the picks").passed
+    assert not repetition("A cakestand for a rainy afternoon.", "Shop for rainy days").passed  # "rainy" echoed
+
+
 def test_copy_written_to_the_shop_owner_about_its_shoppers_is_refused():
     assert "segment_label" in names("Candles, lights, kitchen, and tableware - perfect for your favorite shoppers.")
 

@@ -889,6 +889,8 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
     values = [v.strip().lower() for v in creative.values() if v.strip()]
     if len(values) != len(set(values)):
         problems.append("two parts are the same text")
+    elif brief.language == "en":
+        problems += _echoes(creative, brief)
     # the call to action said inside another part ("... Browse the picks below." over "Browse the picks"):
     # over every read email, readers sent 2 of the 38 model-written messages that did it
     cta = re.sub(r"[^\w\s']", " ", creative.get("cta", "")).split()
@@ -897,8 +899,6 @@ def _check_repetition(creative: Mapping[str, str], brief: Brief, settings: Guard
         echoed = [name for name, value in creative.items() if name != "cta" and said.search(value)]
         if echoed:
             problems.append(f"{echoed[0]} says the call to action {creative['cta'].strip()!r} too")
-    elif brief.language == "en":
-        problems += _echoes(creative, brief)
     returning = settings.rule_set().pattern("voice.returning", brief.language)
     greetings = [name for name, value in creative.items() if returning is not None and returning.search(value)]
     if len(greetings) > 1:  # "Warm Welcome Back!" / "Welcome back, you've been missed!"
