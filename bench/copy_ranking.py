@@ -18,8 +18,9 @@ the way the Writer would:
   ``measure`` also shows E as a sequential backend runs it: the Writer stops sampling a brief at
   variants + spare passing candidates and ranks only those.
 - F, E with other prompt templates (``--prompts FOLDER``, a full template folder), one more
-  approved-copy file read after the project's own (``--library FILE``; with ``--library-replaces``, read
-  instead of the project's seeds, for a rewrite of seed lines) and/or another sampling temperature (``--temperature T``): a prompt, exemplar or sampling change measured against E on the
+  approved-copy file read after the project's own (``--library FILE``; with ``--library-replaces``,
+  read instead of the project's seeds, for a rewrite of seed lines) and/or another sampling
+  temperature (``--temperature T``): a prompt, exemplar or sampling change measured against E on the
   same briefs and seeds.
 
 A brief short of passing candidates gets its labelled fallback (the same in every condition).
