@@ -124,7 +124,7 @@ def test_a_sequential_backend_samples_on_for_its_spare_and_a_batching_one_does_n
 
 def test_a_template_may_ask_for_its_own_spare(tmp_path):
     """``spare:`` in a template's front matter overrides the Writer's for that template alone (the
-    English ad, post and email pools hold more worth ranking than the others: draws 43 and 57-69)."""
+    English ad and post pools hold more worth ranking than the others: draws 57-60)."""
     from contentgen.generate.prompts import TemplateError
 
     shipped = (Path(__file__).resolve().parents[1] / "prompts" / "email_en.j2").read_text(encoding="utf-8")
