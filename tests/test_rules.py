@@ -77,6 +77,8 @@ def test_every_family_is_reported_passed_or_not():
     ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], colour: red}\n", "unknown keys"),
     ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], only_if: {segment: new}}\n", "only_if"),
     ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], only_if: {product: '('}}\n", "only_if.product"),
+    ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], only_if: {every_product: '('}}\n",
+     "only_if.every_product"),
     ("languages: [en]\nrules:\n  - {id: a, family: facts.x, lexicon: [x], fail: [x], steer: [big sale]}\n", "single words"),
     ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: [0, 13]}}\n", "month numbers 1-12"),
     ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: []}}\n", "month numbers 1-12"),

@@ -46,7 +46,7 @@ SCOPES = ("message", "creative")  # the message minus merge fields / the model's
 POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times")
 _RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass",
               "steer", "only_if"}
-_ONLY_IF_KEYS = {"product"}
+_ONLY_IF_KEYS = {"product", "every_product"}
 _UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product", "named_by_offer", "kind", "every_kind",
                 "in_a_list"}
 HEMISPHERES = ("north", "south")  # the keys of a season's ``unless.months`` mapping
@@ -78,6 +78,9 @@ class Rule:
     # the rule is in force only when a recommended product's name or category matches: a claim that
     # contradicts what the product is ("keeps you cool" of a hot water bottle)
     only_if_product: re.Pattern | None = None
+    # ... only when every recommended product's name or category matches: a claim that holds of any other
+    # product but not of these ("our special Christmas gift" of a birthday card)
+    only_if_every_product: re.Pattern | None = None
     # what kind of thing the shown products are (product_kinds.yaml): some of them is one of these
     # kinds, or every one of them is ("gifts for the home" over a lunch bag is not)
     unless_kind: tuple[str, ...] = ()
@@ -111,6 +114,9 @@ class Rule:
         if self.unless_product is not None and any(self.unless_product.search(_catalog_text(p)) for p in brief.products):
             return False
         if self.only_if_product is not None and not any(self.only_if_product.search(_catalog_text(p)) for p in brief.products):
+            return False
+        every = self.only_if_every_product
+        if every is not None and not all(every.search(_catalog_text(p)) for p in brief.products):
             return False
         if self.unless_kind and any(kind_supports(p.name, p.category, self.unless_kind) for p in brief.products):
             return False
@@ -340,10 +346,12 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
     only_if = entry.get("only_if") or {}
     if not isinstance(only_if, dict) or set(only_if) - _ONLY_IF_KEYS:
         raise ConfigError(f"{where}: 'only_if' takes {sorted(_ONLY_IF_KEYS)}; got {only_if!r}")
-    try:
-        only_if_product = re.compile(only_if["product"], re.I) if only_if.get("product") else None
-    except re.error as error:
-        raise ConfigError(f"{where}: only_if.product is not a valid regular expression: {error}") from error
+    only_if_regex = {}
+    for key in ("product", "every_product"):
+        try:
+            only_if_regex[key] = re.compile(only_if[key], re.I) if only_if.get(key) else None
+        except re.error as error:
+            raise ConfigError(f"{where}: only_if.{key} is not a valid regular expression: {error}") from error
     kinds = {key: _strings(where, f"unless.{key}", unless.get(key)) for key in ("kind", "every_kind")}
     unknown_kinds = set(kinds["kind"] + kinds["every_kind"]) - set(default_kinds().kinds)
     if unknown_kinds:
@@ -359,7 +367,8 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         id=entry["id"], family=family, languages=languages, regex=regex, scope=scope, reason=str(entry.get("reason", "")),
         channels=channels, except_channels=except_channels, unless_offer=_strings(where, "unless.offer", unless.get("offer")),
         unless_policy=policy, unless_product=product_regex, unless_segment=_strings(where, "unless.segment", unless.get("segment")),
-        fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_product,
+        fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_regex["product"],
+        only_if_every_product=only_if_regex["every_product"],
         unless_kind=kinds["kind"], unless_every_kind=kinds["every_kind"],
         unless_months=months, unless_season=season, unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
         unless_named_by_offer=_flag(where, "unless.named_by_offer", unless.get("named_by_offer")),
