@@ -33,6 +33,14 @@ from contentgen.generate.rules import load_rule_file
     ("Set Of 3 Butterfly Cookie Cutters", {"kitchen"}, set()),
     ("Green Christmas Tree String 20Light", {"lights"}, set()),
     ("Ass Col Large Sand Gecko P'weight", {"decor"}, set()),
+    # a table, a cabinet, a chest of drawers are furniture; what stands on a table, or a knob, is not
+    ("Steel Sweetheart Round Table Cream", {"furniture"}, set()),
+    ("Chest Of Drawers Gingham Heart", {"furniture"}, set()),
+    ("Dolly Cabinet 2 Drawers", {"furniture"}, set()),
+    ("Black Square Table Clock", {"decor"}, {"furniture"}),
+    ("Table Lamp White Shade Wood Base", {"lights"}, {"furniture"}),
+    ("Tea Time Table Cloth", {"kitchen"}, {"furniture"}),
+    ("Drawer Knob Ceramic Ivory", {"home"}, {"furniture"}),
 ])
 def test_a_name_is_its_goods_nouns(name, has, lacks):
     kinds = kinds_of(name)
