@@ -187,7 +187,7 @@ def draw(args) -> None:
               "shoppers": len(chosen), "channels": args.channels, "language": args.language, "conditions": args.conditions, "samples": args.samples, "variants": args.variants,
               "generator": base.generator.name, "seconds": round(time.perf_counter() - started),
               "prompts": str(args.prompts or ""), "library": str(args.library or ""), "library_replaces": bool(args.library_replaces), "temperature": args.temperature,
-              "data": "UCI Online Retail (CC BY 4.0): product names and prices"}
+              "data": "UCI Online Retail (CC BY 4.0): product names and prices", "data_dir": str(args.data_dir or "")}
     with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
         handle.write(json.dumps(header, ensure_ascii=False) + "\n")
         for record in records:
