@@ -347,7 +347,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
     if not isinstance(only_if, dict) or set(only_if) - _ONLY_IF_KEYS:
         raise ConfigError(f"{where}: 'only_if' takes {sorted(_ONLY_IF_KEYS)}; got {only_if!r}")
     only_if_regex = {}
-    for key in ("product", "every_product"):
+    for key in sorted(_ONLY_IF_KEYS):
         try:
             only_if_regex[key] = re.compile(only_if[key], re.I) if only_if.get(key) else None
         except re.error as error:
