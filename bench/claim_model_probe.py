@@ -1,6 +1,7 @@
 """Would a learned claim check catch what the rules miss? A probe, not a shipped check.
 
-Fits a logistic regression over word 1-3-grams (TF-IDF; the products' names masked, the channel in front)
+Fits a logistic regression over word 1-3-grams (TF-IDF) of what the reader model reads (``reader_text``:
+the channel, then each part, the products' names masked)
 on every read model-written candidate's "violates a fact/claim family", holding out one draw at a time,
 and reports, over the held-out draws, how many of the violations today's checks pass it would refuse when
 its threshold lets through all but a given share of the candidates that pass the checks and readers sent.
@@ -14,10 +15,10 @@ import argparse
 import glob
 import re
 
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from contentgen.generate.labelled import FACT_FAMILIES, guardrail_runner, load_labelled
+from contentgen.generate.reader_model import ngram_vectorizer, reader_text
 
 
 def reads(language: str) -> list[tuple[int, str, bool, bool, bool]]:
@@ -30,10 +31,7 @@ def reads(language: str) -> list[tuple[int, str, bool, bool, bool]]:
         for m in messages:
             if m.fallback or not m.creative or m.language != language:
                 continue
-            text = f"{m.channel}. " + " | ".join(m.creative.values())
-            for name in sorted((p.name for p in m.brief.products), key=len, reverse=True):
-                text = re.sub(re.escape(name), "the product", text, flags=re.I)
-            rows.append((draw, text, bool(m.violates & set(FACT_FAMILIES)), not m.violates and m.send,
+            rows.append((draw, reader_text(m.creative, m.brief), bool(m.violates & set(FACT_FAMILIES)), not m.violates and m.send,
                          all(c.passed for c in run(m))))
     return rows
 
@@ -54,7 +52,7 @@ def main() -> None:
         for draw in held_out:
             train = [r for r in rows if r[0] != draw]
             test = [r for r in rows if r[0] == draw]
-            vectorizer = TfidfVectorizer(ngram_range=(1, 3), min_df=3, token_pattern=r"(?u)\b\w+\b|[-:!?.,]", sublinear_tf=True)
+            vectorizer = ngram_vectorizer(min_reads=3)  # the reader model's n-grams, from 3 reads
             model = LogisticRegression(C=c, max_iter=3000).fit(vectorizer.fit_transform([r[1] for r in train]),
                                                                [r[2] for r in train])
             scored += zip(model.predict_proba(vectorizer.transform([r[1] for r in test]))[:, 1], test)
