@@ -46,7 +46,8 @@ SCOPES = ("message", "creative")  # the message minus merge fields / the model's
 POLICY_FACTS = ("free_shipping", "stores", "pickup", "handmade", "delivery_times")
 _RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels", "except_channels", "unless", "fail", "pass",
               "steer", "only_if"}
-_ONLY_IF_KEYS = {"product", "every_product"}
+_ONLY_IF_REGEX_KEYS = ("product", "every_product")  # regexes over each product's name and category
+_ONLY_IF_KEYS = {*_ONLY_IF_REGEX_KEYS, "kind"}
 _UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product", "named_by_offer", "kind", "every_kind",
                 "in_a_list"}
 HEMISPHERES = ("north", "south")  # the keys of a season's ``unless.months`` mapping
@@ -81,6 +82,9 @@ class Rule:
     # ... only when every recommended product's name or category matches: a claim that holds of any other
     # product but not of these ("our special Christmas gift" of a birthday card)
     only_if_every_product: re.Pattern | None = None
+    # ... only when some shown product is of one of these kinds (product_kinds.yaml): "a gift for the
+    # season" said in April of a Christmas decoration
+    only_if_kind: tuple[str, ...] = ()
     # what kind of thing the shown products are (product_kinds.yaml): some of them is one of these
     # kinds, or every one of them is ("gifts for the home" over a lunch bag is not)
     unless_kind: tuple[str, ...] = ()
@@ -117,6 +121,8 @@ class Rule:
             return False
         every = self.only_if_every_product
         if every is not None and not all(every.search(_catalog_text(p)) for p in brief.products):
+            return False
+        if self.only_if_kind and not any(kind_supports(p.name, p.category, self.only_if_kind) for p in brief.products):
             return False
         if self.unless_kind and any(kind_supports(p.name, p.category, self.unless_kind) for p in brief.products):
             return False
@@ -347,15 +353,16 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
     if not isinstance(only_if, dict) or set(only_if) - _ONLY_IF_KEYS:
         raise ConfigError(f"{where}: 'only_if' takes {sorted(_ONLY_IF_KEYS)}; got {only_if!r}")
     only_if_regex = {}
-    for key in sorted(_ONLY_IF_KEYS):
+    for key in _ONLY_IF_REGEX_KEYS:
         try:
             only_if_regex[key] = re.compile(only_if[key], re.I) if only_if.get(key) else None
         except re.error as error:
             raise ConfigError(f"{where}: only_if.{key} is not a valid regular expression: {error}") from error
     kinds = {key: _strings(where, f"unless.{key}", unless.get(key)) for key in ("kind", "every_kind")}
-    unknown_kinds = set(kinds["kind"] + kinds["every_kind"]) - set(default_kinds().kinds)
+    only_if_kind = _strings(where, "only_if.kind", only_if.get("kind"))
+    unknown_kinds = set(kinds["kind"] + kinds["every_kind"] + only_if_kind) - set(default_kinds().kinds)
     if unknown_kinds:
-        raise ConfigError(f"{where}: unless kinds {sorted(unknown_kinds)} are not among the product kinds "
+        raise ConfigError(f"{where}: kinds {sorted(unknown_kinds)} are not among the product kinds "
                           f"{sorted(default_kinds().kinds)} (generate/product_kinds.yaml)")
     steer = _strings(where, "steer", entry.get("steer"))
     if not all(is_single_word(w) for w in steer):
@@ -368,7 +375,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         channels=channels, except_channels=except_channels, unless_offer=_strings(where, "unless.offer", unless.get("offer")),
         unless_policy=policy, unless_product=product_regex, unless_segment=_strings(where, "unless.segment", unless.get("segment")),
         fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_regex["product"],
-        only_if_every_product=only_if_regex["every_product"],
+        only_if_every_product=only_if_regex["every_product"], only_if_kind=only_if_kind,
         unless_kind=kinds["kind"], unless_every_kind=kinds["every_kind"],
         unless_months=months, unless_season=season, unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
         unless_named_by_offer=_flag(where, "unless.named_by_offer", unless.get("named_by_offer")),
