@@ -10,7 +10,9 @@ run every rule's examples.
 ``unless: {kind: [...]}`` and ``unless: {every_kind: [...]}`` read what kind of thing each product
 the message shows is (``generate/product_kinds.py``): some shown product, or every one, is of one of
 the kinds ("home decor" over a lunch bag and a sewing kit fails ``every_kind: [decor]``). A product
-of no known kind supports the claim: the check cannot tell what it is. ``unless: {named_by_offer:
+of no known kind supports the claim: the check cannot tell what it is. ``only_if: {kind: [...]}`` puts
+a rule in force only where some shown product is of one of the kinds ("the season" said out of season
+of Christmas goods). ``unless: {named_by_offer:
 true}`` passes a match whose words (less "special", "offer" and the like) are in the brief's offer
 wording: "our Christmas offer" beside "20% off Christmas decorations". ``unless: {in_a_list:
 true}`` passes a match that is one item of a list of ranges ("gifts and home decor", "home decor,
