@@ -339,6 +339,9 @@ def test_situation_describes_without_labels_or_digits():
     # nor the Chinese one (blind draw 31: a hot water bottle sold as "厨房与餐具", the shopper's category)
     zh = situation_from_features(200, 7, 900.0, ["厨房与餐具"], language="zh")
     assert zh == "经常下单，已经有一段时间没来了。"
+    # a purchase in the last two weeks goes unsaid in Chinese: the model read "最近两周刚买过" back as copy
+    assert situation_from_features(5, 7, 900.0, language="zh") == "经常下单。"
+    assert situation_from_features(60, 2, 90.0, language="zh") == "下过几次单，最近几个月买过。"
 
 
 def test_make_brief_validates_channel_language_and_products():
