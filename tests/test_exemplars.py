@@ -12,12 +12,23 @@ from contentgen.generate.backends.echo import EchoGenerator
 from contentgen.generate.exemplars import SEED_LIBRARY, ApprovedCopyLibrary, Exemplar, few_shot_block
 from contentgen.generate.prompts import TemplateLibrary
 from contentgen.generate.writer import Writer, WriterSettings
+from contentgen.resources import prompts_dir
 from contentgen.retrieval.embedders import HashEmbedder
 
 
 def brief(situation, products, channel="sms", interests=(), first_name=""):
     return Brief(channel, "en", BrandVoice("Gift Co"), tuple(ProductFact(str(i), n, 2.0) for i, n in enumerate(products)),
                  situation=situation, interests=interests, first_name=first_name, shopper_id="9")
+
+
+def per_shopper_sms(folder) -> TemplateLibrary:
+    """The shipped templates with a shop's SMS that shows examples written for one shopper (the shipped
+    SMS asks for lines that fit any product: cohort examples)."""
+    folder.mkdir(exist_ok=True)
+    for path in prompts_dir().glob("*.j2"):
+        text = path.read_text(encoding="utf-8")
+        (folder / path.name).write_text(text.replace("examples: cohort\n", "") if path.name == "sms_en.j2" else text, encoding="utf-8")
+    return TemplateLibrary.load(folder)
 
 
 def test_add_then_nearest_by_situation_and_theme(tmp_path):
@@ -57,8 +68,12 @@ def test_the_nearest_examples_go_into_the_prompt(tmp_path):
     seen = []
     generator = EchoGenerator(lambda prompt, index, settings: seen.append(prompt) or '{"hook": "A bag for the weekly shop."}')
     b = brief("Has ordered many times; usually buys bags.", ["Jumbo Bag Pink Polkadot"], interests=("bags",))
-    Writer(generator, TemplateLibrary.load(), WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library).write(b)
+    Writer(generator, per_shopper_sms(tmp_path / "prompts"), WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library).write(b)
     assert "A roomy bag for the weekly shop." in seen[0].system
+    seen.clear()
+    Writer(generator, TemplateLibrary.load(), WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library).write(b)
+    assert "A roomy bag for the weekly shop." not in seen[0].system  # the shipped SMS: lines that fit any product
+    assert "We picked this one out for you." in seen[0].system
     seen.clear()
     Writer(generator, TemplateLibrary.load(), WriterSettings(variants=1, candidates=1, max_rounds=1, shots=0), exemplars=library).write(b)
     assert "Approved copy" not in seen[0].system
@@ -91,12 +106,12 @@ def test_a_seed_only_library_refuses_to_add_and_a_missing_seed_is_named(tmp_path
         len(ApprovedCopyLibrary(None, seeds=[tmp_path / "nope.jsonl"]))
 
 
-def test_a_sample_that_repeats_a_shown_example_word_for_word_is_counted_not_refused():
+def test_a_sample_that_repeats_a_shown_example_word_for_word_is_counted_not_refused(tmp_path):
     # readers of draws 9-27 sent 74 of 103 candidates that only repeated a shown example; the copy
     # is counted, so a shop sees how often its approved lines come back word for word
     library = ApprovedCopyLibrary(SEED_LIBRARY, embedder=HashEmbedder())
     b = brief("Has ordered many times.", ["Jumbo Bag Pink Polkadot"], interests=("bags",))
-    writer = Writer(EchoGenerator(), TemplateLibrary.load(), WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library)
+    writer = Writer(EchoGenerator(), per_shopper_sms(tmp_path / "prompts"), WriterSettings(variants=1, candidates=1, max_rounds=1), exemplars=library)
     [shown] = [dict(e.creative)["hook"] for e in library.nearest(b, 1)]
     for answer, copied in ((shown, True), ("A bag for the weekly shop, and more.", False)):
         writer.stats.clear()
@@ -128,7 +143,7 @@ def test_an_example_naming_a_kind_of_product_the_message_does_not_hold_is_still_
                                     "theme": "bags; Jumbo Bag Pink Polkadot", "creative": {"hook": hook}}) + "\n", encoding="utf-8")
     library = ApprovedCopyLibrary(approved, embedder=HashEmbedder())
     known = ("Jumbo Bag Pink Polkadot", "Jumbo Bag Red Retrospot", "Lunch Bag Red Retrospot", "Regency Cakestand 3 Tier")
-    writer = Writer(EchoGenerator(lambda prompt, index, settings: json.dumps({"hook": hook})), TemplateLibrary.load(),
+    writer = Writer(EchoGenerator(lambda prompt, index, settings: json.dumps({"hook": hook})), per_shopper_sms(tmp_path / "prompts"),
                     WriterSettings(variants=1, candidates=1, max_rounds=1), known_products=known, exemplars=library)
     for product, refused in (("Jumbo Bag Red Retrospot", False), ("Regency Cakestand 3 Tier", True)):
         writer.stats.clear()
@@ -215,15 +230,16 @@ def test_every_seed_cohort_line_passes_its_cohort_template_over_unlike_products(
         assert not copy.fallback, [(c.name, c.detail) for c in copy.checks if not c.passed]
 
 
-def test_a_campaign_writer_shows_cohort_examples_to_cohorts_and_shopper_examples_to_recipients():
+def test_a_campaign_writer_shows_cohort_examples_to_cohorts_and_shopper_examples_to_recipients(tmp_path):
     from contentgen.campaign.engines.base import EngineSpec, make_writer
     from contentgen.campaign.runner import COHORT_TEMPLATES_DIR
 
     seen = []
     generator = EchoGenerator(lambda prompt, index, settings: seen.append(prompt.system) or '{"hook": "Picked for you.", "cta": "Take a look"}')
     b = brief("New to the shop, has not ordered yet.", ["Jumbo Bag Red Retrospot"], channel="sms")
+    per_shopper_sms(tmp_path / "prompts")  # a shop's SMS that shows examples written for one shopper
     for granularity, templates, shown, hidden in (("segment", str(COHORT_TEMPLATES_DIR), "Something we picked out for you.", "Easy to give, easy to love."),
-                                                  ("recipient", None, "Easy to give, easy to love.", "Something we picked out for you.")):
+                                                  ("recipient", str(tmp_path / "prompts"), "Easy to give, easy to love.", "Something we picked out for you.")):
         spec = EngineSpec(templates, WriterSettings(variants=1, candidates=1, max_rounds=1), (), granularity, ("a",),
                           approved_seed=str(SEED_LIBRARY))
         writer = make_writer(generator, spec)
