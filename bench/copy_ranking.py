@@ -71,6 +71,19 @@ def _text(fields: dict[str, str]) -> str:  # the layout of writer.Copy.text
     return "\n\n".join(f"{name}: {value}" if name != "body" else value for name, value in fields.items())
 
 
+def sample_candidates(writer, template, brief, samples: int):
+    """``writer``'s prompt for ``brief`` (exemplars included) and sampling settings, drawn once per seed
+    0..samples-1 as a sequential backend draws: (seed, generation, checked candidate) for each sample
+    the Writer parses (its shortening and finishing applied)."""
+    job = writer._job(template, brief)
+    sampling = writer.sampling(template, job.avoid)
+    for k in range(samples):
+        [[generation]] = writer.generator.generate([job.prompt], replace(sampling, seed=k), n=1)
+        candidate = writer._candidate(template, brief, generation.text, generation.truncated, job.examples, job.limits)
+        if candidate is not None:
+            yield k, generation, candidate
+
+
 def draw(args) -> None:
     from contentgen.cli.common import project_from_options
     from contentgen.generate.base import SamplingSettings
@@ -126,16 +139,8 @@ def draw(args) -> None:
             brief_id = f"{shopper}/{channel}"
             pools = {}
             for pool_key, writer in writers.items():
-                pool_template = writer.templates.for_brief(brief)
-                job = writer._job(pool_template, brief)  # the prompt the Writer sends, exemplars included
-                prompt, sampling = job.prompt, writer.sampling(pool_template, job.avoid)  # and its sampling settings
                 pool = []
-                for k in range(args.samples):
-                    [[generation]] = writer.generator.generate([prompt], replace(sampling, seed=k), n=1)
-                    candidate = writer._candidate(pool_template, brief, generation.text, generation.truncated, job.examples, job.limits)
-                    if candidate is None:
-                        continue
-                    creative, fields, checks = candidate
+                for k, generation, (creative, fields, checks) in sample_candidates(writer, writer.templates.for_brief(brief), brief, args.samples):
                     pool.append({"creative": creative, "fields": fields, "failed": [c.name for c in failed(checks)],
                                  "logprob": getattr(generation, "mean_logprob", None), "draw": k})
                 # the reader model's score of each parsed candidate (kept in the key for re-picking)

@@ -35,6 +35,7 @@ def main() -> None:
     from contentgen.cli.common import project_from_options
     from contentgen.generate.guardrails import failed
     from contentgen.service import ContentService
+    from copy_ranking import sample_candidates  # bench/ is on the path of a script run from it
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shoppers", type=int, default=10, help="shoppers who bought in the last two weeks")
@@ -58,17 +59,9 @@ def main() -> None:
             shipped = service.brief(shopper, channel, "zh")
             for wording, clause in WORDINGS.items():
                 brief = replace(shipped, situation=situation_with(shipped.situation, clause))
-                template = writer.templates.for_brief(brief)
-                job = writer._job(template, brief)  # the prompt the Writer sends, exemplars included
-                sampling = writer.sampling(template, job.avoid)
                 t, passing = tally[wording], set()
                 t["briefs"] += 1
-                for k in range(args.samples):
-                    [[generation]] = writer.generator.generate([job.prompt], replace(sampling, seed=k), n=1)
-                    candidate = writer._candidate(template, brief, generation.text, generation.truncated, job.examples, job.limits)
-                    if candidate is None:
-                        continue
-                    creative, fields, checks = candidate
+                for k, _, (creative, fields, checks) in sample_candidates(writer, writer.templates.for_brief(brief), brief, args.samples):
                     refused = [c.name for c in failed(checks)]
                     t["parsed"] += 1
                     t["passed"] += not refused
