@@ -41,6 +41,12 @@ from contentgen.generate.rules import load_rule_file
     ("Table Lamp White Shade Wood Base", {"lights"}, {"furniture"}),
     ("Tea Time Table Cloth", {"kitchen"}, {"furniture"}),
     ("Drawer Knob Ceramic Ivory", {"home"}, {"furniture"}),
+    # goods of the shop's best sellers that the lexicon once did not know ("home decor" over jelly moulds passed)
+    ("Set Of 4 Pantry Jelly Moulds", {"home", "kitchen"}, {"decor"}),
+    ("Pantry Scrubbing Brush", {"kitchen"}, {"decor"}),
+    ("Kneeling Mat Housework Design", {"garden"}, {"home"}),
+    ("Door Mat Union Flag", {"home"}, set()),
+    ("Assorted Creepy Crawlies", {"toys"}, {"home"}),
 ])
 def test_a_name_is_its_goods_nouns(name, has, lacks):
     kinds = kinds_of(name)
@@ -63,7 +69,8 @@ def test_the_packaged_lexicon_knows_most_of_the_demo_shops_names():
     demo = Path(__file__).resolve().parents[1] / "contentgen" / "data" / "demo" / "online_retail.csv.gz"
     names = pd.read_csv(demo, usecols=["Description"])["Description"].dropna().astype(str).str.title().unique()
     known = sum(bool(kinds_of(n)) for n in names)
-    assert known / len(names) >= 0.8, (known, len(names))
+    # 90 % before the best sellers of no known kind were read into it, 96 % after
+    assert known / len(names) >= 0.95, (known, len(names))
 
 
 @pytest.mark.parametrize("text, problem", [
