@@ -204,10 +204,19 @@ def test_margin_floor_applies_per_shopper_for_fixed_amount_offers():
 
 
 def test_terms_are_what_the_writer_needs():
-    rules = _rules(_offer(expires_after_days=30, valid_until="2011-12-20", min_order_value=25))
+    rules = _rules(_offer(expires_after_days=30, valid_until="2011-12-20", min_order_value=25, description="10% off orders over £25"))
     plan = choose_offers(_audience([("s1", "at_risk", 0.2, 100.0)]), rules, SEND)
-    assert plan.terms_for("s1") == OfferTerms(offer_id="ten-off", kind="percent_off", value=10.0, code="TEN",
-                                              expires="2011-12-20", description="10% off", min_order_value=25.0)
+    assert plan.terms_for("s1") == OfferTerms(offer_id="ten-off", kind="percent_off", value=10.0, code="TEN", expires="2011-12-20",
+                                              description="10% off orders over £25", min_order_value=25.0)
+
+
+def test_a_minimum_order_the_wording_leaves_out_is_refused_with_the_fix():
+    with pytest.raises(ConfigError, match="at least 20.*does not say.*on orders over 20"):
+        _rules(_offer(min_order_value=20, description="15% off when you come back"))
+    # stated in any form the copy shows a number in: "£20", "20.00", "满 £20"
+    assert _rules(_offer(min_order_value=20, description="15% off orders over £20.00")).offers[0].min_order_value == 20
+    assert _rules(_offer(min_order_value=20, description="15% off orders over £20",
+                         translations={"zh": "满 £20 享 15% 折扣"})).offers[0].translations["zh"] == "满 £20 享 15% 折扣"
 
 
 def test_terms_carry_the_wording_for_other_languages():
