@@ -137,3 +137,21 @@ def supports(name: str, category: str, wanted: frozenset[str] | tuple[str, ...])
     cannot tell what a product is refuses nothing on its account)."""
     found = kinds_of(name, category)
     return not found or bool(found & set(wanted))
+
+
+# What a product is, in a shopper's words, by its most telling kind: a prompt may say "kitchenware" of a
+# cake stand without naming it (the kinds "home" and "decor" say least, so they come last)
+_KIND_WORDS: tuple[tuple[str, str], ...] = (
+    ("furniture", "furniture"), ("lights", "lights"), ("kitchen", "kitchenware"), ("bag", "bags"),
+    ("toys", "toys and games"), ("stationery", "stationery"), ("decor", "decorations"), ("craft", "craft supplies"),
+    ("garden", "garden goods"), ("party", "party goods"), ("fashion", "accessories"),
+    ("personal", "personal accessories"), ("travel", "travel goods"), ("home", "homeware"),
+)
+
+
+def kind_words(name: str, category: str = "") -> str:
+    """What the product is in a word or two ("kitchenware", "Christmas decorations"); "" when its
+    kind is not known."""
+    found = kinds_of(name, category)
+    words = next((w for kind, w in _KIND_WORDS if kind in found), "")
+    return f"Christmas {words}" if words and "christmas" in found else words

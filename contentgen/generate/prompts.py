@@ -28,6 +28,7 @@ from contentgen.brief import CHANNELS, LANGUAGES, Brief
 from contentgen.data.text import format_money, sanitize_untrusted  # noqa: F401  (re-exported: older imports)
 from contentgen.errors import TemplateError
 from contentgen.generate.exemplars import AUDIENCES
+from contentgen.generate.product_kinds import kind_words
 from contentgen.policy import ShopPolicy
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ def context_for(brief: Brief, creative: Mapping[str, str] | None = None, policy:
             "price": format_money(p.price, p.currency),
             "url": p.url,
             "category": sanitize_untrusted(p.category, 40),
+            "kind": kind_words(p.name, p.category),
             "reasons": [sanitize_untrusted(r, 100) for r in p.reasons],
         }
         for p in brief.products
