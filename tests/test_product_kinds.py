@@ -9,7 +9,7 @@ import pytest
 from contentgen.brief import BrandVoice, Brief, ProductFact
 from contentgen.errors import ConfigError
 from contentgen.generate.guardrails import check_copy
-from contentgen.generate.product_kinds import ProductKinds, kinds_of, supports
+from contentgen.generate.product_kinds import ProductKinds, kind_words, kinds_of, supports
 from contentgen.generate.rules import load_rule_file
 
 
@@ -52,6 +52,20 @@ def test_a_name_is_its_goods_nouns(name, has, lacks):
     kinds = kinds_of(name)
     assert has <= kinds, kinds
     assert not kinds & lacks, kinds
+
+
+@pytest.mark.parametrize("name, words", [
+    # the most telling kind: a cake stand decorates a table, but it is kitchenware first
+    ("Regency Cakestand 3 Tier", "kitchenware"),
+    ("White Hanging Heart T-Light Holder", "lights"),
+    ("Jumbo Bag Strawberry", "bags"),
+    ("Lunch Bag Suki Design", "bags"),
+    ("Wooden Star Christmas Scandinavian", "Christmas decorations"),
+    ("Hot Water Bottle Keep Calm", "homeware"),
+    ("Zorblax Quantum Widget", ""),
+])
+def test_a_products_kind_in_words_is_its_most_telling_kind(name, words):
+    assert kind_words(name) == words
 
 
 def test_a_name_of_no_known_kind_supports_every_claim():

@@ -140,12 +140,13 @@ def supports(name: str, category: str, wanted: frozenset[str] | tuple[str, ...])
 
 
 # What a product is, in a shopper's words, by its most telling kind: a prompt may say "kitchenware" of a
-# cake stand without naming it (the kinds "home" and "decor" say least, so they come last)
+# cake stand without naming it ("home" says least, so it comes last; a lunch bag is a bag before it is
+# kitchenware: draw 92's readers refused "kitchenware" of lunch bags, and "personal accessories" of plasters)
 _KIND_WORDS: tuple[tuple[str, str], ...] = (
-    ("furniture", "furniture"), ("lights", "lights"), ("kitchen", "kitchenware"), ("bag", "bags"),
+    ("furniture", "furniture"), ("lights", "lights"), ("bag", "bags"), ("kitchen", "kitchenware"),
     ("toys", "toys and games"), ("stationery", "stationery"), ("decor", "decorations"), ("craft", "craft supplies"),
     ("garden", "garden goods"), ("party", "party goods"), ("fashion", "accessories"),
-    ("personal", "personal accessories"), ("travel", "travel goods"), ("home", "homeware"),
+    ("personal", "personal items"), ("travel", "travel goods"), ("home", "homeware"),
 )
 
 
