@@ -112,8 +112,9 @@ def send_month(brief: Brief) -> str:
 def context_for(brief: Brief, creative: Mapping[str, str] | None = None, policy: ShopPolicy | None = None) -> dict[str, Any]:
     """The variables a template sees: the Brief's content (no segment label), untrusted text
     sanitized, what the shop is in its own words (``shop_description``, from its policy; empty
-    when it has not said: no shop's description is a default of the product), and the month the
-    message goes out (``send_month``; empty when not known)."""
+    when it has not said: no shop's description is a default of the product), the month the
+    message goes out (``send_month``; empty when not known), and what kind of thing each product is
+    in a word or two (``kind``, from the kinds lexicon: "kitchenware", "bags"; empty when not known)."""
     products = [
         {
             "name": sanitize_untrusted(p.name),
