@@ -28,6 +28,18 @@ def test_british_words_are_respelt_american_and_empty_leaves_the_text_as_written
     assert house_spelling("A cozy gift.", "") == "A cozy gift."
 
 
+def test_american_phrasings_become_british_for_a_british_shop_only():
+    text = "Shop our store's home goods this holiday season. Happy holidays from our online store!"
+    assert house_spelling(text, "british") == \
+        "Shop our shop's homewares this festive season. Season's greetings from our online shop!"
+    # the British phrases are American English too: an American shop keeps them
+    british = "Homewares for the festive season from our online shop."
+    assert house_spelling(british, "american") == british
+    # "the holidays" is British English as well; "store" alone is also a verb
+    for kept in ("Gifts for the holidays.", "Store them away.", "What is in store for you?"):
+        assert house_spelling(kept, "british") == kept
+
+
 def test_product_names_keep_the_catalogs_spelling():
     names = ["Favorite Color Mug", "Cozy Cushion"]
     assert house_spelling("The favorite color mug is a cozy gift, like the Cozy Cushion.", "british", names) == \
