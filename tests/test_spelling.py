@@ -40,6 +40,25 @@ def test_american_phrasings_become_british_for_a_british_shop_only():
         assert house_spelling(kept, "british") == kept
 
 
+def test_a_british_shops_holidays_in_november_and_december_are_christmas():
+    text = "Get ready for the holidays with holiday gifts and holiday-themed cards for the holiday season."
+    assert house_spelling(text, "british", month=12) == \
+        "Get ready for Christmas with Christmas gifts and Christmas-themed cards for the festive season."
+    # the verb agrees with Christmas
+    assert house_spelling("The holidays are near. As the holidays approach, look.", "british", month=11) == \
+        "Christmas is near. As Christmas approaches, look."
+    assert house_spelling("Perfect for Christmas and the holidays.", "british", month=12) == "Perfect for Christmas."
+    assert house_spelling("Christmas and Holiday Gifts", "british", month=12) == "Christmas Gifts"
+    # a holiday away keeps its word; other months, an American shop and the product's name keep "holiday"
+    away = "Pack it for your holiday cottage or your next holiday or trip."
+    assert house_spelling(away, "british", month=12) == away
+    assert house_spelling(text, "british", month=7) == \
+        "Get ready for the holidays with holiday gifts and holiday-themed cards for the festive season."
+    assert house_spelling(text, "american", month=12) == text
+    assert house_spelling("Our Holiday Gift Tags, for the holidays.", "british", ["Holiday Gift Tags"], month=12) == \
+        "Our Holiday Gift Tags, for Christmas."
+
+
 def test_product_names_keep_the_catalogs_spelling():
     names = ["Favorite Color Mug", "Cozy Cushion"]
     assert house_spelling("The favorite color mug is a cozy gift, like the Cozy Cushion.", "british", names) == \
@@ -71,3 +90,16 @@ def test_the_writer_respells_the_models_words_for_the_shop_but_not_the_product_n
         hook = dict(copy.creative)["hook"]
         assert hook.startswith(expected), hook
         assert name in hook  # the name as the catalog spells it
+
+
+def test_the_writer_gives_a_british_shop_christmas_for_the_holidays_in_december():
+    answer = {"hook": "A little something for the holidays."}
+    writer = Writer(EchoGenerator(lambda p, i, s: json.dumps(answer)), TemplateLibrary.load(),
+                    WriterSettings(variants=1, candidates=1, max_rounds=1))
+    for spelling, expected in (("british", "A little something for Christmas."),
+                               ("american", "A little something for the holidays.")):
+        brief = make_brief(channel="push", products=[product_fact("1", "Jumbo Bag Red Retrospot", 1.95)],
+                           voice=BrandVoice("Gift Co", spelling=spelling), shopper_id="s1", send_date="2011-12-05")
+        [[copy]] = writer.write_many([brief])
+        assert not copy.fallback, [c.detail for c in failed(copy.checks)]
+        assert dict(copy.creative)["hook"] == expected

@@ -527,7 +527,8 @@ class Writer:
         sentences = {p.name for p in template.creative if p.sentence}
         names = [p.name for p in brief.products]
         # names in the catalog's case, the rest in the shop's spelling ("cozy" -> "cosy" for a British shop)
-        creative = {k: house_spelling(catalog_case(v, names), brief.voice.spelling, names) for k, v in creative.items()}
+        creative = {k: house_spelling(catalog_case(v, names), brief.voice.spelling, names, brief.send_month)
+                    for k, v in creative.items()}
         if not truncated:
             creative = {k: _finish_sentence(v, brief.language) if k in sentences else v for k, v in creative.items()}
         fields, checks = self._assemble(template, brief, creative, truncated)
