@@ -35,7 +35,7 @@ def test_american_phrasings_become_british_for_a_british_shop_only():
     # the British phrases are American English too: an American shop keeps them
     british = "Homewares for the festive season from our online shop."
     assert house_spelling(british, "american") == british
-    # "the holidays" is British English as well; "store" alone is also a verb
+    # with no send month "the holidays" is left (British English says it too); "store" alone is also a verb
     for kept in ("Gifts for the holidays.", "Store them away.", "What is in store for you?"):
         assert house_spelling(kept, "british") == kept
 
