@@ -114,13 +114,17 @@ def house_spelling(text: str, spelling: str, names: Sequence[str] = (), month: i
         piece = pattern.sub(lambda m: _same_case(m.group(0), words[m.group(0).lower()]), piece)
         if not christmas:
             return piece
-        piece = _CHRISTMAS_AND_HOLIDAYS.sub(lambda m: "CHRISTMAS" if m.group(0).isupper() else "Christmas", piece)
+        piece = _CHRISTMAS_AND_HOLIDAYS.sub(_christmas_in_case, piece)
         piece = _HOLIDAYS_AND_VERB.sub(lambda m: f"{m.group(1)} {_same_case(m.group(2), _HOLIDAYS_VERB[m.group(2).lower()])}",
                                        piece)
-        return _HOLIDAY_AS_CHRISTMAS.sub(lambda m: "CHRISTMAS" if m.group(0).isupper() else "Christmas", piece)
+        return _HOLIDAY_AS_CHRISTMAS.sub(_christmas_in_case, piece)
 
     # re.split with one group alternates text, name, text, name, ...: only the text between names changes
     return "".join(piece if i % 2 else respell(piece) for i, piece in enumerate(pieces))
+
+
+def _christmas_in_case(match: re.Match) -> str:
+    return _same_case(match.group(0), "Christmas")
 
 
 def _same_case(written: str, word: str) -> str:
