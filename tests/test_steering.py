@@ -12,6 +12,7 @@ from contentgen.brief import BrandVoice, OfferTerms
 from contentgen.briefing import make_brief, product_fact
 from contentgen.generate.backends.echo import EchoGenerator
 from contentgen.generate.guardrails import failed
+from contentgen.errors import TemplateError
 from contentgen.generate.prompts import TemplateLibrary
 from contentgen.generate.rules import default_rules, example_brief_values
 from contentgen.generate.steering import common_words, token_ids_to_avoid, words_to_avoid
@@ -109,6 +110,39 @@ def test_the_writer_hands_each_brief_its_words_to_avoid(library):
     seen.clear()
     Writer(EchoGenerator(script), library, WriterSettings(variants=1, candidates=2, steer=False)).write_many([brief()])
     assert seen and all(words == () for words in seen)
+
+
+def test_a_templates_own_steer_words_join_for_its_briefs_only(library, tmp_path):
+    # a template may push decoding away from words no check refuses (front matter ``steer``)
+    source = (library.get("sms_en").path)
+    text = open(source, encoding="utf-8").read().replace("\n---\n", "\nsteer: [perfect, amazing]\n---\n", 1)
+    (tmp_path / "sms_en.j2").write_text(text, encoding="utf-8")
+    steered = TemplateLibrary.load(tmp_path)
+    assert steered.get("sms_en").steer == ("perfect", "amazing")
+    seen = []
+
+    def script(prompt, index, settings):
+        seen.append(settings.avoid_words)
+        return json.dumps({"hook": "A star for your tree."})
+
+    Writer(EchoGenerator(script), steered, WriterSettings(variants=1, candidates=2)).write_many([brief()])
+    assert seen and all({"perfect", "amazing", "popular"} <= set(words) for words in seen)
+    # a word of the brief's own product names stays writable, as with the rules' words
+    seen.clear()
+    Writer(EchoGenerator(script), steered, WriterSettings(variants=1, candidates=2)).write_many(
+        [brief(names=("Perfect Teapot Blue",))])
+    assert seen and all("perfect" not in words and "amazing" in words for words in seen)
+    seen.clear()
+    Writer(EchoGenerator(script), library, WriterSettings(variants=1, candidates=2)).write_many([brief()])
+    assert seen and all("perfect" not in words for words in seen)
+
+
+@pytest.mark.parametrize("steer", ["[two words]", "[perfect, 100]", "perfect"])
+def test_a_templates_steer_list_holds_single_words(library, tmp_path, steer):
+    text = open(library.get("sms_en").path, encoding="utf-8").read().replace("\n---\n", f"\nsteer: {steer}\n---\n", 1)
+    (tmp_path / "sms_en.j2").write_text(text, encoding="utf-8")
+    with pytest.raises(TemplateError, match="steer"):
+        TemplateLibrary.load(tmp_path)
 
 
 def test_catalog_case_restores_a_names_spelling():

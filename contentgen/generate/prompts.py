@@ -29,6 +29,7 @@ from contentgen.data.text import format_money, sanitize_untrusted  # noqa: F401 
 from contentgen.errors import TemplateError
 from contentgen.generate.exemplars import AUDIENCES
 from contentgen.generate.product_kinds import kind_words
+from contentgen.generate.rules import is_single_word
 from contentgen.policy import ShopPolicy
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,9 @@ class PromptTemplate:
     # passing candidates beyond the variants a sequential backend samples for before ranking, where this
     # template's pools hold more worth choosing from than most (None: ``WriterSettings.spare``)
     spare: int | None = None
+    # single words decoding is pushed away from for this template though no check refuses them: words
+    # readers send this channel's lines with less often than without (front matter ``steer``)
+    steer: tuple[str, ...] = ()
 
     def field_limits(self) -> dict[str, int]:
         return dict(self.fields)
@@ -279,7 +283,7 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         raise TemplateError(f"{path}: front matter is not valid YAML: {error}") from error
     if not isinstance(meta, dict):
         raise TemplateError(f"{path}: front matter must be a mapping of keys")
-    allowed = {"name", "channel", "language", "description", "creative", "fields", "fallback", "examples", "spare"}
+    allowed = {"name", "channel", "language", "description", "creative", "fields", "fallback", "examples", "spare", "steer"}
     unknown = set(meta) - allowed
     if unknown:
         raise TemplateError(f"{path}: unknown front matter keys {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -301,6 +305,9 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
     if spare is not None and (isinstance(spare, bool) or not isinstance(spare, int) or not 0 <= spare <= 20):
         raise TemplateError(f"{path}: spare {spare!r} is not a whole number from 0 to 20 (passing candidates beyond the "
                             "variants sampled for the ranking); leave it out for the Writer's setting")
+    steer = meta.get("steer") or []
+    if not isinstance(steer, list) or not all(isinstance(w, str) and is_single_word(w) for w in steer):
+        raise TemplateError(f"{path}: steer {steer!r} is not a list of single words (letters only) for decoding to avoid")
     for number, fallback in enumerate(fallbacks):
         missing = {p.name for p in creative} - set(fallback)
         if missing:
@@ -326,6 +333,7 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         source=match.group(2),
         examples=examples,
         spare=spare,
+        steer=tuple(steer),
     )
 
 

@@ -27,11 +27,13 @@ _MIN_PIECE = 4
 STEER_BIAS = -100.0
 
 
-def words_to_avoid(brief: Brief, rules: RuleSet, policy: ShopPolicy | None = None) -> tuple[str, ...]:
-    """The words decoding should avoid for ``brief``: the ``steer`` words of the rules in force and
-    the single words of the shop's ``avoid_words``, less any word the brief's own products or offer
-    use (a product named "New Baroque Candlestick" must stay writable)."""
-    words = list(rules.steer_words(brief, policy))
+def words_to_avoid(brief: Brief, rules: RuleSet, policy: ShopPolicy | None = None,
+                   template_words: Sequence[str] = ()) -> tuple[str, ...]:
+    """The words decoding should avoid for ``brief``: the ``steer`` words of the rules in force, the
+    template's own ``template_words`` and the single words of the shop's ``avoid_words``, less any
+    word the brief's own products or offer use (a product named "New Baroque Candlestick" must stay
+    writable)."""
+    words = list(rules.steer_words(brief, policy)) + list(template_words)
     words += [w for w in brief.voice.avoid_words if is_single_word(w.strip())]
     own = " ".join([p.name for p in brief.products] + [brief.offer.description if brief.offer else ""]).lower()
     own_words = set(re.findall(r"[^\W\d_]+", own))

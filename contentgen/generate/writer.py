@@ -306,9 +306,12 @@ class Writer:
         revised = self._copy(job, creative, fields, checks, False, copy.variant, quality)
         return replace(revised, generator=f"edited ({copy.generator})" if not copy.generator.startswith("edited") else copy.generator)
 
-    def words_to_avoid(self, brief: Brief) -> tuple[str, ...]:
-        """The words decoding is steered away from for ``brief`` (none when ``settings.steer`` is off)."""
-        return words_to_avoid(brief, self.guardrails.rule_set(), self.policy) if self.settings.steer else ()
+    def words_to_avoid(self, brief: Brief, template: PromptTemplate | None = None) -> tuple[str, ...]:
+        """The words decoding is steered away from for ``brief`` written with ``template`` (none when
+        ``settings.steer`` is off)."""
+        if not self.settings.steer:
+            return ()
+        return words_to_avoid(brief, self.guardrails.rule_set(), self.policy, template.steer if template else ())
 
     def sampling(self, chosen: PromptTemplate, avoid: tuple[str, ...] = ()) -> SamplingSettings:
         """The sampling settings of one sequential draw: the template's JSON schema and the words to avoid."""
@@ -323,7 +326,7 @@ class Writer:
                           for _, text in e.creative if text.strip())
         limits = self._part_limits(chosen, brief)
         return _Job(chosen, brief, self._chat_prompt(chosen, brief, examples, limits), wanted=wanted,
-                    avoid=self.words_to_avoid(brief), examples=shown, limits=limits)
+                    avoid=self.words_to_avoid(brief, chosen), examples=shown, limits=limits)
 
     def _examples(self, brief: Brief, chosen: PromptTemplate) -> list:
         """The shop's approved copy nearest to ``brief`` written for the template's audience, for the
