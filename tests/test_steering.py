@@ -1,18 +1,19 @@
-"""Steering decoding away from claim words (generate/steering.py), the rule files' ``steer`` lists,
+"""Steering decoding away from claim words (generate/steering.py), the rule files' and the templates' ``steer`` lists,
 and the SMS/push templates that do not merge a product name the model already wrote."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import re
 
 import pytest
 
 from contentgen.brief import BrandVoice, OfferTerms
 from contentgen.briefing import make_brief, product_fact
+from contentgen.errors import TemplateError
 from contentgen.generate.backends.echo import EchoGenerator
 from contentgen.generate.guardrails import failed
-from contentgen.errors import TemplateError
 from contentgen.generate.prompts import TemplateLibrary
 from contentgen.generate.rules import default_rules, example_brief_values
 from contentgen.generate.steering import common_words, token_ids_to_avoid, words_to_avoid
@@ -114,8 +115,7 @@ def test_the_writer_hands_each_brief_its_words_to_avoid(library):
 
 def test_a_templates_own_steer_words_join_for_its_briefs_only(library, tmp_path):
     # a template may push decoding away from words no check refuses (front matter ``steer``)
-    source = (library.get("sms_en").path)
-    text = open(source, encoding="utf-8").read().replace("\n---\n", "\nsteer: [perfect, amazing]\n---\n", 1)
+    text = Path(library.get("sms_en").path).read_text(encoding="utf-8").replace("\n---\n", "\nsteer: [perfect, amazing]\n---\n", 1)
     (tmp_path / "sms_en.j2").write_text(text, encoding="utf-8")
     steered = TemplateLibrary.load(tmp_path)
     assert steered.get("sms_en").steer == ("perfect", "amazing")
@@ -139,7 +139,7 @@ def test_a_templates_own_steer_words_join_for_its_briefs_only(library, tmp_path)
 
 @pytest.mark.parametrize("steer", ["[two words]", "[perfect, 100]", "perfect"])
 def test_a_templates_steer_list_holds_single_words(library, tmp_path, steer):
-    text = open(library.get("sms_en").path, encoding="utf-8").read().replace("\n---\n", f"\nsteer: {steer}\n---\n", 1)
+    text = Path(library.get("sms_en").path).read_text(encoding="utf-8").replace("\n---\n", f"\nsteer: {steer}\n---\n", 1)
     (tmp_path / "sms_en.j2").write_text(text, encoding="utf-8")
     with pytest.raises(TemplateError, match="steer"):
         TemplateLibrary.load(tmp_path)
