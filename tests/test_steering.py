@@ -43,6 +43,21 @@ def test_claim_words_are_avoided_only_while_their_rule_is_in_force():
     assert "popular" in with_offer and "sale" in with_offer  # no offer makes a popularity or sale claim
 
 
+def test_month_names_are_avoided_where_the_checks_refuse_them():
+    # a post may name no month; a private message may, in December only ("may" stays: an ordinary word)
+    rules = default_rules()
+
+    def avoided(channel, send_date):
+        words = set(words_to_avoid(make_brief(channel=channel, products=[product_fact("1", "Regency Cakestand 3 Tier", 12.75)],
+                                              voice=BrandVoice("Gift Co"), shopper_id="s1", send_date=send_date), rules))
+        return words & {"september", "december", "may"}
+
+    assert avoided("social", "2010-09-01") == {"september", "december"}
+    assert avoided("social", "2011-12-01") == {"september", "december"}
+    assert avoided("email", "2010-09-01") == {"september", "december"}
+    assert avoided("email", "2011-12-01") == set()
+
+
 def test_a_word_of_the_products_own_names_stays_writable_and_the_shops_avoid_words_join():
     words = words_to_avoid(brief(names=("New Baroque Candlestick", "Popular Teapot Blue")), default_rules())
     assert "new" not in words and "popular" not in words and "sale" in words
