@@ -309,6 +309,18 @@ def test_a_content_word_said_twice_in_a_part_or_echoed_by_another_part_is_repeti
     assert repetition("A few picks for December", "Tea time treats, perfect for December gifts.").passed
 
 
+def test_words_free_to_echo_across_parts_are_repetition_said_twice_in_one():
+    # "pick" and "gift" may be said by the subject and the hook, not twice in the hook (readers of draws
+    # 1-102 sent 35 of 238 such parts); "look" stays free, and a product's own word is its name
+    assert "repetition" in names("Check out our picks for you! We picked out a few things you might like.")
+    assert "repetition" in names("Gift ideas for the home, and gifts for everyone.")
+    assert "repetition" in names("Ready for Christmas? Get ready with our cakestand.")
+    assert "repetition" not in names("Take a look at the cakestand and look again.")
+    assert "repetition" not in names("We picked a cakestand for your table.")
+    tree = Brief("email", "en", BrandVoice(), (ProductFact("1", "Christmas Tree Heart Decoration", 1.65),), shopper_id="1")
+    assert "repetition" not in names("A Christmas heart for your Christmas table.", tree)
+
+
 def test_a_hook_that_says_the_call_to_action_too_is_repetition():
     # readers of draws 63-67 refused "We've picked out a few things for you! See the picks below." over the
     # button "See the picks"; a call to action of its own words passes, and the parts still echo-check
