@@ -148,6 +148,39 @@ def test_a_template_may_ask_for_its_own_spare(tmp_path):
         calls_with("spare: many\n")
 
 
+def test_a_template_may_ask_for_its_own_rounds(tmp_path):
+    """``rounds:`` in a template's front matter: how many rounds a brief of that template may sample
+    before the fallback, in place of the Writer's ``max_rounds`` (the English post, whose lines pass
+    the checks less often than the other channels')."""
+    from contentgen.generate.prompts import TemplateError
+    from contentgen.generate.writer import most_rounds
+
+    shipped = (Path(__file__).resolve().parents[1] / "prompts" / "email_en.j2").read_text(encoding="utf-8")
+    settings = WriterSettings(variants=2, candidates=2, max_rounds=1, spare=0)
+
+    def library_with(rounds_line: str) -> TemplateLibrary:
+        (tmp_path / "email_en.j2").write_text(shipped.replace("channel: email\n", f"channel: email\n{rounds_line}", 1),
+                                              encoding="utf-8")
+        return TemplateLibrary.load(tmp_path)
+
+    def calls_with(rounds_line: str, batches: bool) -> list[int]:
+        generator = EchoGenerator(lambda prompt, index, s: WRONG_PRICE, batches=batches)  # nothing ever passes
+        writer = Writer(generator, library_with(rounds_line), settings)
+        [copies] = writer.write_many([email_brief()])
+        assert [c.fallback for c in copies] == [True]
+        streamed = EchoGenerator(lambda prompt, index, s: WRONG_PRICE, batches=batches)
+        assert [c.fallback for c in Writer(streamed, writer.templates, settings).stream(email_brief())] == [True]
+        assert streamed.calls == generator.calls  # the UI's stream samples as the batch job does
+        return generator.calls
+
+    assert calls_with("", batches=True) == [2]  # the Writer's one round
+    assert calls_with("rounds: 3\n", batches=True) == [2, 2, 2]
+    assert calls_with("rounds: 3\n", batches=False) == [1] * 6
+    assert most_rounds(library_with("rounds: 3\n"), settings) == 3  # a campaign's retry starts past these seeds
+    with pytest.raises(TemplateError, match=r"email_en.j2: rounds 0 is not a whole number from 1 to 10"):
+        library_with("rounds: 0\n")
+
+
 def test_a_sequential_backend_is_bounded_and_falls_back(library):
     generator = EchoGenerator(lambda prompt, index, settings: WRONG_PRICE, batches=False)
     writer = Writer(generator, library, WriterSettings(variants=2, candidates=3, max_rounds=2))
@@ -246,7 +279,7 @@ def test_a_fallback_that_needs_two_sms_parts_is_not_offered_beside_copy_that_fit
     """A shop that allows two-part SMS, with a template whose own line is long: the model's short line
     is the one variant, in a batch and in a stream alike."""
     long_line = ("Our team picked it out after a long look through everything the shop holds, and we would be glad "
-                 "to hear which of our other picks you might like to see next time you visit us online.")
+                 "to hear which of our other goods you might like to see next time you visit us online.")
     (tmp_path / "sms_en.j2").write_text(f"""---
 channel: sms
 language: en
