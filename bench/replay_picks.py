@@ -40,17 +40,32 @@ def spare_by_template(prompts_dir=None, spare: int | None = None):
     return lambda name: template_spare(templates.get(name), settings)
 
 
-def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int) -> tuple[list, int]:
+def rounds_by_template(prompts_dir=None, rounds: int | None = None):
+    """The rounds the Writer may sample per template name: ``rounds`` where given (``--rounds``), else the
+    template's own front-matter ``rounds``, else the Writer's ``max_rounds``."""
+    from contentgen.generate.prompts import TemplateLibrary
+    from contentgen.generate.writer import WriterSettings, template_rounds
+
+    if rounds is not None:
+        return lambda name: rounds
+    templates, settings = TemplateLibrary.load(prompts_dir), WriterSettings()
+    return lambda name: template_rounds(templates.get(name), settings)
+
+
+def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int,
+                             rounds: int | None = None) -> tuple[list, int]:
     """The candidates a sequential Writer keeps for ranking, from ``pool`` ((draw, id, key entry) in
-    draw order): distinct passing ones until it holds variants + spare, over every round of
-    ``per_round`` samples the draw holds (a draw's ``--samples 12``: the Writer's two rounds of 6),
-    since the Writer samples on in a later round while a brief is short of variants + spare
-    (``Writer.write_many``; until 2026-12-06 only while short of variants: run an older commit's
-    replay for that). Parsed candidates only are in a pool, so a round may start on any draw.
+    draw order): distinct passing ones until it holds variants + spare, over the first ``rounds`` rounds
+    of ``per_round`` samples the draw holds (every round where None; a draw's ``--samples 12``: the
+    Writer's two rounds of 6), since the Writer samples on in a later round while a brief is short of
+    variants + spare (``Writer.write_many``; until 2026-12-06 only while short of variants: run an older
+    commit's replay for that). Parsed candidates only are in a pool, so a round may start on any draw.
     Also the samples the Writer would have drawn: up to the one that filled the brief, else every
     sample of the rounds it ran."""
     kept, seen, round_index = [], set(), 0
     for draw, rid, v in pool:
+        if rounds is not None and draw >= rounds * per_round:
+            break  # the pool is in draw order
         round_index = max(round_index, draw // per_round)
         if not passes(rid, v):
             continue
@@ -145,7 +160,7 @@ def checks_by_prompts() -> dict:
 
 
 def replay(folder: Path, run, variants: int, spare, per_round: int, rank, min_reader: float = 0.0,
-           alternative: bool = False, copies_refused: bool = False, two_part: bool = False) -> dict:
+           alternative: bool = False, copies_refused: bool = False, two_part: bool = False, rounds=None) -> dict:
     from contentgen.generate.guardrails import fits_one_sms
     from contentgen.generate.labelled import load_labelled
 
@@ -155,6 +170,8 @@ def replay(folder: Path, run, variants: int, spare, per_round: int, rank, min_re
     pools, fallbacks = shipped_pools(key, read, alternative)
     # ``spare``: one number for every brief, or per template name (``spare_by_template``)
     spare_of = spare if callable(spare) else (lambda name: spare)
+    # ``rounds``: the same (``rounds_by_template``); None: every round the draw holds
+    rounds_of = rounds if callable(rounds) else (lambda name: rounds)
     tally = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "samples": 0, "by_channel": {}, "picks": []}
     for brief_id, fallback_rid in sorted(fallbacks.items()):
         if brief_id not in pools:
@@ -164,7 +181,8 @@ def replay(folder: Path, run, variants: int, spare, per_round: int, rank, min_re
             sorted(pools[brief_id]), lambda rid, v: not (
                 (copies_refused and "copied_example" in v["failed"]) or any(not c.passed for c in run(read[rid]))
                 or (v.get("reader") is not None and v["reader"] < min_reader)),  # as WriterSettings.min_reader
-            lambda rid: read[rid].creative, variants, spare_of(read[fallback_rid].template), per_round)
+            lambda rid: read[rid].creative, variants, spare_of(read[fallback_rid].template), per_round,
+            rounds_of(read[fallback_rid].template))
         tally["samples"] += samples
         order = rank([(read[rid].creative, v.get("logprob")) for rid, v in kept], read[fallback_rid].brief, variants,
                      [v.get("reader") for _, v in kept],
@@ -211,17 +229,21 @@ def main() -> None:
                              "(default: each template's own spare, else the Writer's)")
     parser.add_argument("--candidates", type=int, default=None,
                         help="WriterSettings.candidates: samples per round (default: the Writer's; a draw holds 12 a brief)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="WriterSettings.max_rounds: rounds of samples a brief may take (default: each template's "
+                             "own rounds, else the Writer's; a draw holds as many as its samples allow)")
     parser.add_argument("--two-part", action="store_true",
                         help="offer SMS that need two parts beside one that fits one, as the Writer did until 2026-12-06")
     args = parser.parse_args()
     run = checks_as_drawn(args.prompts, args.catalog, args.project)
     spare = spare_by_template(args.prompts, args.spare)
+    rounds = rounds_by_template(args.prompts, args.rounds)
     per_round = WriterSettings().candidates if args.candidates is None else args.candidates
     total = {"briefs": 0, "ready": 0, "fallbacks": 0, "send": 0, "errors": 0, "samples": 0}
     lines, rows, channels = [], [], []
     for folder in args.draws:
         t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader, args.alternative, args.copies_refused,
-                   args.two_part)
+                   args.two_part, rounds)
         if not t["briefs"]:
             continue
         for k in total:

@@ -67,6 +67,9 @@ class PromptTemplate:
     # passing candidates beyond the variants a sequential backend samples for before ranking, where this
     # template's pools hold more worth choosing from than most (None: ``WriterSettings.spare``)
     spare: int | None = None
+    # rounds of samples a brief may take before the fallback, where this template's lines pass the
+    # checks less often than most (None: ``WriterSettings.max_rounds``)
+    rounds: int | None = None
     # single words decoding is pushed away from for this template though no check refuses them: words
     # readers send this channel's lines with less often than without (front matter ``steer``)
     steer: tuple[str, ...] = ()
@@ -283,7 +286,7 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         raise TemplateError(f"{path}: front matter is not valid YAML: {error}") from error
     if not isinstance(meta, dict):
         raise TemplateError(f"{path}: front matter must be a mapping of keys")
-    allowed = {"name", "channel", "language", "description", "creative", "fields", "fallback", "examples", "spare", "steer"}
+    allowed = {"name", "channel", "language", "description", "creative", "fields", "fallback", "examples", "spare", "rounds", "steer"}
     unknown = set(meta) - allowed
     if unknown:
         raise TemplateError(f"{path}: unknown front matter keys {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -305,6 +308,10 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
     if spare is not None and (isinstance(spare, bool) or not isinstance(spare, int) or not 0 <= spare <= 20):
         raise TemplateError(f"{path}: spare {spare!r} is not a whole number from 0 to 20 (passing candidates beyond the "
                             "variants sampled for the ranking); leave it out for the Writer's setting")
+    rounds = meta.get("rounds")
+    if rounds is not None and (isinstance(rounds, bool) or not isinstance(rounds, int) or not 1 <= rounds <= 10):
+        raise TemplateError(f"{path}: rounds {rounds!r} is not a whole number from 1 to 10 (rounds of samples a brief may "
+                            "take before the fallback); leave it out for the Writer's setting")
     steer = meta.get("steer") or []
     if not isinstance(steer, list) or not all(isinstance(w, str) and is_single_word(w) for w in steer):
         raise TemplateError(f"{path}: steer {steer!r} is not a list of single words (letters only) for decoding to avoid")
@@ -333,6 +340,7 @@ def parse_template(text: str, path: str = "<string>") -> PromptTemplate:
         source=match.group(2),
         examples=examples,
         spare=spare,
+        rounds=rounds,
         steer=tuple(steer),
     )
 

@@ -189,6 +189,18 @@ def template_spare(template: PromptTemplate, settings: WriterSettings) -> int:
     return settings.spare if template.spare is None else template.spare
 
 
+def template_rounds(template: PromptTemplate, settings: WriterSettings) -> int:
+    """Rounds of samples a brief may take before the fallback: the template's own (front matter
+    ``rounds``), else the Writer's ``max_rounds``. The bench's replay reads the same rule."""
+    return settings.max_rounds if template.rounds is None else template.rounds
+
+
+def most_rounds(templates: TemplateLibrary, settings: WriterSettings) -> int:
+    """The most rounds any brief may take with ``templates``: a second pass over the same briefs starts
+    its seeds past the ``candidates`` x this many the first pass may have drawn."""
+    return max([settings.max_rounds] + [template_rounds(templates.get(name), settings) for name in templates.names])
+
+
 class Writer:
     """Writes guardrail-checked copy for Briefs with one loaded Generator, batching every model call."""
 
@@ -240,7 +252,7 @@ class Writer:
         started = time.perf_counter()
         shown = seen = 0
         held = []  # passing SMS candidates that need two parts
-        for round_index in range(settings.max_rounds):
+        for round_index in range(template_rounds(chosen, settings)):
             if len(job.kept) >= wanted:
                 break
             if sequential:
@@ -396,8 +408,9 @@ class Writer:
             return self.settings.variants + (0 if batches else self._spare(job.template))
 
         with _progress(len(jobs), show_progress) as bar:
-            for round_index in range(self.settings.max_rounds):
-                todo = [job for job in jobs if len(job.kept) < enough(job)]
+            for round_index in range(max((template_rounds(job.template, self.settings) for job in jobs), default=0)):
+                todo = [job for job in jobs
+                        if len(job.kept) < enough(job) and round_index < template_rounds(job.template, self.settings)]
                 if not todo:
                     break
                 if round_index:

@@ -17,7 +17,7 @@ from contentgen.campaign.merge import Footer, Merged, Merger, usable_cohort_vari
 from contentgen.generate.base import Generator
 from contentgen.generate.guardrails import GuardrailSettings
 from contentgen.generate.prompts import TemplateLibrary
-from contentgen.generate.writer import Writer, WriterSettings
+from contentgen.generate.writer import Writer, WriterSettings, most_rounds
 from contentgen.policy import ShopPolicy
 
 
@@ -129,8 +129,9 @@ def write_cohort_batch(writer: Writer, counter: CountingGenerator, jobs: Sequenc
             short = [i for i, variants in enumerate(usable) if not variants]
             if not short:
                 break
-            # seeds no earlier pass drew (a pass draws at most candidates x max_rounds of them)
-            writer.settings = replace(settings, seed=settings.seed + attempt * settings.candidates * settings.max_rounds)
+            # seeds no earlier pass drew (a pass draws at most candidates x the most rounds of them)
+            drawn = settings.candidates * most_rounds(writer.templates, settings)
+            writer.settings = replace(settings, seed=settings.seed + attempt * drawn)
             again = writer.write_many([jobs[i].brief for i in short], template=None)
             for i, copies in zip(short, again):
                 usable[i] = usable_cohort_variants(copies, spec.known_products, spec.granularity)
