@@ -317,6 +317,8 @@ def test_words_free_to_echo_across_parts_are_repetition_said_twice_in_one():
     assert "repetition" in names("Ready for Christmas? Get ready with our cakestand.")
     assert "repetition" not in names("Take a look at the cakestand and look again.")
     assert "repetition" not in names("We picked a cakestand for your table.")
+    shop = Brief("email", "en", BrandVoice("The Gift Shop"), (CAKESTAND,), shopper_id="1")
+    assert "repetition" not in names("Heartwarming gifts from The Gift Shop.", shop)  # the shop's name is no repeat
     tree = Brief("email", "en", BrandVoice(), (ProductFact("1", "Christmas Tree Heart Decoration", 1.65),), shopper_id="1")
     assert "repetition" not in names("A Christmas heart for your Christmas table.", tree)
 
