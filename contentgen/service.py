@@ -344,6 +344,7 @@ class ContentService:
         from contentgen.profile.categories import OTHER, category_name
         from contentgen.profile.config import SEGMENTS
         from contentgen.rank import reasons as why
+        from contentgen.rank.diversity import first_of_each_title, title_key
         from contentgen.rank.rules import allowed_mask
 
         if segment not in SEGMENTS:
@@ -361,8 +362,11 @@ class ContentService:
         pool = bought if not bought.empty else purchases
         recent = pool[pool["timestamp"] >= pool["timestamp"].max() - pd.Timedelta(days=90)] if not pool.empty else pool
         counts = recent.groupby(recent["product_id"].astype(str))["shopper_id"].nunique()
-        top = counts.sort_values(ascending=False, kind="stable").index[: self.settings.recommendations]
         rows = catalog.set_index(catalog["product_id"].astype(str))
+        ranked = counts.sort_values(ascending=False, kind="stable").index
+        # one name once, as the recommender lists them: colour variants sold under one name are one product
+        keys = [title_key(t) for t in rows.loc[ranked, "title"].astype(str)]
+        top = ranked[first_of_each_title(range(len(ranked)), keys)][: self.settings.recommendations]
         products = [product_fact(p, rows.at[p, "title"], rows.at[p, "price"], self.shop.currency, reasons=(why.POPULAR,))
                     for p in top]
         buyers = members[members["n_orders"] > 0]

@@ -104,6 +104,25 @@ def test_rules_pin_and_exclude(demo_shop):
         assert ids[0] == pinned and recs[0].reasons == (why.PINNED,)
 
 
+def test_a_message_never_lists_two_products_under_one_name():
+    # a shop sells colour variants under one name ("Metal Sign,Cupcake Single Hook", 82613A-D in the UCI
+    # shop): the blend puts two of them first, a message's products hold one
+    from contentgen.rank.diversity import title_key
+    from tests.test_rank import make_shop
+
+    purchases = [(f"s{i}", f"p{j}") for i in range(6) for j in range(1, 6)] + [("probe", f"p{j}") for j in range(1, 4)]
+    purchases += [(f"t{i}", "q1") for i in range(3)]
+    titles = {"p1": "JAM JAR", "p2": "TEA TOWEL", "p3": "CAKE TIN", "p4": "METAL SIGN,CUPCAKE SINGLE HOOK",
+              "p5": "Metal Sign Cupcake Single Hook", "q1": "PAPER CHAIN KIT"}
+    shop = make_shop(purchases, catalog_extra={"product_id": list(titles), "title": titles})
+    model = Recommender(replace(LIGHT, diversity=1.0)).fit(shop)
+    best = model.rank(["probe"], k=2)["probe"]
+    assert sorted(best) == ["p4", "p5"]  # the blend alone lists both
+    recs = model.recommend("probe", k=2)
+    assert recs[0].product_id == best[0] and recs[1].product_id == "q1"
+    assert len({title_key(r.title) for r in recs}) == len(recs) == 2
+
+
 def test_diversity_off_gives_the_blend_order(demo_shop):
     shopper = busiest_shopper(demo_shop)
     model = Recommender(replace(LIGHT, diversity=1.0)).fit(demo_shop)

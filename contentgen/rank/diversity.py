@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Iterable, Sequence
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -39,3 +42,24 @@ def mmr_select(
         available[pick] = False
         max_sim = np.maximum(max_sim, sub[pick])
     return candidates[chosen]
+
+
+def title_key(title: str) -> str:
+    """A title as a reader tells titles apart: case, punctuation and spacing aside ("Metal Sign,Cupcake
+    Single Hook" and "METAL SIGN CUPCAKE SINGLE HOOK" are one)."""
+    return " ".join(re.findall(r"\w+", str(title).lower()))
+
+
+def first_of_each_title(candidates: Iterable[int], keys: Sequence[str], taken: Iterable[int] | None = None) -> np.ndarray:
+    """``candidates`` (best first) without any whose title key (``keys``, indexed by candidate id) an
+    earlier candidate or one of ``taken`` already has: a shop's colour variants under one name are one
+    product to a reader, and a message that lists the name twice reads as a mistake."""
+    candidates = np.asarray(list(candidates), dtype=np.int64)
+    seen = {keys[c] for c in (() if taken is None else taken)}
+    keep = []
+    for c in candidates:
+        if keys[c] not in seen:
+            seen.add(keys[c])
+            keep.append(c)
+    return np.asarray(keep, dtype=np.int64)
+

@@ -17,7 +17,7 @@ from contentgen.errors import ConfigError, NotFittedError
 from contentgen.rank import reasons as why
 from contentgen.rank.base import InteractionScorer, Scorer
 from contentgen.rank.blend import BlendFit, blend_scores, fit_blend_weights, standardize_rows, top_k_indices
-from contentgen.rank.diversity import mmr_select
+from contentgen.rank.diversity import first_of_each_title, mmr_select, title_key
 from contentgen.rank.factory import create_scorer
 from contentgen.rank.interactions import Interactions, build_interactions
 from contentgen.rank.itemknn import ItemKNN
@@ -149,6 +149,7 @@ class Recommender:
         self.product_ids = shop.catalog["product_id"].astype(str).to_numpy()
         self.history = build_interactions(shop)
         self._titles = shop.catalog["title"].astype(str).map(display_title).to_numpy()
+        self._title_keys = np.array([title_key(t) for t in self._titles], dtype=object)
         self._prices = shop.catalog["price"].to_numpy(dtype=float)
         self._allowed = allowed_mask(shop.catalog, config.rules)
         self._boosts = boost_vector(shop.catalog, config.rules)
@@ -257,6 +258,9 @@ class Recommender:
         for row, shopper in enumerate(ids):
             pinned = self._pinned(row, banned)
             candidates = pool[row][~banned[row, pool[row]] & ~np.isin(pool[row], pinned)]
+            # one message never lists two products under the same name (draw 105: "Metal Sign Cupcake Single
+            # Hook" and "Metal Sign,Cupcake Single Hook", variants 82613D and 82613A, in one email)
+            candidates = first_of_each_title(candidates, self._title_keys, pinned)
             rest = mmr_select(candidates, scores[row, candidates], self.neighbours.similarity,
                               k - len(pinned), self.fitted_config.diversity)
             picks = np.concatenate([pinned, rest]).astype(np.int64)[:k]
