@@ -92,6 +92,10 @@ def test_every_family_is_reported_passed_or_not():
      "unless.months.north"),
     ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {named_by_product: 'yes'}}\n",
      "true or false"),
+    ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: [1, 2], until: '02-30'}}\n",
+     "MM-DD"),
+    ("languages: [en]\nrules:\n  - {id: a, family: v.x, lexicon: [x], fail: [x], unless: {months: [1, 2], until: '03-01'}}\n",
+     "outside unless.months"),
 ])
 def test_a_bad_rule_file_names_the_file_the_rule_and_the_fix(tmp_path, text, fix):
     path = tmp_path / "shop.yaml"

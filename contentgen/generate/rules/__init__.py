@@ -20,7 +20,8 @@ party supplies, and gifts"): the shop saying what it sells, not what each produc
 
 ``unless: {months: ...}`` is for claims only the date can support: a list of month numbers for a
 day everyone shares (Christmas: ``[9, 10, 11, 12]``), or ``{north: [...], south: [...]}`` for a
-season of the year, read with the policy's ``hemisphere``. A rule with months is in force only when
+season of the year, read with the policy's ``hemisphere``. ``until: "MM-DD"`` beside such a list ends
+it on the holiday's own day (Valentine's Day: ``months: [1, 2], until: "02-14"``). A rule with months is in force only when
 the brief has a send date outside them; with no send date, or for a season when the shop has not
 said its hemisphere, it is not in force (the check cannot tell, so it refuses nothing).
 
@@ -30,6 +31,7 @@ A shop adds or overrides rules by passing more files; the packaged ones are the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 import re
@@ -50,8 +52,8 @@ _RULE_KEYS = {"id", "family", "lexicon", "pattern", "scope", "reason", "channels
               "steer", "only_if"}
 _ONLY_IF_REGEX_KEYS = ("product", "every_product")  # regexes over each product's name and category
 _ONLY_IF_KEYS = {*_ONLY_IF_REGEX_KEYS, "kind"}
-_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "named_by_product", "named_by_offer", "kind", "every_kind",
-                "in_a_list"}
+_UNLESS_KEYS = {"offer", "policy", "product", "segment", "months", "until", "named_by_product", "named_by_offer", "kind",
+                "every_kind", "in_a_list"}
 HEMISPHERES = ("north", "south")  # the keys of a season's ``unless.months`` mapping
 
 
@@ -97,6 +99,9 @@ class Rule:
     # when the brief has no send date
     unless_months: tuple[int, ...] = ()
     unless_season: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # the holiday's own day (month, day): within ``unless_months`` a send date after it supports the
+    # claim no more ("for Valentine's Day" on 15 February)
+    unless_until: tuple[int, int] | None = None
     fail_examples: tuple[Any, ...] = ()
     pass_examples: tuple[Any, ...] = ()
     source: str = ""  # file the rule came from, for error messages
@@ -143,7 +148,8 @@ class Rule:
         if month is None:
             return True
         if self.unless_months and month in self.unless_months:
-            return True
+            sent = date.fromisoformat(brief.send_date)
+            return self.unless_until is None or (sent.month, sent.day) <= self.unless_until
         if self.unless_season:
             months = dict(self.unless_season).get(policy.hemisphere)
             return months is None or month in months
@@ -346,6 +352,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
     if bad_channels:
         raise ConfigError(f"{where}: channels {sorted(bad_channels)} are not among {CHANNELS}")
     months, season = _months(where, unless.get("months"))
+    until = _until(where, unless.get("until"), months)
     product = unless.get("product")
     try:
         product_regex = re.compile(product, re.I) if product else None
@@ -379,7 +386,7 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_regex["product"],
         only_if_every_product=only_if_regex["every_product"], only_if_kind=only_if_kind,
         unless_kind=kinds["kind"], unless_every_kind=kinds["every_kind"],
-        unless_months=months, unless_season=season, unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
+        unless_months=months, unless_season=season, unless_until=until, unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
         unless_named_by_offer=_flag(where, "unless.named_by_offer", unless.get("named_by_offer")),
         unless_in_a_list=_flag(where, "unless.in_a_list", unless.get("in_a_list")),
     )
@@ -396,6 +403,22 @@ def _months(where: str, value: Any) -> tuple[tuple[int, ...], tuple[tuple[str, t
                               f"months in each hemisphere); got {sorted(map(str, value)) or 'no keys'}")
         return (), tuple((h, _month_list(where, f"unless.months.{h}", value[h])) for h in HEMISPHERES if h in value)
     return _month_list(where, "unless.months", value), ()
+
+
+def _until(where: str, value: Any, months: tuple[int, ...]) -> tuple[int, int] | None:
+    """``unless.until``, the holiday's day as "MM-DD", as (month, day); it needs a list of months."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d{2})-(\d{2})", value) if isinstance(value, str) else None
+    try:
+        day = date(2000, int(match.group(1)), int(match.group(2))) if match else None  # 2000: 29 February exists
+    except ValueError:
+        day = None
+    if day is None:
+        raise ConfigError(f"{where}: unless.until must be a day of the year as \"MM-DD\" (e.g. \"02-14\"); got {value!r}")
+    if day.month not in months:
+        raise ConfigError(f"{where}: unless.until {value!r} falls outside unless.months {list(months)}; it ends them")
+    return day.month, day.day
 
 
 def _month_list(where: str, key: str, value: Any) -> tuple[int, ...]:
