@@ -179,3 +179,23 @@ def test_the_season_rules_refuse_a_spring_guide_in_a_december_send_but_not_a_chr
 def test_a_policy_with_an_unknown_hemisphere_names_the_choices():
     with pytest.raises(ConfigError, match="north"):
         ShopPolicy(hemisphere="northern")
+
+
+def test_a_holidays_months_may_end_on_its_day_even_across_the_new_year(tmp_path):
+    # only the holiday's own month is cut short: Twelfth Night's months [12, 1] end on 6 January
+    from contentgen.briefing import make_brief, product_fact
+
+    path = tmp_path / "shop.yaml"
+    path.write_text("languages: [en]\nrules:\n  - {id: twelfth, family: voice.season, pattern: 'twelfth night', "
+                    "unless: {months: [12, 1], until: '01-06'}, fail: [{text: 'Twelfth night.', send_date: '2012-01-07'}]}\n",
+                    encoding="utf-8")
+    [rule] = [r for r in RuleSet.load([path]).rules if r.id == "twelfth"]
+
+    def in_force(send_date: str) -> bool:
+        brief = make_brief(channel="email", products=[product_fact("1", "Regency Cakestand 3 Tier", 12.75)],
+                           voice=BrandVoice("Gift Co"), shopper_id="s1", send_date=send_date)
+        return rule.applies(brief, ShopPolicy())
+
+    assert [in_force(d) for d in ("2011-11-30", "2011-12-31", "2012-01-06", "2012-01-07", "2012-02-01")] == \
+        [True, False, False, True, True]
+

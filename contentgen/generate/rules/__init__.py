@@ -21,8 +21,8 @@ party supplies, and gifts"): the shop saying what it sells, not what each produc
 ``unless: {months: ...}`` is for claims only the date can support: a list of month numbers for a
 day everyone shares (Christmas: ``[9, 10, 11, 12]``), or ``{north: [...], south: [...]}`` for a
 season of the year, read with the policy's ``hemisphere``. ``until: "MM-DD"`` beside such a list ends
-it on the holiday's own day (Valentine's Day: ``months: [1, 2], until: "02-14"``). A rule with months is in force only when
-the brief has a send date outside them; with no send date, or for a season when the shop has not
+it on the holiday's own day (Valentine's Day: ``months: [1, 2], until: "02-14"``). A rule with months is
+in force only when the brief has a send date outside them; with no send date, or for a season when the shop has not
 said its hemisphere, it is not in force (the check cannot tell, so it refuses nothing).
 
 A shop adds or overrides rules by passing more files; the packaged ones are the defaults.
@@ -148,8 +148,9 @@ class Rule:
         if month is None:
             return True
         if self.unless_months and month in self.unless_months:
-            sent = date.fromisoformat(brief.send_date)
-            return self.unless_until is None or (sent.month, sent.day) <= self.unless_until
+            # only the holiday's own month is cut short, so months that wrap the year ([12, 1]) read as well
+            return (self.unless_until is None or month != self.unless_until[0]
+                    or date.fromisoformat(brief.send_date).day <= self.unless_until[1])
         if self.unless_season:
             months = dict(self.unless_season).get(policy.hemisphere)
             return months is None or month in months
@@ -386,7 +387,8 @@ def _rule(path: Path, languages: tuple[str, ...], index: int, entry: Any) -> Rul
         fail_examples=fail, pass_examples=passing, source=str(path), steer=steer, only_if_product=only_if_regex["product"],
         only_if_every_product=only_if_regex["every_product"], only_if_kind=only_if_kind,
         unless_kind=kinds["kind"], unless_every_kind=kinds["every_kind"],
-        unless_months=months, unless_season=season, unless_until=until, unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
+        unless_months=months, unless_season=season, unless_until=until,
+        unless_named_by_product=_flag(where, "unless.named_by_product", unless.get("named_by_product")),
         unless_named_by_offer=_flag(where, "unless.named_by_offer", unless.get("named_by_offer")),
         unless_in_a_list=_flag(where, "unless.in_a_list", unless.get("in_a_list")),
     )
