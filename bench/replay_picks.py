@@ -28,28 +28,31 @@ import shutil
 CHANNEL_ORDER = ("email", "push", "sms", "ad", "social")  # the table's columns, those a draw has
 
 
-def spare_by_template(prompts_dir=None, spare: int | None = None):
-    """The spare the Writer samples for per template name: ``spare`` where given (``--spare``), else the
-    template's own front-matter ``spare`` (the folder the checks read limits from), else the Writer's."""
+def by_template(prompts_dir, given, read):
+    """A Writer setting per template name: ``given`` where given (a command-line flag), else what
+    ``read(template, settings)`` makes of the template's own front matter (the folder the checks read
+    limits from) and the Writer's default."""
     from contentgen.generate.prompts import TemplateLibrary
-    from contentgen.generate.writer import WriterSettings, template_spare
+    from contentgen.generate.writer import WriterSettings
 
-    if spare is not None:
-        return lambda name: spare
+    if given is not None:
+        return lambda name: given
     templates, settings = TemplateLibrary.load(prompts_dir), WriterSettings()
-    return lambda name: template_spare(templates.get(name), settings)
+    return lambda name: read(templates.get(name), settings)
+
+
+def spare_by_template(prompts_dir=None, spare: int | None = None):
+    """The spare the Writer samples for per template name (``--spare``, else ``writer.template_spare``)."""
+    from contentgen.generate.writer import template_spare
+
+    return by_template(prompts_dir, spare, template_spare)
 
 
 def rounds_by_template(prompts_dir=None, rounds: int | None = None):
-    """The rounds the Writer may sample per template name: ``rounds`` where given (``--rounds``), else the
-    template's own front-matter ``rounds``, else the Writer's ``max_rounds``."""
-    from contentgen.generate.prompts import TemplateLibrary
-    from contentgen.generate.writer import WriterSettings, template_rounds
+    """The rounds the Writer may sample per template name (``--rounds``, else ``writer.template_rounds``)."""
+    from contentgen.generate.writer import template_rounds
 
-    if rounds is not None:
-        return lambda name: rounds
-    templates, settings = TemplateLibrary.load(prompts_dir), WriterSettings()
-    return lambda name: template_rounds(templates.get(name), settings)
+    return by_template(prompts_dir, rounds, template_rounds)
 
 
 def kept_as_the_writer_keeps(pool, passes, creative_of, variants: int, spare: int, per_round: int,
