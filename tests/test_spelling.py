@@ -38,9 +38,15 @@ def test_american_phrasings_become_british_for_a_british_shop_only():
     # with no send month "the holidays" is left (British English says it too); "store" alone is also a verb
     for kept in ("Gifts for the holidays.", "Store them away.", "What is in store for you?"):
         assert house_spelling(kept, "british") == kept
+    # the American season is autumn; the verb and "break the fall" are not the season
+    assert house_spelling("Decorations for the fall, in fall colors, this fall season.", "british") == \
+        "Decorations for autumn, in autumn colours, this autumn season."
+    for kept in ("Break the fall with a soft mat.", "Fall asleep with a hot water bottle.", "Cosy nights in the fall."):
+        assert house_spelling(kept, "american") == kept.replace("Cosy", "Cozy")
+    assert house_spelling("Break the fall with a soft mat.", "british") == "Break the fall with a soft mat."
 
 
-def test_a_british_shops_holidays_in_november_and_december_are_christmas():
+def test_a_british_shops_holidays_from_october_to_december_are_christmas():
     text = "Get ready for the holidays with holiday gifts and holiday-themed cards for the holiday season."
     assert house_spelling(text, "british", month=12) == \
         "Get ready for Christmas with Christmas gifts and Christmas-themed cards for the festive season."
@@ -49,6 +55,9 @@ def test_a_british_shops_holidays_in_november_and_december_are_christmas():
         "Christmas is near. As Christmas approaches, look."
     assert house_spelling("Perfect for Christmas and the holidays.", "british", month=12) == "Perfect for Christmas."
     assert house_spelling("Christmas and Holiday Gifts", "british", month=12) == "Christmas Gifts"
+    # in October the model's holidays are Christmas too; in September they may be the summer's
+    assert house_spelling("Decorations for the holidays.", "british", month=10) == "Decorations for Christmas."
+    assert house_spelling("Decorations for the holidays.", "british", month=9) == "Decorations for the holidays."
     # a holiday away keeps its word; other months, an American shop and the product's name keep "holiday"
     away = "Pack it for your holiday cottage or your next holiday or trip."
     assert house_spelling(away, "british", month=12) == away
