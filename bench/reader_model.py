@@ -109,6 +109,8 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--replay", nargs="*", default=[], metavar="K,K,..",
                         help="groups of draw numbers to hold out together and re-pick with today's checks")
+    parser.add_argument("--replay-only", action="store_true",
+                        help="skip the table of every draw held out alone (a fit per draw: most of the run's time)")
     args = parser.parse_args()
 
     data, vectors, embedding = embedded_reads(args.language)
@@ -122,7 +124,7 @@ def main() -> None:
           "| quality + reader (embedding) | quality + reader (+ n-grams) |")
     print("|---|---|---|---|---|---|---|---|---|")
     totals = defaultdict(int)
-    for key_path in sorted(glob.glob("bench/copy-ranking*/key.json")):
+    for key_path in [] if args.replay_only else sorted(glob.glob("bench/copy-ranking*/key.json")):
         held = str(Path(key_path).parent / "records.jsonl")
         key = json.loads(Path(key_path).read_text(encoding="utf-8"))["records"]
         if not any(v.get("shots") == 2 for v in key.values()):
