@@ -75,8 +75,8 @@ _BRITISH_USAGE = (
 # panels before them sent both about half the time (989/1846, 487/945). October is a Christmas month
 # too: readers of October sends (draws 83, 86, 107) sent 0 of 86 lines with "holiday(s)", 83 of them
 # refused for it ("for the holidays" is American), and the season checks let Christmas be sold from
-# September. Not before the nouns of a
-# British holiday away ("holiday home", "holiday cottage"), nor where "holiday" is a noun ("your next holiday or").
+# September. Not before the nouns of a British holiday away ("holiday home", "holiday cottage"), nor
+# where "holiday" is a noun ("your next holiday or").
 _CHRISTMAS_MONTHS = (10, 11, 12)
 _HOLIDAY_AS_CHRISTMAS = re.compile(
     r"\bthe holidays?\b|\bholiday(?=[ -](?!(homes?|cottages?|lets?|parks?|camps?|clubs?|resorts?|trips?|travel|"
