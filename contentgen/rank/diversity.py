@@ -62,4 +62,3 @@ def first_of_each_title(candidates: Iterable[int], keys: Sequence[str], taken: I
             seen.add(keys[c])
             keep.append(c)
     return np.asarray(keep, dtype=np.int64)
-
