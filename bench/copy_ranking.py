@@ -74,14 +74,16 @@ def _text(fields: dict[str, str]) -> str:  # the layout of writer.Copy.text
 def sample_candidates(writer, template, brief, samples: int):
     """``writer``'s prompt for ``brief`` (exemplars included) and sampling settings, drawn once per seed
     0..samples-1 as a sequential backend draws: (seed, generation, checked candidate) for each sample
-    the Writer parses (its shortening and finishing applied)."""
+    the Writer parses (its shortening, trimming and finishing applied), and whether it was trimmed
+    (``WriterSettings.trim_sentences``: it failed a check until its last sentences were cut)."""
     job = writer._job(template, brief)
     sampling = writer.sampling(template, job.avoid)
     for k in range(samples):
         [[generation]] = writer.generator.generate([job.prompt], replace(sampling, seed=k), n=1)
+        trimmed_before = writer.stats["trimmed"]
         candidate = writer._candidate(template, brief, generation.text, generation.truncated, job.examples, job.limits)
         if candidate is not None:
-            yield k, generation, candidate
+            yield k, generation, candidate, writer.stats["trimmed"] > trimmed_before
 
 
 def draw(args) -> None:
@@ -140,9 +142,10 @@ def draw(args) -> None:
             pools = {}
             for pool_key, writer in writers.items():
                 pool = []
-                for k, generation, (creative, fields, checks) in sample_candidates(writer, writer.templates.for_brief(brief), brief, args.samples):
+                for k, generation, (creative, fields, checks), trimmed in sample_candidates(
+                        writer, writer.templates.for_brief(brief), brief, args.samples):
                     pool.append({"creative": creative, "fields": fields, "failed": [c.name for c in failed(checks)],
-                                 "logprob": getattr(generation, "mean_logprob", None), "draw": k})
+                                 "logprob": getattr(generation, "mean_logprob", None), "draw": k, "trimmed": trimmed})
                 # the reader model's score of each parsed candidate (kept in the key for re-picking)
                 for candidate, score in zip(pool, base.reader.scores([c["creative"] for c in pool], brief) if base.reader else [None] * len(pool)):
                     candidate["reader"] = score
@@ -173,6 +176,7 @@ def draw(args) -> None:
                     records.append(_record(rid, brief, template.name, candidate["creative"], candidate["fields"], False))
                     key[rid] = {"brief": brief_id, "shots": shots, "steered": steer, "prompts": alt, "draw": candidate["draw"],
                                 "failed": candidate["failed"], "reader": candidate["reader"], "logprob": candidate["logprob"],
+                                "trimmed": candidate["trimmed"],
                                 "conditions": sorted(c for c, picks in chosen_by.items() if ((shots, steer, alt), i) in picks)}
             rid = f"{brief_id}/fallback"
             records.append(_record(rid, brief, template.name, fallback_creative, fallback_fields, True))

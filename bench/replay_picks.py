@@ -163,7 +163,8 @@ def checks_by_prompts() -> dict:
 
 
 def replay(folder: Path, run, variants: int, spare, per_round: int, rank, min_reader: float = 0.0,
-           alternative: bool = False, copies_refused: bool = False, two_part: bool = False, rounds=None) -> dict:
+           alternative: bool = False, copies_refused: bool = False, two_part: bool = False, rounds=None,
+           untrimmed: bool = False) -> dict:
     from contentgen.generate.guardrails import fits_one_sms
     from contentgen.generate.labelled import load_labelled
 
@@ -182,7 +183,8 @@ def replay(folder: Path, run, variants: int, spare, per_round: int, rank, min_re
         tally["briefs"] += 1
         kept, samples = kept_as_the_writer_keeps(
             sorted(pools[brief_id]), lambda rid, v: not (
-                (copies_refused and "copied_example" in v["failed"]) or any(not c.passed for c in run(read[rid]))
+                (copies_refused and "copied_example" in v["failed"]) or (untrimmed and v.get("trimmed"))
+                or any(not c.passed for c in run(read[rid]))
                 or (v.get("reader") is not None and v["reader"] < min_reader)),  # as WriterSettings.min_reader
             lambda rid: read[rid].creative, variants, spare_of(read[fallback_rid].template), per_round,
             rounds_of(read[fallback_rid].template))
@@ -235,6 +237,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=None,
                         help="WriterSettings.max_rounds: rounds of samples a brief may take (default: each template's "
                              "own rounds, else the Writer's; a draw holds as many as its samples allow)")
+    parser.add_argument("--untrimmed", action="store_true",
+                        help="refuse a candidate the draw's Writer trimmed to its leading sentences (it failed as the "
+                             "model wrote it), as a Writer with trim_sentences=False would")
     parser.add_argument("--two-part", action="store_true",
                         help="offer SMS that need two parts beside one that fits one, as the Writer did until 2026-12-06")
     args = parser.parse_args()
@@ -246,7 +251,7 @@ def main() -> None:
     lines, rows, channels = [], [], []
     for folder in args.draws:
         t = replay(folder, run, args.variants, spare, per_round, rank, args.min_reader, args.alternative, args.copies_refused,
-                   args.two_part, rounds)
+                   args.two_part, rounds, args.untrimmed)
         if not t["briefs"]:
             continue
         for k in total:

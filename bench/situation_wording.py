@@ -61,7 +61,7 @@ def main() -> None:
                 brief = replace(shipped, situation=situation_with(shipped.situation, clause))
                 t, passing = tally[wording], set()
                 t["briefs"] += 1
-                for k, _, (creative, fields, checks) in sample_candidates(writer, writer.templates.for_brief(brief), brief, args.samples):
+                for k, _, (creative, fields, checks), _ in sample_candidates(writer, writer.templates.for_brief(brief), brief, args.samples):
                     refused = [c.name for c in failed(checks)]
                     t["parsed"] += 1
                     t["passed"] += not refused
