@@ -4,11 +4,15 @@ Readers differ: one panel sends more than another (bench/RESULTS.md, "Draws 30-3
 range carries some messages an earlier reader already read (from draws of the same channels), under
 the same neutral ids as the rest; ``split`` then reports, per reader, how often they agree with the
 earlier verdict, next to the draw's own reads, which it writes out keyed by the draw's ids for
-``guardrails_labels_read.py merge``.
+``guardrails_labels_read.py merge``. ``make`` also writes each reader's task (``blind40-reader1.txt``
+...) from ``bench/blind_reader_prompt.txt``, the prompt draw 111's panel read with; the panels of
+draws 1-110 read with earlier prompts that were not kept, and draw 111's panel was stricter than
+theirs (it sent 6 of the 14 calibration messages they had sent), so compare reads across draws by
+the calibration, and a change by two arms of one draw.
 
     PYTHONPATH=. python bench/blind_batch.py make bench/copy-ranking-40 --calibrate bench/copy-ranking-30 bench/copy-ranking-34 \
         --readers 4 --per-reader 16 --out /tmp/reads/blind40.jsonl
-    PYTHONPATH=. python bench/blind_batch.py split /tmp/reads/blind40.jsonl /tmp/reads/r40-*.txt --out /tmp/reads/r40.txt
+    PYTHONPATH=. python bench/blind_batch.py split /tmp/reads/blind40.jsonl /tmp/reads/blind40-r*.txt --out /tmp/reads/r40.txt
     PYTHONPATH=. python bench/guardrails_labels_read.py merge bench/copy-ranking-40/records.jsonl /tmp/reads/r40.txt
 
 Two versions of the same list (a change and the code before it) are best read mixed, by the same
@@ -56,9 +60,17 @@ def make(args) -> None:
                                                     encoding="utf-8")
     size = -(-len(rows) // args.readers)
     print(f"{len(rows)} messages ({len(own)} of {', '.join(names)}, {len(calibration)} read before) in {args.out}")
+    prompt = (Path(__file__).parent / "blind_reader_prompt.txt").read_text(encoding="utf-8")
     for k in range(args.readers):
         start, stop = k * size, min(len(rows), (k + 1) * size)
-        print(f"reader {k + 1}: --from {start} --to {stop} ({stop - start} messages)")
+        # each reader's task, from the prompt draw 111's panel read with (a reader, a helper session, reads
+        # it and writes its verdicts next to the batch)
+        task = args.out.with_name(f"{args.out.stem}-reader{k + 1}.txt")
+        task.write_text(prompt.format(repo=Path(__file__).resolve().parents[1], blind=args.out.resolve(), start=start,
+                                      stop=stop, first=f"B{start:03d}", last=f"B{stop - 1:03d}",
+                                      out=args.out.with_name(f"{args.out.stem}-r{k + 1}.txt").resolve()),
+                        encoding="utf-8")
+        print(f"reader {k + 1}: --from {start} --to {stop} ({stop - start} messages), task in {task}")
 
 
 def split(args) -> None:

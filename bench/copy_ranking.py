@@ -128,6 +128,7 @@ def draw(args) -> None:
         else base.settings.sampling
     writers = {(shots, steer, alt): Writer(base.generator, other if alt else base.templates,
                                            replace(base.settings, shots=shots, steer=steer,
+                                                   trim_sentences=args.trim_sentences or base.settings.trim_sentences,
                                                    sampling=other_sampling if alt else base.settings.sampling),
                                            base.guardrails, base.known_products, policy=base.policy,
                                            exemplars=other_exemplars if alt else base.exemplars)
@@ -195,7 +196,7 @@ def draw(args) -> None:
               "fallback for the briefs, shuffled, no verdicts", "commit": commit, "seed": args.seed,
               "shoppers": len(chosen), "channels": args.channels, "language": args.language, "conditions": args.conditions, "samples": args.samples, "variants": args.variants,
               "generator": base.generator.name, "seconds": round(time.perf_counter() - started),
-              "prompts": str(args.prompts or ""), "library": str(args.library or ""), "library_replaces": bool(args.library_replaces), "temperature": args.temperature,
+              "prompts": str(args.prompts or ""), "library": str(args.library or ""), "library_replaces": bool(args.library_replaces), "temperature": args.temperature, "trim_sentences": args.trim_sentences,
               "data": "UCI Online Retail (CC BY 4.0): product names and prices", "data_dir": str(args.data_dir or "")}
     with open(out / "records.jsonl", "w", encoding="utf-8") as handle:
         handle.write(json.dumps(header, ensure_ascii=False) + "\n")
@@ -339,6 +340,10 @@ def main() -> None:
     d.add_argument("--library-replaces", action="store_true",
                    help="condition F reads the --library file instead of the project's seeds and approvals")
     d.add_argument("--temperature", type=float, default=None, help="condition F samples at this temperature (E: the Writer's)")
+    d.add_argument("--trim-sentences", action="store_true",
+                   help="every pool's Writer trims a failing candidate to its leading sentences where they pass "
+                        "(WriterSettings.trim_sentences; the key marks each trimmed candidate, and "
+                        "replay_picks.py --untrimmed re-picks the same pools as without it)")
     m = sub.add_parser("measure", help="per-condition send-as-is from the reader's labels")
     m.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))
     m.add_argument("--missed", type=int, default=10)

@@ -218,21 +218,22 @@ def test_a_too_long_part_is_shortened_to_its_complete_first_sentences(library):
 
 
 def test_a_part_that_fails_for_its_last_sentence_is_trimmed_to_the_sentences_before_it(library):
-    """A candidate whose last sentence carries a claim the checks refuse passes on its leading sentences:
-    the model's own complete sentences, never a cut mid-sentence; with trim_sentences=False it fails."""
+    """With trim_sentences, a candidate whose last sentence carries a claim the checks refuse passes on its
+    leading sentences: the model's own complete sentences, never a cut mid-sentence. By default it fails."""
     hook = "Your table deserves a little Regency charm. Bright colours for every day. Hurry, only 2 left in stock!"
     answer = json.dumps({"hook": hook, "cta": "See the picks"})
-    writer = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+    writer = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1, trim_sentences=True))
     [[copy]] = writer.write_many([email_brief()])
     assert not copy.fallback and copy.passed
     assert dict(copy.creative)["hook"] == "Your table deserves a little Regency charm. Bright colours for every day."
     assert writer.stats["trimmed"] == 1
-    untrimmed = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1, trim_sentences=False))
+    untrimmed = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1))  # the default
     [[copy]] = untrimmed.write_many([email_brief()])
     assert copy.fallback and untrimmed.stats["trimmed"] == 0
     # a part whose first sentence fails is not rescued by cutting what follows it
     first_fails = json.dumps({"hook": "Only 2 left in stock! Your table deserves a little Regency charm.", "cta": "See the picks"})
-    [[copy]] = Writer(scripted(first_fails), library, WriterSettings(variants=1, candidates=1, max_rounds=1)).write_many([email_brief()])
+    [[copy]] = Writer(scripted(first_fails), library,
+                      WriterSettings(variants=1, candidates=1, max_rounds=1, trim_sentences=True)).write_many([email_brief()])
     assert copy.fallback
 
 

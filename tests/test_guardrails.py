@@ -32,6 +32,8 @@ GOOD = ("Your next tea party deserves a centrepiece.\n- Regency Cakestand 3 Tier
 
 def test_grounded_copy_passes_every_check():
     assert names(GOOD) == set()
+    # the offer's end date as the template writes it for a British shop (prompts.context_for)
+    assert names(GOOD.replace("until 2011-12-31", "until 31 December 2011")) == set()
 
 
 def test_upper_case_catalog_form_and_numbers_in_names_are_facts():

@@ -8,7 +8,7 @@ import pytest
 
 from contentgen.brief import CHANNELS, BrandVoice, Brief, OfferTerms, ProductFact
 from contentgen.errors import TemplateError
-from contentgen.data.text import sanitize_untrusted
+from contentgen.data.text import format_date, sanitize_untrusted
 from contentgen.generate.prompts import TemplateLibrary, parse_template
 
 GOOD = """---
@@ -192,3 +192,21 @@ def test_the_email_subject_the_push_title_and_the_ad_headline_name_the_first_pro
         creative = {p.name: "一句引语。" if language == "zh" else "A look at the picks." for p in template.creative}
         fields = library.render_message(template, shopper, creative)
         assert "Rabbit Night Light" in fields[part]
+
+
+def test_an_offers_end_date_is_written_as_the_shop_writes_a_date():
+    """Readers faulted "until 2010-12-11" in the emails' offer line (bench/copy-ranking-111)."""
+    assert format_date("2010-12-11") == "11 December 2010"
+    assert format_date("2010-12-11", "en", "american") == "December 11, 2010"
+    assert format_date("2011-03-05", "zh") == "2011年3月5日"
+    assert format_date("next Friday") == "next Friday" and format_date("") == ""
+    assert format_date("2011-13-05") == "2011-13-05"  # not a date: left as the shop wrote it
+    offer = OfferTerms("o1", "percent_off", 15, "BACK15", "2011-12-31", "15% off your next order")
+    products = (ProductFact("22423", "REGENCY CAKESTAND 3 TIER", 12.75),)
+    for language, spelling, shown in (("en", "british", "until 31 December 2011."), ("en", "american", "until December 31, 2011."),
+                                      ("zh", "", "有效期至 2011年12月31日")):
+        b = Brief(channel="email", language=language, voice=BrandVoice("Gift Co", spelling=spelling), products=products,
+                  offer=offer, situation="")
+        library = TemplateLibrary.load()
+        body = library.render_message(library.for_brief(b), b, {"hook": "A look at the picks.", "cta": "Have a look"})["body"]
+        assert shown in body and "2011-12-31" not in body

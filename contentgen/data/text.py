@@ -61,6 +61,25 @@ def format_money(value: float, currency: str = "GBP") -> str:
     return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
 
 
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+
+
+def format_date(iso_date: str, language: str = "en", spelling: str = "british") -> str:
+    """A date as the copy shows it: "11 December 2010" for a British shop, "December 11, 2010" for an
+    American one, "2010年12月11日" in Chinese. Readers of the emails' offer lines faulted "until
+    2010-12-11" (bench/copy-ranking-111). Text that is not an ISO date is returned as it is."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})\s*", iso_date or "")
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 1 <= int(match.group(3)) <= 31:
+        return iso_date
+    year, month, day = (int(g) for g in match.groups())
+    if language == "zh":
+        return f"{year}年{month}月{day}日"
+    if spelling == "american":
+        return f"{MONTH_NAMES[month - 1]} {day}, {year}"
+    return f"{day} {MONTH_NAMES[month - 1]} {year}"
+
+
 # Characters that change what text says without being seen: zero-width spaces and joiners, soft
 # hyphens, word joiners, byte-order marks, variation selectors. "IGN\u200bORE" must read as "IGNORE".
 _INVISIBLE = re.compile("[\u00ad\u034f\u180e\u200b-\u200d\u2060-\u2064\ufe00-\ufe0f\ufeff]")

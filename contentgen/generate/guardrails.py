@@ -18,7 +18,7 @@ from typing import Collection, Iterable, Mapping, Sequence
 from contentgen.brief import Brief, ProductFact
 from contentgen.generate.rules import RuleSet, default_rules
 from contentgen.policy import ShopPolicy
-from contentgen.data.text import NUMBER, format_money, numbers_in, parse_number, sanitize_untrusted, untrusted_text_reason
+from contentgen.data.text import NUMBER, format_date, format_money, numbers_in, parse_number, sanitize_untrusted, untrusted_text_reason
 
 
 @dataclass(frozen=True)
@@ -279,7 +279,8 @@ def _merge_strings(brief: Brief) -> list[str]:
     for product in brief.products:
         strings += [product.name, sanitize_untrusted(product.name), product.url, format_money(product.price, product.currency)]
     if brief.offer is not None:
-        strings += [brief.offer.description, brief.offer.code, brief.offer.expires]
+        strings += [brief.offer.description, brief.offer.code, brief.offer.expires,
+                    format_date(brief.offer.expires, brief.language, brief.voice.spelling)]
     strings += list(brief.links)
     # the shop's own name and address (an email footer) are its facts, not the model's
     strings += [brief.voice.name, brief.voice.postal_address]

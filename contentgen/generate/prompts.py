@@ -25,7 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 import yaml
 
 from contentgen.brief import CHANNELS, LANGUAGES, Brief
-from contentgen.data.text import format_money, sanitize_untrusted  # noqa: F401  (re-exported: older imports)
+from contentgen.data.text import MONTH_NAMES, format_date, format_money, sanitize_untrusted  # noqa: F401  (re-exported: older imports)
 from contentgen.errors import TemplateError
 from contentgen.generate.exemplars import AUDIENCES
 from contentgen.generate.product_kinds import kind_words
@@ -103,17 +103,13 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")
-
-
 def send_month(brief: Brief) -> str:
     """The month the message goes out, in the brief's language ("December", "12月"); "" when the
     send date is not known. The prompt names it so the model writes for the right season."""
     month = brief.send_month
     if month is None:
         return ""
-    return f"{month}月" if brief.language == "zh" else _MONTHS_EN[month - 1]
+    return f"{month}月" if brief.language == "zh" else MONTH_NAMES[month - 1]
 
 
 def context_for(brief: Brief, creative: Mapping[str, str] | None = None, policy: ShopPolicy | None = None) -> dict[str, Any]:
@@ -140,7 +136,8 @@ def context_for(brief: Brief, creative: Mapping[str, str] | None = None, policy:
             # the wording starts a sentence wherever a template puts it ("... £2.95. Free shipping ...")
             "description": brief.offer.description[:1].upper() + brief.offer.description[1:],
             "code": brief.offer.code,
-            "expires": brief.offer.expires,
+            # the end date as the shop writes a date ("11 December 2010"), not the brief's ISO form
+            "expires": format_date(brief.offer.expires, brief.language, brief.voice.spelling),
         }
     return {
         "shop": brief.voice.name,
