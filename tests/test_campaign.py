@@ -149,7 +149,7 @@ def test_merge_puts_each_recipients_own_facts_around_the_cohort_lines(cohort_mer
     merged = cohort_merger.merge(brief, "email_en", [("A", LINES)], 0, footer)
     assert merged.status == "ready" and merged.variant == "A" and not merged.fallback
     body = merged.field("body")
-    for fact in ("Hi Ann,", LINES["hook"], "Jumbo Bag Red Retrospot, £2.08", "SAVE10", "2011-12-24", ADDRESS, "*|UNSUB|*"):
+    for fact in ("Hi Ann,", LINES["hook"], "Jumbo Bag Red Retrospot, £2.08", "SAVE10", "24 December 2011", ADDRESS, "*|UNSUB|*"):
         assert fact in body
     assert all(c.passed for c in merged.checks)
     other = cohort_merger.merge(recipient_brief([ProductFact("22423", "Regency Cakestand 3 Tier", 12.75)], "Bo"),

@@ -217,6 +217,21 @@ def test_a_too_long_part_is_shortened_to_its_complete_first_sentences(library):
     assert dict(copy.creative)["cta"] == "See the picks"  # fitted already
 
 
+def test_a_post_that_ends_in_hashtags_gets_no_full_stop_after_them(library):
+    """Readers faulted "#HomeDecor #UniqueItems." (draw 111): a full stop is not added after a closing
+    hashtag, and the model's own is taken off."""
+    for post in ("A look at the picks. #HomeDecor #Gifts", "A look at the picks. #HomeDecor #Gifts.",
+                 "A look at the picks #HomeDecor #Gifts"):
+        writer = Writer(scripted(json.dumps({"post": post})), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+        [[copy]] = writer.write_many([email_brief(channel="social", offer=None)])
+        assert dict(copy.creative)["post"] == "A look at the picks. #HomeDecor #Gifts" and copy.passed
+    # a sentence left dangling before its hashtags is still cut off
+    writer = Writer(scripted(json.dumps({"post": "A look at the #HomeDecor"})), library,
+                    WriterSettings(variants=1, candidates=1, max_rounds=1))
+    [[copy]] = writer.write_many([email_brief(channel="social", offer=None)])
+    assert copy.fallback and writer.stats["failed:truncated"] == 1
+
+
 def test_a_part_that_fails_for_its_last_sentence_is_trimmed_to_the_sentences_before_it(library):
     """With trim_sentences, a candidate whose last sentence carries a claim the checks refuse passes on its
     leading sentences: the model's own complete sentences, never a cut mid-sentence. By default it fails."""

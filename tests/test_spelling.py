@@ -58,6 +58,11 @@ def test_a_british_shops_holidays_from_october_to_december_are_christmas():
     # in October the model's holidays are Christmas too; in September they may be the summer's
     assert house_spelling("Decorations for the holidays.", "british", month=10) == "Decorations for Christmas."
     assert house_spelling("Decorations for the holidays.", "british", month=9) == "Decorations for the holidays."
+    # "the upcoming holiday" where the phrase ends (draw 111, November); a trip away keeps its word
+    assert house_spelling("Gifts for the upcoming holiday.", "british", month=11) == "Gifts for Christmas."
+    assert house_spelling("Ready for the coming holidays and beyond!", "british", month=12) == "Ready for Christmas and beyond!"
+    assert house_spelling("Pack for your upcoming holiday trip.", "british", month=11) == "Pack for your upcoming holiday trip."
+    assert house_spelling("Gifts for the upcoming holiday.", "british", month=7) == "Gifts for the upcoming holiday."
     # a holiday away keeps its word; other months, an American shop and the product's name keep "holiday"
     away = "Pack it for your holiday cottage or your next holiday or trip."
     assert house_spelling(away, "british", month=12) == away

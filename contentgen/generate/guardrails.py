@@ -515,7 +515,8 @@ _PLACEHOLDER = re.compile(
 )
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_SENTENCE_END = re.compile(r"[.!?。！？…)\"'”’]\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$")
+# a sentence ends in its stop or an emoji, and hashtags may follow it ("... the picks. #HomeDecor")
+_SENTENCE_END = re.compile(r"([.!?。！？…)\"'”’]|[\U0001F300-\U0001FAFF\u2600-\u27BF])\s*(#\w+\s*)*$")
 _REPEATED_PHRASE = re.compile(r"\b(\w+(?:\W+\w+){1,5})\W+\1\b", re.I)  # two to six words, said twice in a row
 _WORD_AND_ITSELF = re.compile(r"\b(\w{4,})\W+(and|or|&)\W+\1\b", re.I)
 _DANGLING = re.compile(r"(\b(and|or|the|a|an|of|to|with|for|your|our|in|on|but|so)|[,;:(\-–—])\s*$", re.I)

@@ -79,6 +79,9 @@ _BRITISH_USAGE = (
 # where "holiday" is a noun ("your next holiday or").
 _CHRISTMAS_MONTHS = (10, 11, 12)
 _HOLIDAY_AS_CHRISTMAS = re.compile(
+    # "for the upcoming holiday." (draw 111, November: both panels called it American) is Christmas too,
+    # where the phrase ends there; "your upcoming holiday trip" is a trip
+    r"\b((the|this) )?(upcoming|coming) holidays?(?=[.!?,;:]|\s+(and|or|with|for|in|at|to)\b|\s*$)|"
     r"\bthe holidays?\b|\bholiday(?=[ -](?!(homes?|cottages?|lets?|parks?|camps?|clubs?|resorts?|trips?|travel|"
     r"destinations?|makers?|packages?|rentals?|and|or|nor|but|to|for|with|in|on|at|of|from|by|is|was|will|as|so|this|"
     r"that|the|an?|we|you|it|our|your)\b)[a-z])", re.I)

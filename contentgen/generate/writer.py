@@ -167,7 +167,15 @@ def _normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().strip(".!?").lower()
 
 
+_TRAILING_HASHTAGS = re.compile(r"\s+((?:#\w+\s*)+?)\.?\s*$")
+
+
 def _finish_sentence(text: str, language: str) -> str:
+    # hashtags close a post after its last sentence, with no full stop after them: readers faulted
+    # "#HomeDecor #UniqueItems." (draw 111)
+    hashtags = _TRAILING_HASHTAGS.search(text)
+    if hashtags:
+        return f"{_finish_sentence(text[:hashtags.start()], language)} {hashtags.group(1).strip()}"
     # a complete sentence without its full stop is fine to finish; a dangling one is left to fail
     if text and (text[-1].isalnum()) and not re.search(r"\b(and|or|the|a|an|of|to|with|for|your|our)$", text, re.I):
         return text + ("。" if language == "zh" and not text[-1].isascii() else ".")
