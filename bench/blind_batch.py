@@ -5,10 +5,11 @@ range carries some messages an earlier reader already read (from draws of the sa
 the same neutral ids as the rest; ``split`` then reports, per reader, how often they agree with the
 earlier verdict, next to the draw's own reads, which it writes out keyed by the draw's ids for
 ``guardrails_labels_read.py merge``. ``make`` also writes each reader's task (``blind40-reader1.txt``
-...) from ``bench/blind_reader_prompt.txt``, the prompt draw 111's panel read with; the panels of
-draws 1-110 read with earlier prompts that were not kept, and draw 111's panel was stricter than
-theirs (it sent 6 of the 14 calibration messages they had sent), so compare reads across draws by
-the calibration, and a change by two arms of one draw.
+...) from ``--prompt``. The panels of draws 1-110 read with prompts that were not kept. Draw 111 was
+read twice: with ``blind_reader_prompt.txt``, which defines each family, the panel sent 6 of the 14
+calibration messages earlier panels had sent and 0 of their 34 refusals; with
+``blind_reader_prompt_names_only.txt``, 14 of 14 and 7 of 34. So the level of send-as-is depends on
+the panel: compare reads across draws by the calibration, and a change by two arms of one draw.
 
     PYTHONPATH=. python bench/blind_batch.py make bench/copy-ranking-40 --calibrate bench/copy-ranking-30 bench/copy-ranking-34 \
         --readers 4 --per-reader 16 --out /tmp/reads/blind40.jsonl
@@ -60,11 +61,10 @@ def make(args) -> None:
                                                     encoding="utf-8")
     size = -(-len(rows) // args.readers)
     print(f"{len(rows)} messages ({len(own)} of {', '.join(names)}, {len(calibration)} read before) in {args.out}")
-    prompt = (Path(__file__).parent / "blind_reader_prompt.txt").read_text(encoding="utf-8")
+    prompt = args.prompt.read_text(encoding="utf-8")
     for k in range(args.readers):
         start, stop = k * size, min(len(rows), (k + 1) * size)
-        # each reader's task, from the prompt draw 111's panel read with (a reader, a helper session, reads
-        # it and writes its verdicts next to the batch)
+        # each reader's task (a reader, a helper session, reads it and writes its verdicts next to the batch)
         task = args.out.with_name(f"{args.out.stem}-reader{k + 1}.txt")
         task.write_text(prompt.format(repo=Path(__file__).resolve().parents[1], blind=args.out.resolve(), start=start,
                                       stop=stop, first=f"B{start:03d}", last=f"B{stop - 1:03d}",
@@ -109,6 +109,10 @@ def main() -> None:
     m.add_argument("--per-reader", type=int, default=16)
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--out", type=Path, required=True)
+    m.add_argument("--prompt", type=Path, default=Path(__file__).parent / "blind_reader_prompt.txt",
+                   help="the readers' task, filled in per reader: blind_reader_prompt.txt defines each family (draw "
+                        "111's first panel read with it), blind_reader_prompt_names_only.txt only names them (its "
+                        "second panel)")
     s = sub.add_parser("split", help="the draw's reads by its own ids, and each reader's agreement")
     s.add_argument("blind", type=Path)
     s.add_argument("reads", type=Path, nargs="+")
