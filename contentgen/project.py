@@ -109,6 +109,9 @@ class ModelTable(_Table):
     # keep only passing candidates the reader model gives at least this chance a reader would send
     # them as they are (0 = all; higher: more of the shop's fixed fallback text, less doubtful copy)
     reader_min: float = Field(default=0.0, ge=0.0, lt=1.0)
+    # keep a failing candidate on its leading sentences where they pass every check: fewer fallbacks,
+    # somewhat fewer variants a reader would send as they are (bench/RESULTS.md, "Trimming")
+    trim_sentences: bool = False
 
 
 class StoreTable(_Table):
@@ -267,6 +270,7 @@ class Project(_Table):
             approved_seed=self.approved_seed_file(),
             reader_model=self.reader_model(),
             reader_min=self.model.reader_min,
+            trim_sentences=self.model.trim_sentences,
         )
 
     def with_overrides(

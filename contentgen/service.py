@@ -60,13 +60,15 @@ class ServiceSettings:
     reader_model: str = "packaged"
     # passing candidates the reader model gives less than this chance are not kept (0 = keep all)
     reader_min: float = 0.0
+    # a failing candidate is kept on its leading sentences where they pass (WriterSettings.trim_sentences)
+    trim_sentences: bool = False
 
 
 # ServiceSettings fields that do not change the fitted recommender (the saved fit's key skips them)
 _NOT_IN_FIT = frozenset({
     "offers_path", "generator_backend", "generator_model", "variants", "candidates", "recommendations",
     "voice", "policy", "send_date", "as_of", "clusters", "embedding_cache", "store_url", "index_dir", "templates_dir",
-    "approved_copy", "approved_seed", "reader_model", "reader_min",
+    "approved_copy", "approved_seed", "reader_model", "reader_min", "trim_sentences",
 })
 
 
@@ -234,7 +236,8 @@ class ContentService:
         generator = self._generator or shared_generator(self.settings.generator_backend, self.settings.generator_model)
         known = self.shop.catalog["title"].astype(str).tolist()
         return Writer(generator, self.templates, WriterSettings(variants=self.settings.variants, candidates=self.settings.candidates,
-                                                                    min_reader=self.settings.reader_min), known_products=known,
+                                                                    min_reader=self.settings.reader_min,
+                                                                    trim_sentences=self.settings.trim_sentences), known_products=known,
                       policy=self.settings.policy,  # the project's [policy]: claims it supports pass
                       exemplars=self.approved_copy, reader=self.reader_model)
 
