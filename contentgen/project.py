@@ -110,7 +110,7 @@ class ModelTable(_Table):
     # them as they are (0 = all; higher: more of the shop's fixed fallback text, less doubtful copy)
     reader_min: float = Field(default=0.0, ge=0.0, lt=1.0)
     # keep a failing candidate on its leading sentences where they pass every check: fewer fallbacks,
-    # somewhat fewer variants a reader would send as they are (bench/RESULTS.md, "Trimming")
+    # somewhat fewer variants a reader would send as they are (bench/RESULTS.md, "Two panels for one draw")
     trim_sentences: bool = False
 
 

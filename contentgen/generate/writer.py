@@ -55,10 +55,10 @@ class WriterSettings:
     sampling: SamplingSettings = SamplingSettings(max_new_tokens=96, temperature=0.5, top_p=0.95)
     # True: a candidate that fails a check is kept on its leading sentences where they pass alone (its
     # last sentence held the cliché, the claim or the hashtags), the model's own complete sentences.
-    # Off by default: same briefs and seeds (bench/copy-ranking-111, email, ads and posts), it took
-    # fallbacks from 8 of 55 variants to none, but its readers sent 12 of 60 picks against 19 of 55
-    # without it: the trimmed posts were the bare openings ("Looking for something special?") that
-    # readers refuse, in place of a fallback they send (bench/RESULTS.md, "Trimming")
+    # Off by default: same briefs and seeds (draws 111-112, email, ads and posts, each read by two
+    # panels), it took fallbacks from 14 of 113 variants to none, but readers sent 2.6 points fewer of
+    # its picks (118/240 against 117/226): trimmed posts were bare openings ("Looking for something
+    # special?") in place of a fallback readers send (bench/RESULTS.md, "Two panels for one draw")
     trim_sentences: bool = False
 
 
