@@ -166,14 +166,20 @@ def test_a_season_rule_reads_the_hemisphere_and_is_out_of_force_when_the_shop_ha
     assert not rule.applies(_dated(), ShopPolicy(hemisphere="north"))
 
 
-def test_the_season_rules_refuse_a_spring_guide_in_a_december_send_but_not_a_christmas_product():
+def test_the_season_rules_refuse_a_spring_guide_in_a_december_send_but_not_a_christmas_products_name():
     policy = ShopPolicy(hemisphere="north")
     december = _dated("2011-12-09")
     checks = check_copy({"body": "x"}, {"subject": "Your Spring Gift Guide"}, december, {"body": 200}, policy=policy)
     assert [c.rules for c in checks if c.name == "voice.season"] == [("season.spring",)]
     may = Brief("email", "en", BrandVoice(), (ProductFact("1", "Paper Chain Kit Vintage Christmas", 2.95),), send_date="2012-05-09")
-    checks = check_copy({"body": "x"}, {"hook": "Paper chains for Christmas."}, may, {"body": 200}, policy=policy)
+    # the product's name is its own in any month ...
+    checks = check_copy({"body": "x"}, {"hook": "Take a look at the Paper Chain Kit Vintage Christmas."}, may, {"body": 200},
+                        policy=policy)
     assert next(c for c in checks if c.name == "voice.season").passed
+    # ... but the model's own "Christmas" sells the season out of it, Christmas goods or not: readers sent
+    # none of the 8 such reads ("for your Christmas tree" on 19 February, draw 113; draws 1-113)
+    checks = check_copy({"body": "x"}, {"hook": "Paper chains for Christmas."}, may, {"body": 200}, policy=policy)
+    assert not next(c for c in checks if c.name == "voice.season").passed
 
 
 def test_a_policy_with_an_unknown_hemisphere_names_the_choices():
