@@ -141,6 +141,9 @@ _UNTRUSTED_TEXT: tuple[tuple[str, re.Pattern], ...] = (
         r"|\b(system|assistant)\s*:|<\|[^|]*\|>|```"
         r"|\bas an ai\b|\b(you must|always) (say|write|offer|tell|include|promise)\b|\bpretend (you|to be)\b"
         r"|\b(respond|reply|answer) (only )?(with|in)\b"
+        # chat-template markers of other model families, and orders about what to tell the reader
+        r"|\[/?inst\]|<</?sys>>|(^|\s)#{2,}\s*(instruction|system|response)\b"
+        r"|\byou (were|have been) told\b|\btell (the|every|all|our) (customers?|readers?|shoppers?|buyers?|users?)\b"
         r"|请(务必|一定)(说|写|告诉)|" + _ZH_INSTRUCTION, re.I)),
     ("offer_claim", re.compile(
         r"\d+\s?%\s*(off|discount|rabatt|de descuento|de réduction|de reduction|sconto|korting)|\d+\s*percent off"
@@ -151,7 +154,11 @@ _UNTRUSTED_TEXT: tuple[tuple[str, re.Pattern], ...] = (
         r"|\blivraison gratuite\b|\benv[ií]o gratis\b|\bspedizione gratuita\b|\bgratis verzending\b"
         r"|(\d+(\.\d)?|[一二三四五六七八九])\s*折(?![叠纸痕扣伞扇页椅凳桌床刀])|全场.{0,4}(折|优惠|免费|包邮)|包邮|免运费|免费(送货|配送|赠送|领取)"
         r"|买[一二三四五六七八九十\d]+送[一二三四五六七八九十\d]+|优惠(码|券)|折扣码|限时|清仓|秒杀", re.I)),
-    ("link", re.compile(r"\bhttps?://|\bwww\.[a-z0-9-]+\.|\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b|\[[^\]]*\]\([^)]*\)", re.I)),
+    # a bare domain ("visit evil.example") by the endings shops and spammers use: a product name's
+    # "St. Ives" or "No.5" has none of them
+    ("link", re.compile(r"\bhttps?://|\bwww\.[a-z0-9-]+\.|\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b|\[[^\]]*\]\([^)]*\)"
+                        r"|\b[a-z0-9][a-z0-9-]*\.(com|net|org|io|co|uk|shop|store|online|site|xyz|info|biz|example|app|link|click|ly)\b(?![.-]?\w)",
+                        re.I)),
     ("markup", re.compile(r"<\s*/?\s*[a-z!][^>]*>|&(lt|gt|amp|quot|nbsp|#\d+);|\bjavascript:|\[/?(url|img|b|i)\b", re.I)),
     ("template", re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\*\|[^|]{1,40}\|\*|\$\{[^}]*\}|<%|%>|\[\[|\]\]")),
 )
