@@ -254,6 +254,31 @@ def test_product_words_read_english_copy_with_a_catalog_only():
     assert check_product_words({"hook": "Tins for the cake."}, b_en, ()).passed
 
 
+def design_words(text, names=("Set Of 3 Cake Tins Pantry Design", "Jumbo Bag Vintage Doily"), interests=()):
+    from contentgen.generate.guardrails import check_design_words
+
+    b = make_brief(channel="email", products=[product_fact(str(i), n, 4.95) for i, n in enumerate(names)],
+                   interests=interests, voice=BrandVoice("Gift Co"))
+    return check_design_words({"hook": text}, b)
+
+
+def test_a_products_design_said_as_what_it_is_for_is_refused():
+    # draw 113: "Pantry Design" read as a room; draw 44: "cake tins for your pantry"
+    for text in ("Discover the perfect pantry supplies for your home!", "A few things for your pantry.",
+                 "Check out our Pantry items and more."):
+        check = design_words(text)
+        assert not check.passed and "pantry" in check.detail, text
+    assert not design_words("Keep your spaceboy warm.", names=("Hand Warmer Spaceboy Design",)).passed
+
+
+def test_the_design_as_a_design_the_name_itself_and_a_word_held_elsewhere_pass():
+    assert design_words("Cake tins in a pantry design, and a doily bag.").passed  # said as the design
+    assert design_words("The Set Of 3 Cake Tins Pantry Design is back on the shelf.").passed  # the name, merged
+    assert design_words("A few things for your pantry.", names=("Set Of 3 Cake Tins Pantry Design", "Pantry Shelf Oak")).passed
+    assert design_words("A few things for your pantry.", interests=("pantry",)).passed  # the shopper's taste
+    assert design_words("A few things for your pantry.", names=("Jumbo Bag Vintage Doily",)).passed  # no design
+
+
 def test_a_push_title_that_names_the_product_keeps_the_name_out_of_the_body(library):
     # readers of draws 2-5 read the name in the title and again in the body as repetition; the push's
     # title is the catalog name (draw 14: 27 of 48 such candidates sendable against 10 of 48 whose model

@@ -31,7 +31,8 @@ FACT_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f.startswith("fact
 _ALIASES: Mapping[str, str] = {
     "facts.prices": "facts.price", "facts.percentages": "facts.price", "facts.dates": "facts.price",
     "facts.numbers": "facts.price", "facts.amounts": "facts.price", "facts.offer_terms": "facts.offer", "facts.mentions": "facts.products",
-    "facts.grounded": "facts.products", "facts.product_type": "facts.products", "facts.product_words": "facts.products", "facts.bent_name": "facts.products",
+    "facts.grounded": "facts.products", "facts.product_type": "facts.products", "facts.product_words": "facts.products",
+    "facts.design_words": "facts.products", "facts.bent_name": "facts.products",
     "copied_example": "facts.products", "facts.interest_labels": "facts.products", "facts.made": "facts.materials", "facts.making": "facts.materials",
     "facts.handmade": "facts.materials", "facts.eco": "facts.materials", "facts.green": "facts.materials",
     "facts.sustainability": "facts.materials", "facts.customised": "facts.materials", "facts.attributes": "facts.materials",
