@@ -289,8 +289,11 @@ def test_real_shop_loads_as_one_history(real_shop):
     first = events[(events["order_id"] == "536365") & (events["product_id"] == "85123A")].iloc[0]
     assert first["timestamp"] == pd.Timestamp("2010-12-01 08:26")
     assert (first["timestamp"] - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s") == 1291191960
-    # Every kept row plus every set-aside row accounts for every line read.
-    assert report.total_read == len(events) + report.total_rejected
+    # Every kept row plus every set-aside row accounts for every line read; a quarantined product's
+    # catalog row is listed with the rejects, its lines stay loaded
+    assert report.total_read == len(events) + report.lines_set_aside
+    assert report.quarantined_products == {"22206": "link"}  # "MUG , DOTCOMGIFTSHOP.COM": the shop's own domain
+    assert report.total_rejected == report.lines_set_aside + 1
     assert 5_800 < len(real_shop.shoppers) <= 5_942
 
 

@@ -50,7 +50,8 @@ def register(app: typer.Typer) -> None:
         report = shop.report
         typer.echo(
             f"Loaded {shop.name}: {report.total_read:,} lines read, {report.events_loaded:,} events kept, "
-            f"{report.total_rejected:,} set aside by named rules ({shop.report.seconds:.1f}s). "
+            f"{report.lines_set_aside:,} set aside by named rules, {len(report.quarantined_products):,} products "
+            f"quarantined ({shop.report.seconds:.1f}s). "
             "`contentgen load` shows each rule."
         )
         profiles = service.profiles

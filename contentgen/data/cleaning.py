@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from contentgen.data.mapping import Cleaning
-from contentgen.data.report import LoadReport
+from contentgen.data.report import QUARANTINE_RULE, LoadReport
 from contentgen.data.text import untrusted_text_reason
 
 REASON = "reason"
@@ -102,7 +102,7 @@ def clean_order_lines(
     return lines, rejects
 
 
-UNTRUSTED_TEXT = "untrusted_catalog_text"
+UNTRUSTED_TEXT = QUARANTINE_RULE
 
 
 def quarantine_untrusted_text(catalog: pd.DataFrame, report: LoadReport, rejects: list[pd.DataFrame],

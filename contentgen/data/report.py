@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
+# the rule that lists quarantined catalog rows with the rejects (cleaning.quarantine_untrusted_text):
+# their products stay in the catalog and their order lines stay loaded
+QUARANTINE_RULE = "untrusted_catalog_text"
+
 
 @dataclass
 class LoadReport:
@@ -41,7 +45,15 @@ class LoadReport:
 
     @property
     def total_rejected(self) -> int:
+        """Rows in the rejects file: order lines set aside and quarantined catalog rows."""
         return int(len(self.rejected))
+
+    @property
+    def lines_set_aside(self) -> int:
+        """Order lines set aside: with the events kept, they account for every line read."""
+        if self.rejected.empty or "reason" not in self.rejected.columns:
+            return self.total_rejected
+        return int((~self.rejected["reason"].astype(str).str.startswith(QUARANTINE_RULE)).sum())
 
     def to_text(self) -> str:
         """A table a person reads: files, rules with counts, and the totals."""
