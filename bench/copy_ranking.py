@@ -342,7 +342,8 @@ def main() -> None:
     d.add_argument("--temperature", type=float, default=None, help="condition F samples at this temperature (E: the Writer's)")
     d.add_argument("--trim-sentences", action="store_true",
                    help="every pool's Writer trims a failing candidate to its leading sentences where they pass "
-                        "(WriterSettings.trim_sentences; the key marks each trimmed candidate, and "
+                        "(WriterSettings.trim_sentences, the Writer's default since draw 114, so a draw trims whether "
+                        "or not this is given; the key marks each trimmed candidate, and "
                         "replay_picks.py --untrimmed re-picks the same pools as without it)")
     m = sub.add_parser("measure", help="per-condition send-as-is from the reader's labels")
     m.add_argument("--out", type=Path, default=Path("bench/copy-ranking"))

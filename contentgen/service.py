@@ -61,7 +61,7 @@ class ServiceSettings:
     # passing candidates the reader model gives less than this chance are not kept (0 = keep all)
     reader_min: float = 0.0
     # a failing candidate is kept on its leading sentences where they pass (WriterSettings.trim_sentences)
-    trim_sentences: bool = False
+    trim_sentences: bool = True
 
 
 # ServiceSettings fields that do not change the fitted recommender (the saved fit's key skips them)

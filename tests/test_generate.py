@@ -233,16 +233,18 @@ def test_a_post_that_ends_in_hashtags_gets_no_full_stop_after_them(library):
 
 
 def test_a_part_that_fails_for_its_last_sentence_is_trimmed_to_the_sentences_before_it(library):
-    """With trim_sentences, a candidate whose last sentence carries a claim the checks refuse passes on its
-    leading sentences: the model's own complete sentences, never a cut mid-sentence. By default it fails."""
+    """A candidate whose last sentence carries a claim the checks refuse passes on its leading sentences
+    (trim_sentences, the default): the model's own complete sentences, never a cut mid-sentence. With
+    trimming off it fails."""
     hook = "Your table deserves a little Regency charm. Bright colours for every day. Hurry, only 2 left in stock!"
     answer = json.dumps({"hook": hook, "cta": "See the picks"})
-    writer = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1, trim_sentences=True))
+    writer = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1))
+    assert writer.settings.trim_sentences  # the default
     [[copy]] = writer.write_many([email_brief()])
     assert not copy.fallback and copy.passed
     assert dict(copy.creative)["hook"] == "Your table deserves a little Regency charm. Bright colours for every day."
     assert writer.stats["trimmed"] == 1
-    untrimmed = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1))  # the default
+    untrimmed = Writer(scripted(answer), library, WriterSettings(variants=1, candidates=1, max_rounds=1, trim_sentences=False))
     [[copy]] = untrimmed.write_many([email_brief()])
     assert copy.fallback and untrimmed.stats["trimmed"] == 0
     # a part whose first sentence fails is not rescued by cutting what follows it

@@ -137,9 +137,9 @@ def test_the_reader_model_is_the_packaged_one_none_or_a_file_next_to_the_project
     assert load_project(gated).service_settings().reader_min == 0.15
     with pytest.raises(ConfigError, match="model.reader_min"):
         load_project(_write(tmp_path, '[data]\nfolder = "demo"\n[model]\nreader_min = 1.5\n'))
-    assert demo_project(tmp_path).service_settings().trim_sentences is False
-    trimmed = _write(tmp_path, '[data]\nfolder = "demo"\n[model]\ntrim_sentences = true\n')
-    assert load_project(trimmed).service_settings().trim_sentences is True
+    assert demo_project(tmp_path).service_settings().trim_sentences is True
+    whole = _write(tmp_path, '[data]\nfolder = "demo"\n[model]\ntrim_sentences = false\n')
+    assert load_project(whole).service_settings().trim_sentences is False
 
 
 @pytest.mark.parametrize(

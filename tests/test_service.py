@@ -107,7 +107,7 @@ def test_a_quarantined_product_is_never_recommended_until_the_shop_clears_it(ser
     assert blocked in {str(r.product_id) for r in sharing_fits(ShopPolicy(cleared_products=(blocked,))).recommend(shopper)}
 
 
-def test_the_writer_trims_failing_candidates_only_where_the_shop_asks(demo_shop):
-    assert ContentService(demo_shop, ServiceSettings(variants=2), generator=EchoGenerator()).writer.settings.trim_sentences is False
-    trimming = ContentService(demo_shop, ServiceSettings(variants=2, trim_sentences=True), generator=EchoGenerator())
-    assert trimming.writer.settings.trim_sentences is True
+def test_the_writer_trims_failing_candidates_unless_the_shop_turns_it_off(demo_shop):
+    assert ContentService(demo_shop, ServiceSettings(variants=2), generator=EchoGenerator()).writer.settings.trim_sentences is True
+    whole = ContentService(demo_shop, ServiceSettings(variants=2, trim_sentences=False), generator=EchoGenerator())
+    assert whole.writer.settings.trim_sentences is False

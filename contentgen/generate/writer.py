@@ -55,11 +55,12 @@ class WriterSettings:
     sampling: SamplingSettings = SamplingSettings(max_new_tokens=96, temperature=0.5, top_p=0.95)
     # True: a candidate that fails a check is kept on its leading sentences where they pass alone (its
     # last sentence held the cliché, the claim or the hashtags), the model's own complete sentences.
-    # Off by default: same briefs and seeds (draws 111-112, email, ads and posts, each read by two
-    # panels), it took fallbacks from 14 of 113 variants to none, but readers sent 2.6 points fewer of
-    # its picks (118/240 against 117/226): trimmed posts were bare openings ("Looking for something
-    # special?") in place of a fallback readers send (bench/RESULTS.md, "Two panels for one draw")
-    trim_sentences: bool = False
+    # Same briefs and seeds, each draw read by two panels (draws 111, 112 and 114: email, ads and posts
+    # in November, September and July): fallbacks 16 of 173 variants without it, none with it; readers
+    # sent 195/360 = 54.2 % of its picks against 184/346 = 53.2 %. Draws 111-112 alone cost 2.6 points
+    # (trimmed posts such as "Looking for something special?" in place of a fallback readers send);
+    # draw 114, out of sample, gained 8.3 (bench/RESULTS.md, "Trimming on by default")
+    trim_sentences: bool = True
 
 
 @dataclass(frozen=True)
