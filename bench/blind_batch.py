@@ -10,6 +10,9 @@ read twice: with ``blind_reader_prompt.txt``, which defines each family, the pan
 calibration messages earlier panels had sent and 0 of their 34 refusals; with
 ``blind_reader_prompt_names_only.txt``, 14 of 14 and 7 of 34. So the level of send-as-is depends on
 the panel: compare reads across draws by the calibration, and a change by two arms of one draw.
+The names-only prompt is the default and the reference for issue 19's send-as-is target: over the
+calibration messages of draws 111-114, its panels sent 57 of 152 where the earlier panels sent 56
+(they agreed on 121), and the defining prompt's sent 15.
 
     PYTHONPATH=. python bench/blind_batch.py make bench/copy-ranking-40 --calibrate bench/copy-ranking-30 bench/copy-ranking-34 \
         --readers 4 --per-reader 16 --out /tmp/reads/blind40.jsonl
@@ -109,10 +112,9 @@ def main() -> None:
     m.add_argument("--per-reader", type=int, default=16)
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--out", type=Path, required=True)
-    m.add_argument("--prompt", type=Path, default=Path(__file__).parent / "blind_reader_prompt.txt",
-                   help="the readers' task, filled in per reader: blind_reader_prompt.txt defines each family (draw "
-                        "111's first panel read with it), blind_reader_prompt_names_only.txt only names them (its "
-                        "second panel)")
+    m.add_argument("--prompt", type=Path, default=Path(__file__).parent / "blind_reader_prompt_names_only.txt",
+                   help="the readers' task, filled in per reader: blind_reader_prompt_names_only.txt (the default, "
+                        "panel B) only names the families, blind_reader_prompt.txt (panel A, stricter) defines each")
     s = sub.add_parser("split", help="the draw's reads by its own ids, and each reader's agreement")
     s.add_argument("blind", type=Path)
     s.add_argument("reads", type=Path, nargs="+")
