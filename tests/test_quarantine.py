@@ -114,6 +114,9 @@ def test_quarantine_is_a_counted_cleaning_rule_with_the_rows_listed():
     assert list(rejects[0]["reason"]) == ["untrusted_catalog_text:instruction", "untrusted_catalog_text:formula"]
     assert len(catalog) == 3  # kept: its sales are real history; only recommending and merging it is stopped
     assert "untrusted_catalog_text" in report.to_text()
+    # listed in the rejects file, but no order line was set aside: their lines stay loaded
+    report.rejected = pd.concat([pd.DataFrame({"order_id": ["9"], "reason": ["non_positive_price"]}), *rejects])
+    assert report.total_rejected == 3 and report.lines_set_aside == 1
 
 
 def test_the_real_catalog_names_are_all_trusted(demo_shop):
