@@ -11,8 +11,8 @@ calibration messages earlier panels had sent and 0 of their 34 refusals; with
 ``blind_reader_prompt_names_only.txt``, 14 of 14 and 7 of 34. So the level of send-as-is depends on
 the panel: compare reads across draws by the calibration, and a change by two arms of one draw.
 The names-only prompt is the default and the reference for issue 19's send-as-is target: over the
-calibration messages of draws 111-114, its panels sent 57 of 152 where the earlier panels sent 56
-(they agreed on 121), and the defining prompt's sent 15.
+calibration messages of draws 111-115, its panels sent 83 of 200 where the earlier panels sent 75
+(they agreed on 158), and the defining prompt's sent 20.
 
     PYTHONPATH=. python bench/blind_batch.py make bench/copy-ranking-40 --calibrate bench/copy-ranking-30 bench/copy-ranking-34 \
         --readers 4 --per-reader 16 --out /tmp/reads/blind40.jsonl

@@ -109,8 +109,8 @@ class ModelTable(_Table):
     # keep only passing candidates the reader model gives at least this chance a reader would send
     # them as they are (0 = all; higher: more of the shop's fixed fallback text, less doubtful copy)
     reader_min: float = Field(default=0.0, ge=0.0, lt=1.0)
-    # keep a failing candidate on its leading sentences where they pass every check: no fallbacks on
-    # draws 111, 112 and 114 against 16 of 173 variants, as many sent as they are (bench/RESULTS.md,
+    # keep a failing candidate on its leading sentences where they pass every check: 1 fallback in 240
+    # variants on draws 111-115 against 22 of 228, as many sent as they are (bench/RESULTS.md,
     # "Trimming on by default"); false: every failing candidate is dropped whole
     trim_sentences: bool = True
 

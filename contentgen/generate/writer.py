@@ -55,11 +55,11 @@ class WriterSettings:
     sampling: SamplingSettings = SamplingSettings(max_new_tokens=96, temperature=0.5, top_p=0.95)
     # True: a candidate that fails a check is kept on its leading sentences where they pass alone (its
     # last sentence held the cliché, the claim or the hashtags), the model's own complete sentences.
-    # Same briefs and seeds, each draw read by two panels (draws 111, 112 and 114: email, ads and posts
-    # in November, September and July): fallbacks 16 of 173 variants without it, none with it; readers
-    # sent 195/360 = 54.2 % of its picks against 184/346 = 53.2 %. Draws 111-112 alone cost 2.6 points
-    # (trimmed posts such as "Looking for something special?" in place of a fallback readers send);
-    # draw 114, out of sample, gained 8.3 (bench/RESULTS.md, "Trimming on by default")
+    # Same briefs and seeds, each draw read by two panels (draws 111, 112, 114 and 115: email, ads and
+    # posts in November, September, July and January): fallbacks 22 of 228 variants without it, 1 of 240
+    # with it; readers sent 268/480 = 55.8 % of its picks against 248/456 = 54.4 %. Draws 111-112 alone
+    # cost 2.6 points (trimmed posts such as "Looking for something special?" in place of a fallback
+    # readers send); draws 114-115, out of sample, gained (bench/RESULTS.md, "Trimming on by default")
     trim_sentences: bool = True
 
 
