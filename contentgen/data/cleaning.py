@@ -102,9 +102,6 @@ def clean_order_lines(
     return lines, rejects
 
 
-UNTRUSTED_TEXT = QUARANTINE_RULE
-
-
 def quarantine_untrusted_text(catalog: pd.DataFrame, report: LoadReport, rejects: list[pd.DataFrame],
                               columns: tuple[str, ...] = ("title", "description", "category")) -> dict[str, str]:
     """Products whose name, description or category carries an offer claim, instructions to a model,
@@ -121,9 +118,9 @@ def quarantine_untrusted_text(catalog: pd.DataFrame, report: LoadReport, rejects
             found = values.map({v: untrusted_text_reason(v) for v in values.unique()})
             kinds = kinds.where(kinds != "", found)
     mask = kinds != ""
-    report.count(UNTRUSTED_TEXT, int(mask.sum()), rejects=True)
+    report.count(QUARANTINE_RULE, int(mask.sum()), rejects=True)
     if mask.any():
-        rejects.append(catalog.loc[mask].assign(**{REASON: UNTRUSTED_TEXT + ":" + kinds[mask]}))
+        rejects.append(catalog.loc[mask].assign(**{REASON: QUARANTINE_RULE + ":" + kinds[mask]}))
     quarantined = dict(zip(catalog.loc[mask, "product_id"].astype(str), kinds[mask]))
     report.quarantined_products.update(quarantined)
     return quarantined
