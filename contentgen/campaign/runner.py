@@ -200,7 +200,7 @@ def run_campaign(service, audience_path: str | Path, settings: CampaignSettings,
             # backend ranks its whole batch either way)
             writer=WriterSettings(variants=settings.variants, candidates=settings.candidates, seed=settings.seed, spare=0,
                                   min_reader=getattr(service.settings, "reader_min", 0.0),
-                                  trim_sentences=getattr(service.settings, "trim_sentences", True)),
+                                  trim_sentences=getattr(service.settings, "trim_sentences", WriterSettings.trim_sentences)),
             known_products=tuple(service.shop.catalog["title"].astype(str)),
             granularity=granularity, variant_names=tuple(names),
             policy=getattr(service.settings, "policy", None) or ShopPolicy(),
